@@ -1,0 +1,74 @@
+"""Global settings and the build/runtime report (:func:`show_config`)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from contextlib import contextmanager
+
+_CONFIG = {"n_jobs": None}
+
+
+def get_config() -> dict:
+    """Return a copy of the global settings (``n_jobs``: default thread count)."""
+    return dict(_CONFIG)
+
+
+def set_config(*, n_jobs=None) -> None:
+    """Set the default ``n_jobs`` used when a function is called with ``n_jobs=None``.
+
+    ``None`` restores the default: the ``NETNEURO_N_JOBS`` environment variable
+    if set, else 1 (scikit-learn semantics).
+    """
+    from ._validation import check_n_jobs
+
+    if n_jobs is not None:
+        check_n_jobs(n_jobs)
+    _CONFIG["n_jobs"] = n_jobs
+
+
+@contextmanager
+def config_context(*, n_jobs=None):
+    """Temporarily change the settings of :func:`set_config` inside a ``with`` block."""
+    old = get_config()
+    set_config(n_jobs=n_jobs)
+    try:
+        yield
+    finally:
+        _CONFIG.update(old)
+
+
+def _info() -> dict:
+    from . import _backend, _core
+    from ._validation import available_cpus
+
+    build = dict(_core.build_info)
+    try:
+        from . import _cuda  # noqa: F401
+
+        cuda_built = True
+    except ImportError:
+        cuda_built = False
+    return {
+        "netneuro": build["version"],
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "compiler": build["compiler"],
+        "build type": build["build_type"],
+        "sanitizers": build["sanitizers"] or "none",
+        "core areas": ", ".join(build["areas"]),
+        "hardware threads": _core.hardware_threads(),
+        "usable CPUs": available_cpus(),
+        "default n_jobs": _CONFIG["n_jobs"] or os.environ.get("NETNEURO_N_JOBS") or 1,
+        "CUDA module built": cuda_built,
+        "CuPy / GPU": _backend.gpu_status(),
+    }
+
+
+def show_config(file=None) -> None:
+    """Print the version, compiler, threads, and CUDA/CuPy availability."""
+    info = _info()
+    width = max(map(len, info))
+    for key, value in info.items():
+        print(f"{key:>{width}} : {value}", file=file or sys.stdout)
