@@ -54,17 +54,18 @@ bool python_interrupt_hook() {
   return false;
 }
 
-// Registers SciPy's LP64 BLAS/LAPACK function pointers with the core.
+// Registers every BLAS/LAPACK function pointer SciPy exports (LP64) with the
+// core, so kernels can use any routine through nn::lapack::lookup(name).
 void load_scipy_lapack() {
   const char* modules[] = {"scipy.linalg.cython_blas", "scipy.linalg.cython_lapack"};
   for (const char* modname : modules) {
     py::dict capi = py::module_::import(modname).attr("__pyx_capi__");
-    for (const char* const* name = nn::lapack::wanted_routines(); *name != nullptr; ++name) {
-      if (!capi.contains(*name)) continue;
-      py::object cap = capi[*name];
-      void* fn = PyCapsule_GetPointer(cap.ptr(), PyCapsule_GetName(cap.ptr()));
+    for (auto item : capi) {
+      PyObject* cap = item.second.ptr();
+      if (!PyCapsule_CheckExact(cap)) continue;
+      void* fn = PyCapsule_GetPointer(cap, PyCapsule_GetName(cap));
       if (fn == nullptr) throw py::error_already_set();
-      nn::lapack::register_routine(*name, fn);
+      nn::lapack::register_routine(py::cast<std::string>(item.first), fn);
     }
   }
 }

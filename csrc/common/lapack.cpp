@@ -56,10 +56,6 @@ using dtrsyl_t = void (*)(const char*, const char*, const fint*, const fint*, co
 using dgels_t = void (*)(const char*, const fint*, const fint*, const fint*, double*,
                          const fint*, double*, const fint*, double*, const fint*, fint*);
 
-const char* const k_wanted[] = {"dgemm", "sgemm", "dsyrk", "dgemv", "ddot",   "dtrsm",
-                                "dsyevd", "dpotrf", "dpotrs", "dpotri", "dgesv", "dgees",
-                                "dtrsyl", "dgels", nullptr};
-
 }  // namespace
 
 void register_routine(const std::string& name, void* fn) {
@@ -75,8 +71,6 @@ void* lookup(const char* name) {
                              "' is not available (SciPy's cython_blas/cython_lapack not loaded)");
   return it->second;
 }
-
-const char* const* wanted_routines() { return k_wanted; }
 
 void dgemm(char ta, char tb, fint m, fint n, fint k, double alpha, const double* a, fint lda,
            const double* b, fint ldb, double beta, double* c, fint ldc) {

@@ -7,8 +7,10 @@
 // them here, so kernels get a tuned BLAS without linking one themselves, and
 // dense linear algebra is never hand-written.
 //
-// Kernels call the typed wrappers below; calling a routine that was not
-// registered throws std::runtime_error.
+// Kernels call the typed wrappers below.  Every routine SciPy exports is
+// registered, so an area that needs another one declares its own typed wrapper
+// around lookup("name") (see lapack.cpp for the pattern).  Looking up a routine
+// that was not registered throws std::runtime_error.
 #pragma once
 #include <string>
 
@@ -20,8 +22,6 @@ using fint = int;  // SciPy's cython_blas/cython_lapack are LP64
 // Registration (bindings only).
 void register_routine(const std::string& name, void* fn);
 void* lookup(const char* name);  // throws if missing
-// Names the bindings should look up in SciPy.
-const char* const* wanted_routines();
 
 // ---- BLAS ------------------------------------------------------------------
 void dgemm(char transa, char transb, fint m, fint n, fint k, double alpha, const double* a,
