@@ -20,3 +20,17 @@ def shared_file(relpath: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data file {relpath} not present")
     return path
+
+
+# Hypothesis: "default" for CI and development; "sanitize" (fewer examples, no
+# deadline) for the AddressSanitizer run in .ci/sanitize.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("default", deadline=None, max_examples=50,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("sanitize", deadline=None, max_examples=10,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(os.environ.get("NETNEURO_HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # hypothesis is a test extra
+    pass
