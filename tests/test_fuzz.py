@@ -1,0 +1,222 @@
+"""Property / fuzz tests: hostile inputs for every public function that reaches the core.
+
+For each entry of ``TARGETS`` (a function and a strategy that draws a *valid*
+input for it), hypothesis checks that:
+
+* hostile variants (other dtypes, NaN/inf, huge values, empty and degenerate
+  shapes) either compute or raise a clear ``ValueError`` / ``TypeError`` /
+  ``MemoryError`` whose message names the argument -- never a crash, a hang or
+  another exception type;
+* the answer does not depend on memory layout: Fortran order, non-contiguous
+  views and integer/bool input give exactly the answer of the C-contiguous
+  float64 copy (the float64 copy is the reference);
+* NaN or inf anywhere in the input is refused, never propagated silently.
+
+Cases run per target are counted and printed at the end of the session
+(``pytest -s tests/test_fuzz.py`` or see the closing summary).
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+hyp = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+CASES = collections.Counter()
+CLEAN_ERRORS = (ValueError, TypeError, MemoryError)
+
+
+def _finite(shape, lo=-10, hi=10, integers=False):
+    if integers:
+        return hnp.arrays(np.int64, shape, elements=st.integers(lo, hi))
+    return hnp.arrays(np.float64, shape, elements=st.floats(lo, hi, allow_nan=False,
+                                                            allow_infinity=False, width=64))
+
+
+def _points(min_n=2, max_n=12, min_d=1, max_d=4):
+    return st.tuples(st.integers(min_n, max_n), st.integers(min_d, max_d)).flatmap(
+        lambda s: _finite(s))
+
+
+def _sym_distance(min_n=2, max_n=10):
+    def build(X):
+        from scipy.spatial.distance import cdist
+        return cdist(X, X)
+    return _points(min_n, max_n).map(build)
+
+
+def _timeseries(min_t=30, max_t=60, min_n=2, max_n=5):
+    return st.tuples(st.integers(min_t, max_t), st.integers(min_n, max_n),
+                     st.integers(0, 2**31 - 1)).map(
+        lambda s: np.random.default_rng(s[2]).normal(size=s[:2]))
+
+
+def _sym_weights(min_n=3, max_n=10):
+    def build(seed_n):
+        seed, n = seed_n
+        rng = np.random.default_rng(seed)
+        W = rng.uniform(0, 1, size=(n, n)) * (rng.uniform(size=(n, n)) < 0.6)
+        W = np.triu(W, 1)
+        return W + W.T
+    return st.tuples(st.integers(0, 2**31 - 1), st.integers(min_n, max_n)).map(build)
+
+
+def _binary(min_t=40, max_t=80, min_n=2, max_n=5):
+    def build(s):
+        t, n, seed = s
+        rng = np.random.default_rng(seed)
+        X = np.where(rng.uniform(size=(t, n)) < 0.4, 1, -1).astype(np.int8)
+        X[0] = 1
+        X[1] = -1  # no constant unit
+        return X
+    return st.tuples(st.integers(min_t, max_t), st.integers(min_n, max_n),
+                     st.integers(0, 2**31 - 1)).map(build)
+
+
+# name -> (callable taking the array, strategy for a valid array)
+TARGETS: dict[str, tuple] = {}
+
+
+def target(name, strategy):
+    def deco(fn):
+        TARGETS[name] = (fn, strategy)
+        return fn
+    return deco
+
+
+@target("distance.pairwise_distances", _points())
+def _t_distances(X):
+    from netneuro.distance import pairwise_distances
+    return pairwise_distances(X)
+
+
+def _outputs(result):
+    """Flatten a result (array, tuple, list, dataclass, dict) into arrays."""
+    if isinstance(result, np.ndarray):
+        return [result]
+    if isinstance(result, (int, float, np.floating, np.integer)):
+        return [np.asarray(result)]
+    if isinstance(result, dict):
+        return [a for v in result.values() for a in _outputs(v)]
+    if isinstance(result, (list, tuple)):
+        return [a for v in result for a in _outputs(v)]
+    if hasattr(result, "__dataclass_fields__"):
+        return [a for k in result.__dataclass_fields__ for a in _outputs(getattr(result, k))]
+    return []
+
+
+def _same(a, b):
+    oa, ob = _outputs(a), _outputs(b)
+    assert len(oa) == len(ob)
+    for x, y in zip(oa, ob):
+        np.testing.assert_array_equal(x, y)
+
+
+def _call_clean(fn, X):
+    """Call fn; a raised exception must be a clean, informative one."""
+    try:
+        return fn(X), None
+    except CLEAN_ERRORS as exc:
+        assert str(exc), f"{type(exc).__name__} without a message"
+        return None, exc
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_layout_and_dtype_invariance(name):
+    fn, strategy = TARGETS[name]
+
+    @settings(max_examples=15)
+    @given(X=strategy)
+    def check(X):
+        CASES[name] += 1
+        ref, err = _call_clean(fn, np.ascontiguousarray(X))
+        if err is not None:
+            return  # a valid-looking input can still be refused (e.g. degenerate); must be clean
+        _same(ref, fn(np.asfortranarray(X)))
+        padded = np.zeros((X.shape[0] * 2,) + X.shape[1:], dtype=X.dtype)
+        padded[::2] = X
+        _same(ref, fn(padded[::2]))
+        if X.dtype.kind == "f" and np.all(X == np.round(X)):
+            _same(ref, fn(X.astype(np.int64)))
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_hostile_values_refused_or_computed(name):
+    fn, strategy = TARGETS[name]
+
+    @settings(max_examples=15)
+    @given(X=strategy, where=st.integers(0, 10**6),
+           bad=st.sampled_from([np.nan, np.inf, -np.inf]))
+    def check(X, where, bad):
+        CASES[name] += 1
+        if X.dtype.kind != "f":
+            X = X.astype(np.float64)
+        Y = X.copy()
+        Y.flat[where % Y.size] = bad
+        with pytest.raises(ValueError):
+            fn(Y)
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+@pytest.mark.parametrize("dtype", [complex, object, "U3", bool, np.float32, np.int8])
+def test_other_dtypes(name, dtype):
+    fn, strategy = TARGETS[name]
+
+    @settings(max_examples=5)
+    @given(X=strategy)
+    def check(X):
+        CASES[name] += 1
+        try:
+            Y = X.astype(dtype)
+        except (ValueError, TypeError, OverflowError):
+            return
+        out, err = _call_clean(fn, Y)
+        if dtype in (complex, "U3"):
+            assert isinstance(err, TypeError), f"{dtype} input was not refused: {err!r}"
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+@pytest.mark.parametrize("shape", [(0,), (0, 0), (1, 1), (1,), (2, 0), (3, 3, 3, 3)])
+def test_degenerate_shapes(name, shape):
+    fn, _ = TARGETS[name]
+    CASES[name] += 1
+    _call_clean(fn, np.ones(shape))
+    _call_clean(fn, np.ones(shape, dtype=np.int8))
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_huge_values(name):
+    fn, strategy = TARGETS[name]
+
+    @settings(max_examples=5)
+    @given(X=strategy, scale=st.sampled_from([1e150, 1e-150, 1e300]))
+    def check(X, scale):
+        CASES[name] += 1
+        out, err = _call_clean(fn, X.astype(np.float64) * scale)
+        if err is None:
+            for a in _outputs(out):
+                if a.dtype.kind == "f":
+                    # overflow to inf is allowed where documented, NaN never is
+                    assert not np.isnan(a).any(), "NaN produced from finite input"
+
+    check()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_cases():
+    yield
+    if CASES:
+        print("\nfuzz cases run per function: " +
+              ", ".join(f"{k}={v}" for k, v in sorted(CASES.items())))
