@@ -1,0 +1,340 @@
+#include "infotheory/ksg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <vector>
+
+#include "common/interrupt.hpp"
+#include "common/parallel.hpp"
+
+namespace nn {
+namespace info {
+
+namespace {
+
+// k-d tree over n points of dimension D (row-major copy, reordered), with a
+// bounding box per node, for max-norm k-nearest-neighbour distances and strict
+// range counts.
+class KDTree {
+ public:
+  static constexpr std::uint32_t kLeaf = 12;
+
+  void build(const double* data, std::size_t n, int D) {
+    n_ = n;
+    D_ = D;
+    idx_.resize(n);
+    std::iota(idx_.begin(), idx_.end(), 0u);
+    src_ = data;
+    nodes_.clear();
+    box_.clear();
+    nodes_.reserve(2 * (n / kLeaf + 1));
+    build_node(0, static_cast<std::uint32_t>(n));
+    pts_.resize(n * static_cast<std::size_t>(D));
+    for (std::size_t q = 0; q < n; ++q)
+      std::copy(data + idx_[q] * D, data + idx_[q] * D + D, pts_.begin() + q * D);
+    src_ = nullptr;
+  }
+
+  // Distance from point `self` (original index, coordinates q) to its K-th
+  // nearest other point.
+  double kth_distance(const double* q, std::uint32_t self, int K, double* heap) const {
+    int size = 0;  // heap: sorted ascending, at most K entries
+    knn(0, q, self, K, heap, size);
+    return heap[K - 1];
+  }
+
+  // Number of points (including the query itself if present) with max-norm
+  // distance strictly below r.
+  std::size_t count_within(const double* q, double r) const { return count(0, q, r); }
+
+ private:
+  struct Node {
+    std::uint32_t begin, end;
+    std::int32_t left = -1, right = -1;
+  };
+
+  std::int32_t build_node(std::uint32_t b, std::uint32_t e) {
+    std::int32_t id = static_cast<std::int32_t>(nodes_.size());
+    nodes_.push_back({b, e});
+    box_.resize(box_.size() + 2 * static_cast<std::size_t>(D_));
+    double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
+    double* hi = lo + D_;
+    for (int d = 0; d < D_; ++d) {
+      lo[d] = INFINITY;
+      hi[d] = -INFINITY;
+    }
+    for (std::uint32_t q = b; q < e; ++q) {
+      const double* p = src_ + static_cast<std::size_t>(idx_[q]) * D_;
+      for (int d = 0; d < D_; ++d) {
+        lo[d] = std::min(lo[d], p[d]);
+        hi[d] = std::max(hi[d], p[d]);
+      }
+    }
+    if (e - b <= kLeaf) return id;
+    int dim = 0;
+    double spread = -1.0;
+    for (int d = 0; d < D_; ++d)
+      if (hi[d] - lo[d] > spread) {
+        spread = hi[d] - lo[d];
+        dim = d;
+      }
+    if (spread <= 0.0) return id;  // all points equal: keep as a leaf
+    std::uint32_t m = b + (e - b) / 2;
+    const double* s = src_;
+    const int D = D_;
+    std::nth_element(idx_.begin() + b, idx_.begin() + m, idx_.begin() + e,
+                     [s, D, dim](std::uint32_t x, std::uint32_t y) {
+                       return s[static_cast<std::size_t>(x) * D + dim] <
+                              s[static_cast<std::size_t>(y) * D + dim];
+                     });
+    std::int32_t l = build_node(b, m);
+    std::int32_t r = build_node(m, e);
+    nodes_[id].left = l;
+    nodes_[id].right = r;
+    return id;
+  }
+
+  double box_min_dist(std::int32_t id, const double* q) const {
+    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
+    const double* hi = lo + D_;
+    double m = 0.0;
+    for (int d = 0; d < D_; ++d) {
+      double v = std::max(lo[d] - q[d], q[d] - hi[d]);
+      m = std::max(m, v);
+    }
+    return m;
+  }
+
+  double box_max_dist(std::int32_t id, const double* q) const {
+    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
+    const double* hi = lo + D_;
+    double m = 0.0;
+    for (int d = 0; d < D_; ++d) m = std::max(m, std::max(q[d] - lo[d], hi[d] - q[d]));
+    return m;
+  }
+
+  double dist(std::uint32_t pos, const double* q) const {
+    const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
+    double m = 0.0;
+    for (int d = 0; d < D_; ++d) m = std::max(m, std::fabs(p[d] - q[d]));
+    return m;
+  }
+
+  void knn(std::int32_t id, const double* q, std::uint32_t self, int K, double* heap,
+           int& size) const {
+    const Node& nd = nodes_[id];
+    if (size == K && box_min_dist(id, q) >= heap[K - 1]) return;
+    if (nd.left < 0) {
+      for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
+        if (idx_[pos] == self) continue;
+        double dd = dist(pos, q);
+        if (size < K) {
+          int i = size++;
+          while (i > 0 && heap[i - 1] > dd) {
+            heap[i] = heap[i - 1];
+            --i;
+          }
+          heap[i] = dd;
+        } else if (dd < heap[K - 1]) {
+          int i = K - 1;
+          while (i > 0 && heap[i - 1] > dd) {
+            heap[i] = heap[i - 1];
+            --i;
+          }
+          heap[i] = dd;
+        }
+      }
+      return;
+    }
+    double dl = box_min_dist(nd.left, q), dr = box_min_dist(nd.right, q);
+    if (dl <= dr) {
+      knn(nd.left, q, self, K, heap, size);
+      knn(nd.right, q, self, K, heap, size);
+    } else {
+      knn(nd.right, q, self, K, heap, size);
+      knn(nd.left, q, self, K, heap, size);
+    }
+  }
+
+  std::size_t count(std::int32_t id, const double* q, double r) const {
+    if (box_min_dist(id, q) >= r) return 0;
+    const Node& nd = nodes_[id];
+    if (box_max_dist(id, q) < r) return nd.end - nd.begin;
+    if (nd.left < 0) {
+      std::size_t c = 0;
+      for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) c += dist(pos, q) < r;
+      return c;
+    }
+    return count(nd.left, q, r) + count(nd.right, q, r);
+  }
+
+  std::size_t n_ = 0;
+  int D_ = 0;
+  const double* src_ = nullptr;
+  std::vector<std::uint32_t> idx_;
+  std::vector<double> pts_;
+  std::vector<Node> nodes_;
+  std::vector<double> box_;
+};
+
+std::vector<double> digamma_table(std::size_t n) {
+  std::vector<double> psi(n + 2);
+  psi[0] = 0.0;  // unused
+  psi[1] = -0.57721566490153286061;
+  for (std::size_t m = 1; m + 1 < psi.size(); ++m) psi[m + 1] = psi[m] + 1.0 / static_cast<double>(m);
+  return psi;
+}
+
+// Points strictly inside the ball other than the query (which is inside
+// whenever eps > 0; with eps = 0, from tied points, the count is already 0).
+inline std::size_t others(std::size_t c) { return c > 0 ? c - 1 : 0; }
+
+struct TeLayout {
+  std::size_t t0 = 0, n = 0;
+};
+
+TeLayout te_layout(std::size_t T, const KsgSpec& s) {
+  if (s.k < 1 || s.l < 1 || s.delay < 0 || s.neighbours < 1)
+    throw std::invalid_argument("invalid KSG parameters");
+  TeLayout L;
+  L.t0 = static_cast<std::size_t>(std::max(s.k, s.delay + s.l - 1));
+  L.n = T > L.t0 ? T - L.t0 : 0;
+  return L;
+}
+
+}  // namespace
+
+std::size_t ksg_te_samples(std::size_t T, const KsgSpec& spec) { return te_layout(T, spec).n; }
+
+void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const KsgSpec& spec,
+            bool zero_diagonal, MatrixView<double> out, int n_threads) {
+  if (src.rows != tgt.rows) throw std::invalid_argument("source and target lengths differ");
+  if (out.rows != src.cols || out.cols != tgt.cols) throw std::invalid_argument("out has the wrong shape");
+  const TeLayout L = te_layout(src.rows, spec);
+  const std::size_t n = L.n, Ns = src.cols, Nt = tgt.cols;
+  const int k = spec.k, l = spec.l, K = spec.neighbours;
+  if (n <= static_cast<std::size_t>(K)) throw std::invalid_argument("too few time points for K neighbours");
+  n_threads = std::max(1, n_threads);
+  const std::vector<double> psi = digamma_table(n + 1);
+
+  // Per target: points (y_t, y_{t-1}, ..., y_{t-k}); its "z" part is columns 1..k.
+  const int Dyz = k + 1;
+  std::vector<double> yz(Nt * n * Dyz);
+  std::vector<KDTree> tree_z(Nt), tree_yz(Nt);
+  parallel_for(Nt, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+    std::vector<double> z(n * k);
+    for (std::size_t j = b; j < e; ++j) {
+      check_interrupt();
+      double* P = yz.data() + j * n * Dyz;
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t t = L.t0 + s;
+        P[s * Dyz] = tgt(t, j);
+        for (int q = 1; q <= k; ++q) {
+          P[s * Dyz + q] = tgt(t - q, j);
+          z[s * k + q - 1] = tgt(t - q, j);
+        }
+      }
+      tree_yz[j].build(P, n, Dyz);
+      tree_z[j].build(z.data(), n, k);
+    }
+  });
+
+  const int D = 1 + k + l, Dxz = k + l;
+  parallel_for(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
+    std::vector<double> joint(n * D), xz(n * Dxz), heap(K);
+    KDTree tj, txz;
+    for (std::size_t p = pb; p < pe; ++p) {
+      check_interrupt();
+      const std::size_t i = p / Nt, j = p % Nt;
+      if (zero_diagonal && i == j) {
+        out(i, j) = 0.0;
+        continue;
+      }
+      const double* P = yz.data() + j * n * Dyz;
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t t = L.t0 + s;
+        double* J = joint.data() + s * D;
+        double* X = xz.data() + s * Dxz;
+        for (int q = 0; q < Dyz; ++q) J[q] = P[s * Dyz + q];
+        for (int q = 1; q <= k; ++q) X[q - 1] = P[s * Dyz + q];
+        for (int q = 0; q < l; ++q) {
+          double v = src(t - static_cast<std::size_t>(spec.delay) - q, i);
+          J[Dyz + q] = v;
+          X[k + q] = v;
+        }
+      }
+      tj.build(joint.data(), n, D);
+      txz.build(xz.data(), n, Dxz);
+      double acc = 0.0;
+      for (std::size_t s = 0; s < n; ++s) {
+        if ((s & 255) == 0) check_interrupt();
+        const double* J = joint.data() + s * D;
+        double eps = tj.kth_distance(J, static_cast<std::uint32_t>(s), K, heap.data());
+        std::size_t nz = others(tree_z[j].count_within(J + 1, eps));
+        std::size_t nyz = others(tree_yz[j].count_within(J, eps));
+        std::size_t nxz = others(txz.count_within(xz.data() + s * Dxz, eps));
+        acc += psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
+      }
+      out(i, j) = psi[K] + acc / static_cast<double>(n);
+    }
+  });
+}
+
+void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbours,
+            bool symmetric, MatrixView<double> out, int n_threads) {
+  if (x.rows != y.rows) throw std::invalid_argument("x and y lengths differ");
+  if (out.rows != x.cols || out.cols != y.cols) throw std::invalid_argument("out has the wrong shape");
+  const std::size_t n = x.rows, Nx = x.cols, Ny = y.cols;
+  const int K = neighbours;
+  if (K < 1 || n <= static_cast<std::size_t>(K)) throw std::invalid_argument("too few samples for K neighbours");
+  n_threads = std::max(1, n_threads);
+  const std::vector<double> psi = digamma_table(n + 1);
+  // Sorted marginals: strict counts |u - v| < r by binary search.
+  auto sorted_cols = [&](MatrixView<const double> a) {
+    std::vector<double> s(a.cols * n);
+    for (std::size_t c = 0; c < a.cols; ++c) {
+      for (std::size_t t = 0; t < n; ++t) s[c * n + t] = a(t, c);
+      std::sort(s.begin() + c * n, s.begin() + (c + 1) * n);
+    }
+    return s;
+  };
+  const std::vector<double> sx = sorted_cols(x), sy = sorted_cols(y);
+  auto strict_count = [&](const double* s, double v, double r) {
+    // #{u : v - r < u < v + r}
+    const double* lo = std::upper_bound(s, s + n, v - r);
+    const double* hi = std::lower_bound(s, s + n, v + r);
+    return hi > lo ? static_cast<std::size_t>(hi - lo) : std::size_t(0);
+  };
+  parallel_for(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
+    std::vector<double> pts(n * 2), heap(K);
+    KDTree tree;
+    for (std::size_t p = pb; p < pe; ++p) {
+      check_interrupt();
+      const std::size_t i = p / Ny, j = p % Ny;
+      if (symmetric && j <= i) continue;
+      for (std::size_t t = 0; t < n; ++t) {
+        pts[2 * t] = x(t, i);
+        pts[2 * t + 1] = y(t, j);
+      }
+      tree.build(pts.data(), n, 2);
+      double acc = 0.0;
+      for (std::size_t t = 0; t < n; ++t) {
+        double eps = tree.kth_distance(pts.data() + 2 * t, static_cast<std::uint32_t>(t), K, heap.data());
+        std::size_t nx = others(strict_count(sx.data() + i * n, pts[2 * t], eps));
+        std::size_t ny = others(strict_count(sy.data() + j * n, pts[2 * t + 1], eps));
+        acc += psi[nx + 1] + psi[ny + 1];
+      }
+      out(i, j) = psi[K] + psi[n] - acc / static_cast<double>(n);
+    }
+  });
+  if (symmetric)
+    for (std::size_t i = 0; i < Nx; ++i) {
+      out(i, i) = 0.0;
+      for (std::size_t j = i + 1; j < Ny; ++j) out(j, i) = out(i, j);
+    }
+}
+
+}  // namespace info
+}  // namespace nn
