@@ -54,6 +54,23 @@ inline void register_infotheory(py::module_& m) {
       "-> (Ns, Nt).");
 
   m.def(
+      "te_discrete_conditional_all",
+      [make_spec](const carray<I32>& codes, int base, int k, int l, int delay, int n_jobs) {
+        auto c = matrix(codes, "codes");
+        auto spec = make_spec(base, k, l, delay, 1, 0);
+        auto out = empty<double>({codes.shape(1), codes.shape(1)});
+        auto o = mutable_matrix(out, "out");
+        {
+          py::gil_scoped_release release;
+          nn::info::te_discrete_conditional_all(c, spec, o, n_jobs);
+        }
+        return out;
+      },
+      py::arg("codes"), py::arg("base"), py::arg("k"), py::arg("l"), py::arg("delay"),
+      py::arg("n_jobs"),
+      "Complete plug-in TE (nats) of every ordered pair given all other columns at t-1 -> (N, N).");
+
+  m.def(
       "te_discrete_local",
       [make_spec](const carray<I32>& src, const carray<I32>& tgt,
                   const std::optional<carray<I32>>& cond, int base, int k, int l, int delay,

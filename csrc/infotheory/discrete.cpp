@@ -367,6 +367,93 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
   });
 }
 
+void te_discrete_conditional_all(MatrixView<const std::int32_t> codes, const DiscreteSpec& spec_in,
+                                 MatrixView<double> out, int n_threads) {
+  const std::size_t T = codes.rows, N = codes.cols;
+  if (out.rows != N || out.cols != N) throw std::invalid_argument("out has the wrong shape");
+  DiscreteSpec spec = spec_in;
+  spec.cond_base = 1;
+  Layout L = make_layout(T, spec, true);  // condition read at t - 1
+  const std::size_t n = L.n;
+  if (n == 0) throw std::invalid_argument("no time points left after embedding");
+  n_threads = std::max(1, n_threads);
+  const u64 b = static_cast<u64>(spec.base);
+  const u64 nY = b * ipow(b, spec.k);  // (y_t, history)
+  const u64 nS = L.nS, nH = ipow(b, spec.k);
+
+  // Random odd multipliers (splitmix64 from a fixed seed) and row hashes.
+  std::vector<u64> R(N);
+  u64 st = 0x9E3779B97F4A7C15ull;
+  for (std::size_t m = 0; m < N; ++m) {
+    st += 0x9E3779B97F4A7C15ull;
+    u64 z = st;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    R[m] = (z ^ (z >> 31)) | 1ull;
+  }
+  std::vector<u64> H(T, 0);
+  for (std::size_t t = 0; t < T; ++t) {
+    u64 h = 0;
+    for (std::size_t m = 0; m < N; ++m) h += (static_cast<u64>(codes(t, m)) + 1) * R[m];
+    H[t] = h;
+  }
+  // Row index (time of y_t) of every sample.
+  std::vector<std::size_t> rows(n);
+  for_each_sample(L, [&](std::size_t s, std::size_t t) { rows[s] = t; });
+
+  std::vector<u64> Yc(N * n), Sc(N * n);  // (y_t, history) codes and source codes
+  {
+    DiscreteSpec plain = spec;
+    Layout Lp = L;
+    Lp.nB = nH;
+    Lp.nA = nY;
+    for (std::size_t j = 0; j < N; ++j) {
+      target_codes(codes.data + j, N, nullptr, plain, Lp, Yc.data() + j * n);
+      source_codes(codes.data + j, N, plain, Lp, Sc.data() + j * n);
+    }
+  }
+  std::vector<double> xlogx(n + 1);
+  xlogx[0] = 0.0;
+  for (std::size_t c = 1; c <= n; ++c) xlogx[c] = static_cast<double>(c) * std::log(static_cast<double>(c));
+
+  parallel_for(N * N, n_threads, 4, [&](std::size_t pb, std::size_t pe, int) {
+    std::vector<std::pair<u64, std::size_t>> hw(n);
+    std::vector<u64> w(n), keys(n);
+    for (std::size_t p = pb; p < pe; ++p) {
+      check_interrupt();
+      const std::size_t i = p / N, j = p % N;
+      if (i == j) {
+        out(i, j) = 0.0;
+        continue;
+      }
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t t = rows[s] - 1;
+        u64 h = H[t] - (static_cast<u64>(codes(t, i)) + 1) * R[i] -
+                (static_cast<u64>(codes(t, j)) + 1) * R[j];
+        hw[s] = {h, s};
+      }
+      std::sort(hw.begin(), hw.end());
+      u64 label = 0;
+      for (std::size_t s = 0; s < n; ++s) {
+        if (s > 0 && hw[s].first != hw[s - 1].first) ++label;
+        w[hw[s].second] = label;
+      }
+      const u64* y = Yc.data() + j * n;
+      const u64* x = Sc.data() + i * n;
+      // keys: ((w * nY + y) * nS + x) etc.; w < n, so they fit whenever nY * nS * n < 2^64.
+      for (std::size_t s = 0; s < n; ++s) keys[s] = (w[s] * nY + y[s]) * nS + x[s];
+      double s_as = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = (w[s] * nH + y[s] % nH) * nS + x[s];
+      double s_bs = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = w[s] * nY + y[s];
+      double s_a = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = w[s] * nH + y[s] % nH;
+      double s_b = sum_clogc_sorted(keys, xlogx);
+      out(i, j) = (s_as - s_bs - s_a + s_b) / static_cast<double>(n);
+    }
+  });
+}
+
 void te_discrete_local(const std::int32_t* src, const std::int32_t* tgt, std::size_t T,
                        const std::int32_t* cond, const DiscreteSpec& spec, double* out) {
   const Layout L = make_layout(T, spec, cond != nullptr);

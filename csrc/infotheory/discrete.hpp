@@ -51,6 +51,16 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
                  const std::int32_t* cond, const DiscreteSpec& spec, bool zero_diagonal,
                  MatrixView<double> out, int n_threads);
 
+// "Complete" TE (nats) of every ordered pair of columns of `codes` (T, N),
+// conditioned on the joint state of all other N - 2 columns at t - 1 (Lizier
+// 2008).  The conditioning state is identified by a 64-bit hash of the other
+// columns (random odd multipliers from a fixed seed; a collision between two
+// distinct states has probability about 2^-63 per pair of time points), then
+// relabelled densely; all four entropies are counted by sorting.  spec.cond_base
+// is ignored.  Diagonal 0.
+void te_discrete_conditional_all(MatrixView<const std::int32_t> codes, const DiscreteSpec& spec,
+                                 MatrixView<double> out, int n_threads);
+
 // Local TE (nats) of one pair: out[s] for every usable sample s (trial-major order).
 void te_discrete_local(const std::int32_t* src, const std::int32_t* tgt, std::size_t T,
                        const std::int32_t* cond, const DiscreteSpec& spec, double* out);
