@@ -302,10 +302,18 @@ void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbou
   };
   const std::vector<double> sx = sorted_cols(x), sy = sorted_cols(y);
   auto strict_count = [&](const double* s, double v, double r) {
-    // #{u : v - r < u < v + r}
-    const double* lo = std::upper_bound(s, s + n, v - r);
-    const double* hi = std::lower_bound(s, s + n, v + r);
-    return hi > lo ? static_cast<std::size_t>(hi - lo) : std::size_t(0);
+    // #{u : |u - v| < r}, with the same floating-point test as the joint-space
+    // distances (v +- r may round across the K-th neighbour): a contiguous run
+    // of the sorted values, located by binary search and fixed up at its ends.
+    auto inside = [&](double u) { return std::fabs(u - v) < r; };
+    const double* end = s + n;
+    const double* lo = std::lower_bound(s, end, v - r);
+    while (lo > s && inside(lo[-1])) --lo;
+    while (lo < end && *lo < v && !inside(*lo)) ++lo;
+    const double* hi = std::lower_bound(lo, end, v + r);
+    while (hi < end && inside(*hi)) ++hi;
+    while (hi > lo && !inside(hi[-1])) --hi;
+    return static_cast<std::size_t>(hi - lo);
   };
   parallel_for(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
     std::vector<double> pts(n * 2), heap(K);
