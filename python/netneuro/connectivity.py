@@ -148,11 +148,16 @@ def _prec_to_partial(prec):
 
 
 def _inv_spd(cov, name="covariance"):
+    """Inverse of a covariance, refusing (numerically) singular ones."""
+    msg = (f"the {name} is singular (more regions than time points, or collinear regions); "
+           "use shrinkage")
     try:
-        return np.linalg.inv(cov)
+        L = np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
-        raise ValueError(f"the {name} is singular (more regions than time points, or collinear "
-                         "regions); use shrinkage") from None
+        raise ValueError(msg) from None
+    if np.min(np.diag(L)) ** 2 <= 1e-12 * np.max(np.diag(cov)):
+        raise ValueError(msg)
+    return np.linalg.inv(cov)
 
 
 # ---------------------------------------------------------------------------
