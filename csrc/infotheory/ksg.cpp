@@ -19,7 +19,7 @@ namespace {
 // range counts.
 class KDTree {
  public:
-  static constexpr std::uint32_t kLeaf = 12;
+  static constexpr std::uint32_t kLeaf = 16;
 
   void build(const double* data, std::size_t n, int D) {
     n_ = n;
@@ -41,7 +41,7 @@ class KDTree {
   // nearest other point.
   double kth_distance(const double* q, std::uint32_t self, int K, double* heap) const {
     int size = 0;  // heap: sorted ascending, at most K entries
-    knn(0, q, self, K, heap, size);
+    knn(0, box_min_dist(0, q), q, self, K, heap, size);
     return heap[K - 1];
   }
 
@@ -107,14 +107,6 @@ class KDTree {
     return m;
   }
 
-  double box_max_dist(std::int32_t id, const double* q) const {
-    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
-    const double* hi = lo + D_;
-    double m = 0.0;
-    for (int d = 0; d < D_; ++d) m = std::max(m, std::max(q[d] - lo[d], hi[d] - q[d]));
-    return m;
-  }
-
   double dist(std::uint32_t pos, const double* q) const {
     const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
     double m = 0.0;
@@ -122,46 +114,48 @@ class KDTree {
     return m;
   }
 
-  void knn(std::int32_t id, const double* q, std::uint32_t self, int K, double* heap,
+  void knn(std::int32_t id, double mind, const double* q, std::uint32_t self, int K, double* heap,
            int& size) const {
+    if (size == K && mind >= heap[K - 1]) return;
     const Node& nd = nodes_[id];
-    if (size == K && box_min_dist(id, q) >= heap[K - 1]) return;
     if (nd.left < 0) {
       for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
+        const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
+        double dd = 0.0;
+        for (int d = 0; d < D_; ++d) dd = std::max(dd, std::fabs(p[d] - q[d]));
+        if (size == K && dd >= heap[K - 1]) continue;
         if (idx_[pos] == self) continue;
-        double dd = dist(pos, q);
-        if (size < K) {
-          int i = size++;
-          while (i > 0 && heap[i - 1] > dd) {
-            heap[i] = heap[i - 1];
-            --i;
-          }
-          heap[i] = dd;
-        } else if (dd < heap[K - 1]) {
-          int i = K - 1;
-          while (i > 0 && heap[i - 1] > dd) {
-            heap[i] = heap[i - 1];
-            --i;
-          }
-          heap[i] = dd;
+        int i = size < K ? size++ : K - 1;
+        while (i > 0 && heap[i - 1] > dd) {
+          heap[i] = heap[i - 1];
+          --i;
         }
+        heap[i] = dd;
       }
       return;
     }
     double dl = box_min_dist(nd.left, q), dr = box_min_dist(nd.right, q);
     if (dl <= dr) {
-      knn(nd.left, q, self, K, heap, size);
-      knn(nd.right, q, self, K, heap, size);
+      knn(nd.left, dl, q, self, K, heap, size);
+      knn(nd.right, dr, q, self, K, heap, size);
     } else {
-      knn(nd.right, q, self, K, heap, size);
-      knn(nd.left, q, self, K, heap, size);
+      knn(nd.right, dr, q, self, K, heap, size);
+      knn(nd.left, dl, q, self, K, heap, size);
     }
   }
 
   std::size_t count(std::int32_t id, const double* q, double r) const {
-    if (box_min_dist(id, q) >= r) return 0;
+    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
+    const double* hi = lo + D_;
+    double mn = 0.0, mx = 0.0;
+    for (int d = 0; d < D_; ++d) {
+      const double a = q[d] - lo[d], b = hi[d] - q[d];
+      mn = std::max(mn, std::max(-a, -b));
+      mx = std::max(mx, std::max(a, b));
+    }
+    if (mn >= r) return 0;
     const Node& nd = nodes_[id];
-    if (box_max_dist(id, q) < r) return nd.end - nd.begin;
+    if (mx < r) return nd.end - nd.begin;
     if (nd.left < 0) {
       std::size_t c = 0;
       for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) c += dist(pos, q) < r;
@@ -185,6 +179,21 @@ std::vector<double> digamma_table(std::size_t n) {
   psi[1] = -0.57721566490153286061;
   for (std::size_t m = 1; m + 1 < psi.size(); ++m) psi[m + 1] = psi[m] + 1.0 / static_cast<double>(m);
   return psi;
+}
+
+// #{u in sorted s[0..n) : |u - v| < r}, with the same floating-point test as
+// the joint-space distances (v +- r may round across the K-th neighbour): a
+// contiguous run located by binary search and fixed up at its ends.
+std::size_t strict_count_sorted(const double* s, std::size_t n, double v, double r) {
+  auto inside = [&](double u) { return std::fabs(u - v) < r; };
+  const double* end = s + n;
+  const double* lo = std::lower_bound(s, end, v - r);
+  while (lo > s && inside(lo[-1])) --lo;
+  while (lo < end && *lo < v && !inside(*lo)) ++lo;
+  const double* hi = std::lower_bound(lo, end, v + r);
+  while (hi < end && inside(*hi)) ++hi;
+  while (hi > lo && !inside(hi[-1])) --hi;
+  return static_cast<std::size_t>(hi - lo);
 }
 
 // Points strictly inside the ball other than the query (which is inside
@@ -223,6 +232,7 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
   const int Dyz = k + 1;
   std::vector<double> yz(Nt * n * Dyz);
   std::vector<KDTree> tree_z(Nt), tree_yz(Nt);
+  std::vector<double> zsorted(k == 1 ? Nt * n : 0);  // k = 1: the z space is 1-D
   parallel_for(Nt, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
     std::vector<double> z(n * k);
     for (std::size_t j = b; j < e; ++j) {
@@ -237,7 +247,12 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
         }
       }
       tree_yz[j].build(P, n, Dyz);
-      tree_z[j].build(z.data(), n, k);
+      if (k == 1) {
+        std::sort(z.begin(), z.end());
+        std::copy(z.begin(), z.end(), zsorted.begin() + j * n);
+      } else {
+        tree_z[j].build(z.data(), n, k);
+      }
     }
   });
 
@@ -272,7 +287,8 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
         if ((s & 255) == 0) check_interrupt();
         const double* J = joint.data() + s * D;
         double eps = tj.kth_distance(J, static_cast<std::uint32_t>(s), K, heap.data());
-        std::size_t nz = others(tree_z[j].count_within(J + 1, eps));
+        std::size_t nz = others(k == 1 ? strict_count_sorted(zsorted.data() + j * n, n, J[1], eps)
+                                       : tree_z[j].count_within(J + 1, eps));
         std::size_t nyz = others(tree_yz[j].count_within(J, eps));
         std::size_t nxz = others(txz.count_within(xz.data() + s * Dxz, eps));
         acc += psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
@@ -302,18 +318,7 @@ void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbou
   };
   const std::vector<double> sx = sorted_cols(x), sy = sorted_cols(y);
   auto strict_count = [&](const double* s, double v, double r) {
-    // #{u : |u - v| < r}, with the same floating-point test as the joint-space
-    // distances (v +- r may round across the K-th neighbour): a contiguous run
-    // of the sorted values, located by binary search and fixed up at its ends.
-    auto inside = [&](double u) { return std::fabs(u - v) < r; };
-    const double* end = s + n;
-    const double* lo = std::lower_bound(s, end, v - r);
-    while (lo > s && inside(lo[-1])) --lo;
-    while (lo < end && *lo < v && !inside(*lo)) ++lo;
-    const double* hi = std::lower_bound(lo, end, v + r);
-    while (hi < end && inside(*hi)) ++hi;
-    while (hi > lo && !inside(hi[-1])) --hi;
-    return static_cast<std::size_t>(hi - lo);
+    return strict_count_sorted(s, n, v, r);
   };
   parallel_for(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
     std::vector<double> pts(n * 2), heap(K);

@@ -235,7 +235,9 @@ def _lags(X, t0, n, lags):
 
 def _orth_basis(Z):
     """Orthonormal basis of the columns of Z (n, p) by QR (rank-revealing via SVD fallback)."""
-    q, r = np.linalg.qr(Z)
+    from scipy.linalg import qr
+
+    q, r = qr(Z, mode="economic")
     diag = np.abs(np.diag(r))
     if diag.size and diag.min() <= 1e-12 * max(diag.max(), 1.0):
         u, s, _ = np.linalg.svd(Z, full_matrices=False)
@@ -282,12 +284,7 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
             sr = float(yres @ yres)
             Xres = XLf - Q @ (Q.T @ XLf)
             Xres = Xres.reshape(n, Ns, l_)
-            G = np.einsum("tia,tib->iab", Xres, Xres)
-            b = np.einsum("tia,t->ia", Xres, yres)
-            # a source inside the span of the target's own past (e.g. itself) explains nothing new
-            G[scale[:, None, None] * 1e-10 >= np.abs(G)] = 0.0
-            Ginv = np.linalg.pinv(G, hermitian=True)
-            gain = np.einsum("ia,iab,ib->i", b, Ginv, b)
+            gain = _explained(Xres, yres, scale)
             ssr_r[:, j] = sr
             ssr_f[:, j] = np.maximum(sr - gain, 0.0)
         return ssr_r, ssr_f, n, p_full
@@ -302,29 +299,77 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
             f"time series too short for conditional estimation: {n} usable time points for "
             f"{p_full} regression coefficients (1 + history + (N-1) x source_history)"
         )
+    from scipy.linalg import solve_triangular
+
     XL = _lags(src, t0, n, slags)  # (n, N, l)
-    YL = _lags(tgt, t0, n, tlags)  # (n, N, k)
     Y = tgt[t0:t0 + n]
-    for j in range(N):
-        others = [m for m in range(N) if m != j]
-        D = np.hstack([ones, YL[:, j, :], XL[:, others, :].reshape(n, (N - 1) * l_)])
-        coef, _, rank, sv = np.linalg.lstsq(D, Y[:, j], rcond=None)
-        res = Y[:, j] - D @ coef
-        sf = float(res @ res)
-        if rank < D.shape[1]:
-            raise ValueError("the conditional regression is rank deficient (collinear regions); "
-                             "remove redundant regions or use conditional=False")
-        M = np.linalg.inv(D.T @ D)
-        base = 1 + k
-        beta = coef[base:].reshape(N - 1, l_)
-        idx = base + np.arange((N - 1) * l_).reshape(N - 1, l_)
-        Mb = M[idx[:, :, None], idx[:, None, :]]  # (N-1, l, l)
-        gain = np.einsum("ia,iab,ib->i", beta, np.linalg.inv(Mb), beta)
-        ssr_f[others, j] = sf
-        ssr_r[others, j] = sf + gain
+    if k == l_ and d == 1:
+        # the target's own lags are its source block: one design for every target
+        D = np.hstack([ones, XL.reshape(n, N * l_)])
+        coef, R = _qr_solve(D, Y, "conditional")
+        res = Y - D @ coef
+        sf = np.einsum("tj,tj->j", res, res)
+        Rinv = solve_triangular(R, np.eye(R.shape[0]))
+        M = Rinv @ Rinv.T  # (D'D)^-1
+        idx = 1 + np.arange(N * l_).reshape(N, l_)
+        Mb = M[idx[:, :, None], idx[:, None, :]]  # (N, l, l)
+        beta = coef[1:].reshape(N, l_, N)  # [source, lag, target]
+        gain = np.einsum("iaj,iab,ibj->ij", beta, np.linalg.inv(Mb), beta)
+        ssr_f[:] = sf[None, :]
+        ssr_r[:] = sf[None, :] + gain
+    else:
+        YL = _lags(tgt, t0, n, tlags)  # (n, N, k)
+        for j in range(N):
+            others = [m for m in range(N) if m != j]
+            D = np.hstack([ones, YL[:, j, :], XL[:, others, :].reshape(n, (N - 1) * l_)])
+            coef, R = _qr_solve(D, Y[:, j], "conditional")
+            res = Y[:, j] - D @ coef
+            sf = float(res @ res)
+            Rinv = solve_triangular(R, np.eye(R.shape[0]))
+            base = 1 + k
+            Rb = Rinv[base:]
+            beta = coef[base:].reshape(N - 1, l_)
+            Mfull = Rb @ Rb.T
+            idx = np.arange((N - 1) * l_).reshape(N - 1, l_)
+            Mb = Mfull[idx[:, :, None], idx[:, None, :]]
+            gain = np.einsum("ia,iab,ib->i", beta, np.linalg.inv(Mb), beta)
+            ssr_f[others, j] = sf
+            ssr_r[others, j] = sf + gain
     if zero_diagonal:
         ssr_r[np.arange(N), np.arange(N)] = ssr_f[np.arange(N), np.arange(N)] = 1.0
     return ssr_r, ssr_f, n, p_full
+
+
+def _explained(Xres, yres, scale):
+    """b' G^-1 b per source for residualised source lags Xres (n, Ns, l) and target yres (n,)."""
+    l_ = Xres.shape[2]
+    b = np.einsum("tia,t->ia", Xres, yres)
+    if l_ == 1:
+        G = np.einsum("ti,ti->i", Xres[:, :, 0], Xres[:, :, 0])
+        # a source inside the span of the target's own past (e.g. itself) explains nothing new
+        ok = G > 1e-10 * scale
+        return np.where(ok, b[:, 0] ** 2 / np.where(ok, G, 1.0), 0.0)
+    G = np.einsum("tia,tib->iab", Xres, Xres)
+    ok = np.einsum("iaa->i", G) > 1e-10 * scale
+    G[~ok] = np.eye(l_)
+    b[~ok] = 0.0
+    try:
+        sol = np.linalg.solve(G, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:  # partly collinear lags (duplicated series)
+        sol = np.einsum("iab,ib->ia", np.linalg.pinv(G, hermitian=True), b)
+    return np.einsum("ia,ia->i", b, sol)
+
+
+def _qr_solve(D, Y, what):
+    """Least squares D B = Y by economic QR; returns (coef, R).  Refuses rank deficiency."""
+    from scipy.linalg import qr, solve_triangular
+
+    Q, R = qr(D, mode="economic")
+    dr = np.abs(np.diag(R))
+    if dr.min() <= 1e-10 * dr.max():
+        raise ValueError(f"the {what} regression is rank deficient (collinear regions or lags); "
+                         "remove redundant regions or use conditional=False")
+    return solve_triangular(R, Q.T @ Y), R
 
 
 def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag):
@@ -450,15 +495,14 @@ def _gaussian_conditional_pairs(S, Tg, C, k, l_, d):
     if n <= 1 + k + l_ + CL.shape[1]:
         raise ValueError("time series too short for the conditional regression")
     out = np.zeros((S.shape[1], Tg.shape[1]))
+    scale = ((XL - XL.mean(0)) ** 2).reshape(n, S.shape[1], l_).sum(axis=(0, 2)) + 1e-300
     for j in range(Tg.shape[1]):
         Q = _orth_basis(np.hstack([np.ones((n, 1)), YL[:, j, :], CL]))
         y = Tg[t0:t0 + n, j]
         yres = y - Q @ (Q.T @ y)
         sr = float(yres @ yres)
         Xres = (XL - Q @ (Q.T @ XL)).reshape(n, S.shape[1], l_)
-        G = np.einsum("tia,tib->iab", Xres, Xres)
-        b = np.einsum("tia,t->ia", Xres, yres)
-        gain = np.einsum("ia,iab,ib->i", b, np.linalg.pinv(G, hermitian=True), b)
+        gain = _explained(Xres, yres, scale)
         out[:, j] = 0.5 * np.log(sr / np.maximum(sr - gain, 1e-300))
     return out
 
