@@ -126,13 +126,6 @@ double sum_clogc(const u64* codes, std::size_t n, u64 n_states, std::vector<std:
 #define NN_POPCNT_CLONES
 #endif
 
-NN_POPCNT_CLONES
-std::uint32_t and_popcount(const u64* a, const u64* b, std::size_t W) {
-  std::uint32_t c = 0;
-  for (std::size_t w = 0; w < W; ++w) c += static_cast<std::uint32_t>(__builtin_popcountll(a[w] & b[w]));
-  return c;
-}
-
 enum class Mode { Popcount, Table, Sort };
 
 // Per-target data for the popcount path.
@@ -148,6 +141,37 @@ struct SourceBits {
   std::vector<std::uint32_t> s_count;  // per present S state
   std::vector<u64> bits;               // present x W
 };
+
+// S(A,S) and S(B,S) of one pair from bit-packed indicators (popcount path).
+// Compiled twice (with and without the POPCNT instruction) and picked at load
+// time, so the inner loop uses hardware popcount where the CPU has it.
+NN_POPCNT_CLONES
+void popcount_pair(const TargetBits& T, const SourceBits& Sb, std::size_t W, const double* xlogx,
+                   std::uint32_t* cbs, double& s_as_out, double& s_bs_out) {
+  const std::size_t na = T.a_values.size(), ns = Sb.s_count.size();
+  for (std::size_t q = 0; q < T.n_b * ns; ++q) cbs[q] = 0;
+  double s_as = 0.0;
+  for (std::size_t q = 0; q < na; ++q) {
+    const u64* abits = T.bits.data() + q * W;
+    std::uint32_t rest = T.a_count[q];
+    std::uint32_t* crow = cbs + T.a_bidx[q] * ns;
+    for (std::size_t r = 0; r + 1 < ns; ++r) {
+      const u64* sbits = Sb.bits.data() + r * W;
+      std::uint32_t c = 0;
+      for (std::size_t w = 0; w < W; ++w)
+        c += static_cast<std::uint32_t>(__builtin_popcountll(abits[w] & sbits[w]));
+      rest -= c;
+      s_as += xlogx[c];
+      crow[r] += c;
+    }
+    s_as += xlogx[rest];
+    crow[ns - 1] += rest;
+  }
+  double s_bs = 0.0;
+  for (std::size_t q = 0; q < T.n_b * ns; ++q) s_bs += xlogx[cbs[q]];
+  s_as_out = s_as;
+  s_bs_out = s_bs;
+}
 
 }  // namespace
 
@@ -316,22 +340,8 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
       if (mode == Mode::Popcount) {
         const TargetBits& T = tb[j];
         const SourceBits& Sb = sb[i];
-        const std::size_t na = T.a_values.size(), ns = Sb.s_count.size();
-        sc.cbs.assign(T.n_b * ns, 0u);
-        for (std::size_t q = 0; q < na; ++q) {
-          const u64* abits = T.bits.data() + q * W;
-          std::uint32_t rest = T.a_count[q];
-          std::uint32_t* crow = sc.cbs.data() + T.a_bidx[q] * ns;
-          for (std::size_t r = 0; r + 1 < ns; ++r) {
-            std::uint32_t c = and_popcount(abits, Sb.bits.data() + r * W, W);
-            rest -= c;
-            s_as += xlogx[c];
-            crow[r] += c;
-          }
-          s_as += xlogx[rest];
-          crow[ns - 1] += rest;
-        }
-        for (std::uint32_t c : sc.cbs) s_bs += xlogx[c];
+        sc.cbs.resize(T.n_b * Sb.s_count.size());
+        popcount_pair(T, Sb, W, xlogx.data(), sc.cbs.data(), s_as, s_bs);
       } else if (mode == Mode::Table) {
         if (sc.tab_as.empty()) {
           sc.tab_as.assign(static_cast<std::size_t>(nA * nS), 0u);

@@ -148,16 +148,22 @@ def _prec_to_partial(prec):
 
 
 def _inv_spd(cov, name="covariance"):
-    """Inverse of a covariance, refusing (numerically) singular ones."""
+    """Inverse of a covariance (LU, as nilearn), refusing (numerically) singular ones.
+
+    For a positive definite matrix ``cov_ii * inv_ii >= 1`` for every i, with
+    equality only without correlations; a ratio above 1e12 (or a non-finite or
+    sub-unit one) means the matrix is singular to working precision.
+    """
     msg = (f"the {name} is singular (more regions than time points, or collinear regions); "
            "use shrinkage")
     try:
-        L = np.linalg.cholesky(cov)
+        inv = np.linalg.inv(cov)
     except np.linalg.LinAlgError:
         raise ValueError(msg) from None
-    if np.min(np.diag(L)) ** 2 <= 1e-12 * np.max(np.diag(cov)):
+    r = np.diag(cov) * np.diag(inv)
+    if not np.all(np.isfinite(r)) or r.max() > 1e12 or r.min() < 1.0 - 1e-6:
         raise ValueError(msg)
-    return np.linalg.inv(cov)
+    return inv
 
 
 # ---------------------------------------------------------------------------
