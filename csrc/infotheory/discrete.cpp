@@ -7,6 +7,7 @@
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
+#include "infotheory/run.hpp"
 
 namespace nn {
 namespace info {
@@ -213,49 +214,30 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
   xlogx[0] = 0.0;
   for (std::size_t c = 1; c <= n; ++c) xlogx[c] = static_cast<double>(c) * std::log(static_cast<double>(c));
 
-  // Codes.
-  std::vector<u64> A(Nt * n), S(Ns * n);
-  parallel_for(Nt, n_threads, 8, [&](std::size_t b, std::size_t e, int) {
-    for (std::size_t j = b; j < e; ++j) {
-      check_interrupt();
-      target_codes(tgt.data + j, tgt.cols, cond, spec, L, A.data() + j * n);
-    }
-  });
-  parallel_for(Ns, n_threads, 8, [&](std::size_t b, std::size_t e, int) {
-    for (std::size_t i = b; i < e; ++i) {
-      check_interrupt();
-      source_codes(src.data + i, src.cols, spec, L, S.data() + i * n);
-    }
-  });
-
-  // Target constants -S(A) + S(B).
-  std::vector<double> tconst(Nt);
-  parallel_for(Nt, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
-    std::vector<u64> keys, bcodes(n);
-    std::vector<std::uint32_t> table;
-    for (std::size_t j = b; j < e; ++j) {
-      check_interrupt();
-      const u64* a = A.data() + j * n;
-      double sa = sum_clogc(a, n, nA, table, keys, xlogx);
-      for (std::size_t t = 0; t < n; ++t) bcodes[t] = a[t] % nB;
-      double sb = sum_clogc(bcodes.data(), n, nB, table, keys, xlogx);
-      tconst[j] = sb - sa;
-    }
-  });
-
-  // Choose the counting path from the data (never from the thread count).
+  // One pass over targets (codes, -S(A) + S(B), indicator bits) and sources
+  // (codes, indicator bits): a single parallel region.
   const std::size_t W = (n + 63) / 64;
   const double J = static_cast<double>(nA) * static_cast<double>(nS);
   Mode mode = J <= static_cast<double>(kTableLimit) ? Mode::Table : Mode::Sort;
-  std::vector<TargetBits> tb;
-  std::vector<SourceBits> sb;
-  if (J <= 4096) {
-    tb.resize(Nt);
-    sb.resize(Ns);
-    parallel_for(Nt, n_threads, 8, [&](std::size_t b, std::size_t e, int) {
-      for (std::size_t j = b; j < e; ++j) {
-        check_interrupt();
-        const u64* a = A.data() + j * n;
+  const bool want_bits = J <= 4096;
+  std::vector<u64> A(Nt * n), S(Ns * n);
+  std::vector<double> tconst(Nt);
+  std::vector<TargetBits> tb(want_bits ? Nt : 0);
+  std::vector<SourceBits> sb(want_bits ? Ns : 0);
+  run_parallel(Nt + Ns, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
+    std::vector<u64> keys, bcodes(n);
+    std::vector<std::uint32_t> table, cnt;
+    for (std::size_t item = b; item < e; ++item) {
+      check_interrupt();
+      if (item < Nt) {
+        const std::size_t j = item;
+        u64* a = A.data() + j * n;
+        target_codes(tgt.data + j, tgt.cols, cond, spec, L, a);
+        double sa = sum_clogc(a, n, nA, table, keys, xlogx);
+        for (std::size_t t = 0; t < n; ++t) bcodes[t] = a[t] % nB;
+        double sbv = sum_clogc(bcodes.data(), n, nB, table, keys, xlogx);
+        tconst[j] = sbv - sa;
+        if (!want_bits) continue;
         std::vector<char> seen(static_cast<std::size_t>(nA), 0);
         for (std::size_t t = 0; t < n; ++t) seen[a[t]] = 1;
         std::vector<u64> vals;
@@ -283,16 +265,14 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
           T.a_count[q]++;
           T.bits[q * W + t / 64] |= u64(1) << (t % 64);
         }
-      }
-    });
-    parallel_for(Ns, n_threads, 8, [&](std::size_t b, std::size_t e, int) {
-      std::vector<std::uint32_t> cnt(nS);
-      for (std::size_t i = b; i < e; ++i) {
-        check_interrupt();
-        const u64* s = S.data() + i * n;
-        std::fill(cnt.begin(), cnt.end(), 0u);
+      } else {
+        const std::size_t i = item - Nt;
+        u64* s = S.data() + i * n;
+        source_codes(src.data + i, src.cols, spec, L, s);
+        if (!want_bits) continue;
+        cnt.assign(static_cast<std::size_t>(nS), 0u);
         for (std::size_t t = 0; t < n; ++t) cnt[s[t]]++;
-        std::vector<std::size_t> idx(nS, SIZE_MAX);
+        std::vector<std::size_t> idx(static_cast<std::size_t>(nS), SIZE_MAX);
         SourceBits& Sb = sb[i];
         for (u64 v = 0; v < nS; ++v)
           if (cnt[v]) {
@@ -302,7 +282,11 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
         Sb.bits.assign(Sb.s_count.size() * W, 0);
         for (std::size_t t = 0; t < n; ++t) Sb.bits[idx[s[t]] * W + t / 64] |= u64(1) << (t % 64);
       }
-    });
+    }
+  });
+
+  // Choose the counting path from the data (never from the thread count).
+  if (want_bits) {
     double present_a = 0.0, present_s = 0.0;
     for (auto& T : tb) present_a += static_cast<double>(T.a_values.size());
     for (auto& Sb : sb) present_s += static_cast<double>(Sb.s_count.size());
@@ -325,7 +309,7 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
   };
   std::vector<Scratch> scratch(static_cast<std::size_t>(n_threads));
 
-  parallel_for(n_pairs, n_threads, 64, [&](std::size_t pb, std::size_t pe, int worker) {
+  run_parallel(n_pairs, n_threads, 64, [&](std::size_t pb, std::size_t pe, int worker) {
     Scratch& sc = scratch[static_cast<std::size_t>(worker)];
     for (std::size_t p = pb; p < pe; ++p) {
       if ((p & 15) == 0) check_interrupt();
@@ -426,7 +410,7 @@ void te_discrete_conditional_all(MatrixView<const std::int32_t> codes, const Dis
   xlogx[0] = 0.0;
   for (std::size_t c = 1; c <= n; ++c) xlogx[c] = static_cast<double>(c) * std::log(static_cast<double>(c));
 
-  parallel_for(N * N, n_threads, 4, [&](std::size_t pb, std::size_t pe, int) {
+  run_parallel(N * N, n_threads, 4, [&](std::size_t pb, std::size_t pe, int) {
     std::vector<std::pair<u64, std::size_t>> hw(n);
     std::vector<u64> w(n), keys(n);
     for (std::size_t p = pb; p < pe; ++p) {

@@ -8,6 +8,7 @@
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
+#include "infotheory/run.hpp"
 
 namespace nn {
 namespace info {
@@ -196,6 +197,22 @@ std::size_t strict_count_sorted(const double* s, std::size_t n, double v, double
   return static_cast<std::size_t>(hi - lo);
 }
 
+// Standardises column c of a row-major (n x stride) block in place (zero mean,
+// unit variance over the n rows); a constant column is only centred.
+void standardize_column(double* base, std::size_t n, std::size_t stride, std::size_t c) {
+  double mean = 0.0;
+  for (std::size_t s = 0; s < n; ++s) mean += base[s * stride + c];
+  mean /= static_cast<double>(n);
+  double var = 0.0;
+  for (std::size_t s = 0; s < n; ++s) {
+    const double v = base[s * stride + c] - mean;
+    var += v * v;
+  }
+  const double sd = std::sqrt(var / static_cast<double>(n));
+  const double inv = sd > 0.0 ? 1.0 / sd : 1.0;
+  for (std::size_t s = 0; s < n; ++s) base[s * stride + c] = (base[s * stride + c] - mean) * inv;
+}
+
 // Points strictly inside the ball other than the query (which is inside
 // whenever eps > 0; with eps = 0, from tied points, the count is already 0).
 inline std::size_t others(std::size_t c) { return c > 0 ? c - 1 : 0; }
@@ -233,7 +250,7 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
   std::vector<double> yz(Nt * n * Dyz);
   std::vector<KDTree> tree_z(Nt), tree_yz(Nt);
   std::vector<double> zsorted(k == 1 ? Nt * n : 0);  // k = 1: the z space is 1-D
-  parallel_for(Nt, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+  run_parallel(Nt, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
     std::vector<double> z(n * k);
     for (std::size_t j = b; j < e; ++j) {
       check_interrupt();
@@ -241,11 +258,12 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
       for (std::size_t s = 0; s < n; ++s) {
         const std::size_t t = L.t0 + s;
         P[s * Dyz] = tgt(t, j);
-        for (int q = 1; q <= k; ++q) {
-          P[s * Dyz + q] = tgt(t - q, j);
-          z[s * k + q - 1] = tgt(t - q, j);
-        }
+        for (int q = 1; q <= k; ++q) P[s * Dyz + q] = tgt(t - q, j);
       }
+      // every embedded variable standardised over the used samples (as JIDT)
+      for (int q = 0; q < Dyz; ++q) standardize_column(P, n, Dyz, q);
+      for (std::size_t s = 0; s < n; ++s)
+        for (int q = 1; q <= k; ++q) z[s * k + q - 1] = P[s * Dyz + q];
       tree_yz[j].build(P, n, Dyz);
       if (k == 1) {
         std::sort(z.begin(), z.end());
@@ -256,8 +274,20 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
     }
   });
 
+  // Source lag columns x_{t-delay-q}, q < l, standardised over the used samples.
+  std::vector<double> SX(Ns * n * l);
+  run_parallel(Ns, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
+    for (std::size_t i = b; i < e; ++i) {
+      double* B = SX.data() + i * n * l;
+      for (std::size_t s = 0; s < n; ++s)
+        for (int q = 0; q < l; ++q)
+          B[s * l + q] = src(L.t0 + s - static_cast<std::size_t>(spec.delay) - q, i);
+      for (int q = 0; q < l; ++q) standardize_column(B, n, l, q);
+    }
+  });
+
   const int D = 1 + k + l, Dxz = k + l;
-  parallel_for(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
+  run_parallel(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
     std::vector<double> joint(n * D), xz(n * Dxz), heap(K);
     KDTree tj, txz;
     for (std::size_t p = pb; p < pe; ++p) {
@@ -269,13 +299,12 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
       }
       const double* P = yz.data() + j * n * Dyz;
       for (std::size_t s = 0; s < n; ++s) {
-        const std::size_t t = L.t0 + s;
         double* J = joint.data() + s * D;
         double* X = xz.data() + s * Dxz;
         for (int q = 0; q < Dyz; ++q) J[q] = P[s * Dyz + q];
         for (int q = 1; q <= k; ++q) X[q - 1] = P[s * Dyz + q];
         for (int q = 0; q < l; ++q) {
-          double v = src(t - static_cast<std::size_t>(spec.delay) - q, i);
+          double v = SX[(i * n + s) * l + q];
           J[Dyz + q] = v;
           X[k + q] = v;
         }
@@ -320,7 +349,7 @@ void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbou
   auto strict_count = [&](const double* s, double v, double r) {
     return strict_count_sorted(s, n, v, r);
   };
-  parallel_for(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
+  run_parallel(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
     std::vector<double> pts(n * 2), heap(K);
     KDTree tree;
     for (std::size_t p = pb; p < pe; ++p) {
