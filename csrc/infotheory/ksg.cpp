@@ -27,6 +27,8 @@ class KDTree {
     D_ = D;
     idx_.resize(n);
     std::iota(idx_.begin(), idx_.end(), 0u);
+    leaf_of_.assign(n, 0);
+    keys_.resize(n);
     src_ = data;
     nodes_.clear();
     box_.clear();
@@ -42,7 +44,11 @@ class KDTree {
   // nearest other point.
   double kth_distance(const double* q, std::uint32_t self, int K, double* heap) const {
     int size = 0;  // heap: sorted ascending, at most K entries
-    knn(0, box_min_dist(0, q), q, self, K, heap, size);
+    // Seed with the query's own leaf (a tight bound early), then search the
+    // rest of the tree, skipping that leaf.
+    const std::int32_t own = leaf_of_[self];
+    scan_leaf(nodes_[own], q, self, K, heap, size);
+    knn(0, box_min_dist(0, q), q, self, own, K, heap, size);
     return heap[K - 1];
   }
 
@@ -73,7 +79,10 @@ class KDTree {
         hi[d] = std::max(hi[d], p[d]);
       }
     }
-    if (e - b <= kLeaf) return id;
+    if (e - b <= kLeaf) {
+      for (std::uint32_t q = b; q < e; ++q) leaf_of_[idx_[q]] = id;
+      return id;
+    }
     int dim = 0;
     double spread = -1.0;
     for (int d = 0; d < D_; ++d)
@@ -81,15 +90,16 @@ class KDTree {
         spread = hi[d] - lo[d];
         dim = d;
       }
-    if (spread <= 0.0) return id;  // all points equal: keep as a leaf
+    if (spread <= 0.0) {  // all points equal: keep as a leaf
+      for (std::uint32_t q = b; q < e; ++q) leaf_of_[idx_[q]] = id;
+      return id;
+    }
     std::uint32_t m = b + (e - b) / 2;
-    const double* s = src_;
-    const int D = D_;
-    std::nth_element(idx_.begin() + b, idx_.begin() + m, idx_.begin() + e,
-                     [s, D, dim](std::uint32_t x, std::uint32_t y) {
-                       return s[static_cast<std::size_t>(x) * D + dim] <
-                              s[static_cast<std::size_t>(y) * D + dim];
-                     });
+    // median split on contiguous (coordinate, index) pairs
+    for (std::uint32_t q = b; q < e; ++q)
+      keys_[q] = {src_[static_cast<std::size_t>(idx_[q]) * D_ + dim], idx_[q]};
+    std::nth_element(keys_.begin() + b, keys_.begin() + m, keys_.begin() + e);
+    for (std::uint32_t q = b; q < e; ++q) idx_[q] = keys_[q].second;
     std::int32_t l = build_node(b, m);
     std::int32_t r = build_node(m, e);
     nodes_[id].left = l;
@@ -115,33 +125,38 @@ class KDTree {
     return m;
   }
 
-  void knn(std::int32_t id, double mind, const double* q, std::uint32_t self, int K, double* heap,
-           int& size) const {
+  void scan_leaf(const Node& nd, const double* q, std::uint32_t self, int K, double* heap,
+                 int& size) const {
+    for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
+      const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
+      double dd = 0.0;
+      for (int d = 0; d < D_; ++d) dd = std::max(dd, std::fabs(p[d] - q[d]));
+      if (size == K && dd >= heap[K - 1]) continue;
+      if (idx_[pos] == self) continue;
+      int i = size < K ? size++ : K - 1;
+      while (i > 0 && heap[i - 1] > dd) {
+        heap[i] = heap[i - 1];
+        --i;
+      }
+      heap[i] = dd;
+    }
+  }
+
+  void knn(std::int32_t id, double mind, const double* q, std::uint32_t self, std::int32_t skip,
+           int K, double* heap, int& size) const {
     if (size == K && mind >= heap[K - 1]) return;
     const Node& nd = nodes_[id];
     if (nd.left < 0) {
-      for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
-        const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
-        double dd = 0.0;
-        for (int d = 0; d < D_; ++d) dd = std::max(dd, std::fabs(p[d] - q[d]));
-        if (size == K && dd >= heap[K - 1]) continue;
-        if (idx_[pos] == self) continue;
-        int i = size < K ? size++ : K - 1;
-        while (i > 0 && heap[i - 1] > dd) {
-          heap[i] = heap[i - 1];
-          --i;
-        }
-        heap[i] = dd;
-      }
+      if (id != skip) scan_leaf(nd, q, self, K, heap, size);
       return;
     }
     double dl = box_min_dist(nd.left, q), dr = box_min_dist(nd.right, q);
     if (dl <= dr) {
-      knn(nd.left, dl, q, self, K, heap, size);
-      knn(nd.right, dr, q, self, K, heap, size);
+      knn(nd.left, dl, q, self, skip, K, heap, size);
+      knn(nd.right, dr, q, self, skip, K, heap, size);
     } else {
-      knn(nd.right, dr, q, self, K, heap, size);
-      knn(nd.left, dl, q, self, K, heap, size);
+      knn(nd.right, dr, q, self, skip, K, heap, size);
+      knn(nd.left, dl, q, self, skip, K, heap, size);
     }
   }
 
@@ -169,6 +184,8 @@ class KDTree {
   int D_ = 0;
   const double* src_ = nullptr;
   std::vector<std::uint32_t> idx_;
+  std::vector<std::int32_t> leaf_of_;  // leaf holding each original point
+  std::vector<std::pair<double, std::uint32_t>> keys_;
   std::vector<double> pts_;
   std::vector<Node> nodes_;
   std::vector<double> box_;

@@ -234,7 +234,8 @@ def connectivity_strength(ts, *, absolute: bool = False):
     Returns a float, or ``(S,)`` for a cohort.  Needs ``N >= 2``.
     """
     C = correlation(ts)
-    C = C[None] if C.ndim == 2 else C
+    single = C.ndim == 2
+    C = C[None] if single else C
     N = C.shape[-1]
     if N < 2:
         raise ValueError("connectivity_strength needs at least 2 regions")
@@ -243,7 +244,7 @@ def connectivity_strength(ts, *, absolute: bool = False):
     if absolute:
         vals = np.abs(vals)
     m = vals.mean(axis=1)
-    return float(m[0]) if np.ndim(ts) == 2 and not isinstance(ts, list) else m
+    return float(m[0]) if single else m
 
 
 # ---------------------------------------------------------------------------

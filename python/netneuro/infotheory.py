@@ -15,8 +15,11 @@ core (threads over pairs, GIL released, identical for every ``n_jobs``):
 ``"ksg"``
     Kraskov-Stoegbauer-Grassberger nearest-neighbour estimator, algorithm 1,
     max-norm, ``k`` neighbours (Kraskov et al. 2004, Phys. Rev. E 69:066138;
-    TE as conditional MI after Frenzel & Pompe 2007), with a k-d tree.  Each
-    series is standardised to zero mean and unit variance first (as JIDT does).
+    TE as conditional MI after Frenzel & Pompe 2007), with a k-d tree.  Every
+    embedded variable (each lag of target and source, over the samples used) is
+    standardised to zero mean and unit variance first, as JIDT does, and no
+    noise is added: with tied values, add your own jitter.  Agrees with JIDT's
+    ``TransferEntropyCalculatorKraskov`` (``NOISE_LEVEL_TO_ADD=0``) to rounding.
 
 Embedding (all estimators): the target's present ``y_t`` is predicted from its
 past ``y_{t-1}, ..., y_{t-history}`` and the source's
