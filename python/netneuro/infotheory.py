@@ -376,6 +376,10 @@ def _qr_solve(D, Y, what):
 
 
 def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag):
+    n = S.shape[0]
+    width = (S.shape[1] * l_ + Tg.shape[1] * k) if not conditional else S.shape[1] * (l_ + k) + 1
+    check_memory(8.0 * n * width * 4 + 8.0 * 4 * S.shape[1] * Tg.shape[1],
+                 "the linear-regression design matrices", hint="use fewer regions")
     ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
                                                conditional=conditional, zero_diagonal=zero_diag)
     with np.errstate(divide="ignore"):
@@ -406,6 +410,11 @@ def _te_matrix(S, Tg, *, estimator, k, l_, d, neighbours, alphabet, cond, cond_b
     if n <= neighbours:
         raise ValueError(f"time series too short for the KSG estimator: {n} usable time points "
                          f"for k={neighbours} neighbours")
+    # per target: embedded points and two k-d trees; per source: lag columns; per thread: trees
+    D = 1 + k + l_
+    need = 8.0 * n * (Tg.shape[1] * (4 * (k + 1) + 2 * k + 8) + S.shape[1] * l_
+                      + n_jobs * 6 * D) + 8.0 * S.shape[1] * Tg.shape[1]
+    check_memory(need, "the KSG neighbour-search structures", hint="use fewer regions")
     return _core_info.te_ksg(S, Tg, k, l_, d, neighbours, zero_diag, n_jobs)
 
 
