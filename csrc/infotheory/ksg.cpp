@@ -20,7 +20,7 @@ namespace {
 // range counts.
 class KDTree {
  public:
-  static constexpr std::uint32_t kLeaf = 16;
+  static constexpr std::uint32_t kLeaf = 32;
 
   void build(const double* data, std::size_t n, int D) {
     n_ = n;
