@@ -81,13 +81,15 @@ def _jidt_discrete_loop(X, k):
     return M
 
 
-def _jidt_ksg_row(X, K=4):
+def _jidt_ksg_row(X, K=4, threads=None):
     jp = _jidt()
     N = X.shape[1]
     cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(N)]
     calc = jp.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
     calc.setProperty("k", str(K))
     calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    if threads is not None:  # JIDT's default uses every available processor
+        calc.setProperty("NUM_THREADS", str(threads))
     out = np.zeros(N)
     for j in range(1, N):
         calc.initialise(1)
@@ -176,10 +178,13 @@ def cases(quick):
     row_impls = {
         "netneuro (1 thread)": lambda: I.transfer_entropy(Xk[:, 0], Xk, estimator="ksg",
                                                           base=np.e, n_jobs=1)[0],
+        "netneuro (2 threads)": lambda: I.transfer_entropy(Xk[:, 0], Xk, estimator="ksg",
+                                                           base=np.e, n_jobs=2)[0],
         "NumPy brute force O(T^2)": lambda: _ksg_bruteforce_row(Xk),
     }
     if _jidt() is not None:
-        row_impls["JIDT KSG (JPype)"] = lambda: _jidt_ksg_row(Xk)
+        row_impls["JIDT KSG (JPype, all threads: its default)"] = lambda: _jidt_ksg_row(Xk)
+        row_impls["JIDT KSG (JPype, NUM_THREADS=1)"] = lambda: _jidt_ksg_row(Xk, threads=1)
     out.append(Case(
         f"KSG TE source 0 -> {Nk - 1} targets T={Tk}",
         row_impls,
