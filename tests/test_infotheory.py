@@ -324,6 +324,16 @@ def test_ksg_te_matches_bruteforce(rng, k, l, d, K):
     assert abs(ours - ksg_te_ref(x, y, k, l, d, K)) < 1e-10  # same counts; rounding only
 
 
+def test_ksg_with_tied_values_matches_bruteforce(rng):
+    # integer-valued data: eps = 0 balls and k-d tree leaves of identical points
+    x = rng.integers(0, 3, size=300).astype(float)
+    y = np.roll(x, 1) + rng.integers(0, 2, size=300)
+    ours = I.transfer_entropy(x, y, estimator="ksg", base=np.e)
+    assert abs(ours - ksg_te_ref(x, y, 1, 1, 1, 4)) < 1e-10
+    xs, ys = (x - x.mean()) / x.std(), (y - y.mean()) / y.std()
+    assert abs(I.mutual_information(x, y, estimator="ksg", base=np.e) - ksg_mi_ref(xs, ys, 4)) < 1e-10
+
+
 def test_ksg_mi_matches_bruteforce_and_closed_form(rng):
     T = 300
     x = rng.normal(size=T)

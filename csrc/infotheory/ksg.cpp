@@ -125,12 +125,45 @@ class KDTree {
     return m;
   }
 
+  template <int DIM>
+  std::size_t leaf_count(const Node& nd, const double* q, double r) const {
+    std::size_t c = 0;
+    const double* p = pts_.data() + static_cast<std::size_t>(nd.begin) * DIM;
+    for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos, p += DIM) {
+      double m = std::fabs(p[0] - q[0]);
+      for (int d = 1; d < DIM; ++d) m = std::max(m, std::fabs(p[d] - q[d]));
+      c += m < r;
+    }
+    return c;
+  }
+
+  template <int DIM>
+  void leaf_dists(const Node& nd, const double* q, double* dd) const {
+    const double* p = pts_.data() + static_cast<std::size_t>(nd.begin) * DIM;
+    const std::uint32_t m = nd.end - nd.begin;
+    for (std::uint32_t t = 0; t < m; ++t, p += DIM) {
+      double v = std::fabs(p[0] - q[0]);
+      for (int d = 1; d < DIM; ++d) v = std::max(v, std::fabs(p[d] - q[d]));
+      dd[t] = v;
+    }
+  }
+
   void scan_leaf(const Node& nd, const double* q, std::uint32_t self, int K, double* heap,
                  int& size) const {
+    double dbuf[kLeaf];
+    const std::uint32_t m = nd.end - nd.begin;
+    const bool buffered = m <= kLeaf;  // leaves of identical points may be larger
+    if (buffered) {
+      switch (D_) {
+        case 2: leaf_dists<2>(nd, q, dbuf); break;
+        case 3: leaf_dists<3>(nd, q, dbuf); break;
+        case 4: leaf_dists<4>(nd, q, dbuf); break;
+        default:
+          for (std::uint32_t t = 0; t < m; ++t) dbuf[t] = dist(nd.begin + t, q);
+      }
+    }
     for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
-      const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
-      double dd = 0.0;
-      for (int d = 0; d < D_; ++d) dd = std::max(dd, std::fabs(p[d] - q[d]));
+      const double dd = buffered ? dbuf[pos - nd.begin] : dist(pos, q);
       if (size == K && dd >= heap[K - 1]) continue;
       if (idx_[pos] == self) continue;
       int i = size < K ? size++ : K - 1;
@@ -174,8 +207,14 @@ class KDTree {
     if (mx < r) return nd.end - nd.begin;
     if (nd.left < 0) {
       std::size_t c = 0;
-      for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) c += dist(pos, q) < r;
-      return c;
+      switch (D_) {  // fixed-dimension loops the compiler unrolls and vectorises
+        case 2: return leaf_count<2>(nd, q, r);
+        case 3: return leaf_count<3>(nd, q, r);
+        case 4: return leaf_count<4>(nd, q, r);
+        default:
+          for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) c += dist(pos, q) < r;
+          return c;
+      }
     }
     return count(nd.left, q, r) + count(nd.right, q, r);
   }
