@@ -30,7 +30,7 @@ struct DiscreteSpec {
   int base = 2;           // alphabet size b (codes 0..b-1)
   int k = 1;              // target history length (>= 0)
   int l = 1;              // source history length (>= 1)
-  int delay = 1;          // source-target delay d (>= 0; d = 0 needs k = 0 or l = 1... any)
+  int delay = 1;          // source-target delay d (>= 0; the source ends at t - d)
   int cond_base = 1;      // alphabet of the condition code (1 = no condition)
   std::size_t segment = 0;  // length of one trial (0 = whole series); rows of different
                             // trials are never joined into one embedding vector
