@@ -694,7 +694,11 @@ def driver_nodes(A, *, orientation: str = "dynamics", include_diagonal: bool = F
     bipartite graph (out-copies -> in-copies; SciPy's Hopcroft-Karp
     ``maximum_bipartite_matching``) leaves the unmatched nodes, which must each
     receive an input; with a perfect matching one input (node 0 here) suffices.
-    The count ``max(N - |matching|, 1)`` is unique; the set is one of many.
+    The count ``N_D = max(N - |matching|, 1)`` (the minimum number of independent
+    input signals) is unique; the set is one of many.  As in Liu et al.
+    (Methods), a matched cycle not reachable from any driver must also receive
+    one of the existing signals; driving only the returned nodes, one node per
+    signal, then controls fewer than ``N`` nodes (see :func:`controllable_nodes`).
     Self-loops are ignored unless ``include_diagonal`` (a self-loop on every node,
     e.g. the ``-I`` of a continuous normalisation, makes one driver enough).
     Returns the sorted indices of the driver nodes.
@@ -778,7 +782,7 @@ def _krylov_dim(W, idx):
 # boundary controllability
 
 
-def boundary_controllability(A, *, partition=None, rho: float = 1.0,
+def boundary_controllability(A, *, partition=None, rho: float = 0.5,
                              max_levels: int | None = None) -> np.ndarray:
     """Boundary controllability ranks (Gu et al., Nat Commun 6:8414, 2015).
 
