@@ -464,3 +464,13 @@ def test_bad_input(rng):
         C.driver_nodes(A, orientation="rows")
     with pytest.raises(TypeError, match="real numbers"):
         C.gramian(A.astype(complex))
+
+
+def test_controllability_metrics_equals_separate(rng):
+    As = C.normalize(np.stack([sym_connectome(rng, 30) for _ in range(3)]), "discrete")
+    ac, mc = C.controllability_metrics(As, n_jobs=2)
+    assert np.array_equal(ac, C.average_controllability(As))
+    assert np.array_equal(mc, C.modal_controllability(As))
+    D = C.normalize(directed(rng, 20), "discrete")
+    ac, mc = C.controllability_metrics(D)
+    assert rel(ac, NM.ave_control(D, "discrete")) < RTOL and rel(mc, NM.modal_control(D)) < RTOL

@@ -58,6 +58,7 @@ __all__ = [
     "normalize",
     "average_controllability",
     "modal_controllability",
+    "controllability_metrics",
     "boundary_controllability",
     "gramian",
     "minimum_energy",
@@ -252,6 +253,29 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
     return out[0] if single else out
 
 
+def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n_jobs=None):
+    """Average and modal controllability together: ``(ac, mc)``, each (N,) or (S, N).
+
+    The same numbers as :func:`average_controllability` and
+    :func:`modal_controllability`, from one eigendecomposition per symmetric
+    subject instead of two (the fast path for cohorts).
+    """
+    system = _check_system(system)
+    n_jobs = check_n_jobs(n_jobs)
+    T = _horizon(horizon, system, default=np.inf if system == "discrete" else 1.0)
+    A3, single = _cohort(A_norm, "A_norm")
+    sym = _is_symmetric(A3)
+    if not sym.all():
+        ac = average_controllability(A3, system, T, n_jobs=n_jobs)
+        mc = modal_controllability(A3, n_jobs=n_jobs)
+    else:
+        code = _HORIZON_CODE[(system, bool(np.isinf(T)))]
+        with _blas_one_thread():
+            ac, mc = _ccore.symmetric_controllability(
+                A3, code, 0.0 if np.isinf(T) else float(T), True, True, n_jobs)
+    return (ac[0], mc[0]) if single else (ac, mc)
+
+
 # ---------------------------------------------------------------------------
 # Gramians
 
@@ -330,12 +354,17 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     check_memory(8.0 * 12 * N * N, f"the Gramian of a {N}-node system")
     Q = Bm @ Bm.T
     sym = bool(_is_symmetric(A))
-    if np.isinf(T):
+    if sym:
+        l, V = np.linalg.eigh(A)
+        if np.isinf(T):
+            value = l[-1] if system == "continuous" else max(-l[0], l[-1])
+            if not (value < (0.0 if system == "continuous" else 1.0)):
+                raise _unstable_error(system, float(value))
+    elif np.isinf(T):
         stable, value = _stability(A, system, sym)
         if not stable:
             raise _unstable_error(system, value)
     if sym:
-        l, V = np.linalg.eigh(A)
         C = V.T @ Q @ V
         W = V @ (C * _pair_gain(l, system, T)) @ V.T
     elif np.isinf(T):
