@@ -474,3 +474,38 @@ def test_controllability_metrics_equals_separate(rng):
     D = C.normalize(directed(rng, 20), "discrete")
     ac, mc = C.controllability_metrics(D)
     assert rel(ac, NM.ave_control(D, "discrete")) < RTOL and rel(mc, NM.modal_control(D)) < RTOL
+
+
+def test_directed_cohort_identical_for_any_n_jobs(rng):
+    As = C.normalize(np.stack([directed(rng, 25) for _ in range(4)]), "discrete")
+    a1 = C.average_controllability(As, n_jobs=1)
+    a2 = C.average_controllability(As, n_jobs=2)
+    assert np.array_equal(a1, a2)
+    assert rel(a1[2], NM.ave_control(As[2], "discrete")) < RTOL
+    m1, m2 = C.modal_controllability(As, n_jobs=1), C.modal_controllability(As, n_jobs=2)
+    assert np.array_equal(m1, m2)
+
+
+hyp = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 12), seed=st.integers(0, 2**32 - 1), density=st.floats(0.05, 1.0))
+def test_property_symmetric_closed_forms(n, seed, density):
+    # eigen closed forms (C++ path) agree with Stein/Lyapunov solves for any
+    # symmetric, possibly sparse or disconnected, connectome
+    rng = np.random.default_rng(seed)
+    A = sym_connectome(rng, n, density)
+    if not A.any():
+        A[0, 1] = A[1, 0] = 1.0
+    Ad = C.normalize(A, "discrete")
+    want = np.diag(la.solve_discrete_lyapunov(Ad.T, np.eye(n)))
+    assert rel(C.average_controllability(Ad), want) < 1e-10
+    Ac = C.normalize(A, "continuous")
+    want = np.diag(la.solve_continuous_lyapunov(Ac, -np.eye(n)))
+    assert rel(C.average_controllability(Ac, "continuous", horizon=np.inf), want) < 1e-10
+    mc = C.modal_controllability(Ad)
+    assert np.all(mc >= -1e-12) and np.all(mc <= 1 + 1e-12)   # 1 - l^2 in [0, 1]
+    d = C.driver_nodes(A)
+    assert 1 <= len(d) <= n and np.all(np.diff(d) > 0)

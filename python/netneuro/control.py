@@ -91,11 +91,16 @@ def _check_system(system) -> str:
     return check_choice(system, "system", SYSTEMS)
 
 
-def _is_symmetric(a: np.ndarray) -> np.ndarray:
-    """Per matrix of ``a`` (..., N, N): True where |a - a^T| <= 1e-12 max|a|."""
-    diff = np.abs(a - np.swapaxes(a, -1, -2)).max(axis=(-1, -2))
-    scale = np.abs(a).max(axis=(-1, -2))
-    return diff <= _SYM_RTOL * scale
+def _is_symmetric(a: np.ndarray):
+    """True where |a - a^T| <= 1e-12 max|a|: a bool for (N, N), a bool array (S,) for (S, N, N)."""
+    if a.ndim == 3:  # one subject at a time: no cohort-sized temporaries
+        return np.array([_is_symmetric(m) for m in a], dtype=bool)
+    return bool(np.abs(a - a.T).max() <= _SYM_RTOL * np.abs(a).max())
+
+
+def _subset(A3, mask):
+    """A3[mask] without copying when the mask selects every subject."""
+    return A3 if mask.all() else np.ascontiguousarray(A3[mask])
 
 
 def _cohort(A, name="A"):
@@ -152,7 +157,7 @@ def normalize(A, system, c: float = 1.0, *, spectral_radius=None, zero_diagonal:
         sym = _is_symmetric(A3)
         if sym.any():
             with _blas_one_thread():
-                lam[sym] = _ccore.spectral_radius_symmetric(np.ascontiguousarray(A3[sym]), n_jobs)
+                lam[sym] = _ccore.spectral_radius_symmetric(_subset(A3, sym), n_jobs)
         for s in np.flatnonzero(~sym):
             lam[s] = np.abs(np.linalg.eigvals(A3[s])).max()
     else:
@@ -215,16 +220,38 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     if sym.any():
         with _blas_one_thread():
             ac, _ = _ccore.symmetric_controllability(
-                np.ascontiguousarray(A3[sym]), code, 0.0 if np.isinf(T) else float(T), True,
+                _subset(A3, sym), code, 0.0 if np.isinf(T) else float(T), True,
                 False, n_jobs)
         out[sym] = ac
-    for s in np.flatnonzero(~sym):
+    general = np.flatnonzero(~sym)
+
+    def one(s):
         try:
-            W = gramian(A3[s].T, None, system=system, horizon=T)
+            return np.diag(gramian(A3[s].T, None, system=system, horizon=T))
         except ValueError as exc:
             raise ValueError(f"A_norm[{s}]: {exc}" if not single else str(exc)) from None
-        out[s] = np.diag(W)
+
+    for s, row in zip(general, _map_subjects(one, general, n_jobs)):
+        out[s] = row
     return out[0] if single else out
+
+
+def _map_subjects(fn, subjects, n_jobs):
+    """fn over subjects (LAPACK releases the GIL): a thread pool when there are several.
+
+    With more than one subject BLAS is held to one thread whatever ``n_jobs``, so
+    results do not depend on ``n_jobs``.
+    """
+    subjects = list(subjects)
+    if len(subjects) <= 1:
+        return [fn(s) for s in subjects]
+    with _blas_one_thread():
+        if n_jobs <= 1:
+            return [fn(s) for s in subjects]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            return list(pool.map(fn, subjects))
 
 
 def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
@@ -244,11 +271,11 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
     sym = _is_symmetric(A3)
     with _blas_one_thread():
         if sym.any():
-            _, mc = _ccore.symmetric_controllability(np.ascontiguousarray(A3[sym]), 0, 0.0,
+            _, mc = _ccore.symmetric_controllability(_subset(A3, sym), 0, 0.0,
                                                      False, True, n_jobs)
             out[sym] = mc
         if (~sym).any():
-            out[~sym] = _ccore.schur_modal_controllability(np.ascontiguousarray(A3[~sym]),
+            out[~sym] = _ccore.schur_modal_controllability(_subset(A3, ~sym),
                                                            n_jobs)
     return out[0] if single else out
 
