@@ -17,6 +17,37 @@ namespace {
 
 using lapack::fint;
 
+void lapack_fail(const char* routine, fint info, std::size_t subject);
+
+// Inverse of a triangular matrix (LAPACK dtrtri), typed wrapper around SciPy's export.
+using dtrtri_t = void (*)(const char*, const char*, const fint*, double*, const fint*, fint*);
+fint dtrtri(char uplo, char diag, fint n, double* a, fint lda) {
+  static auto f = reinterpret_cast<dtrtri_t>(lapack::lookup("dtrtri"));
+  fint info = 0;
+  f(&uplo, &diag, &n, a, &lda, &info);
+  return info;
+}
+
+// diag(M^{-1}) for symmetric positive definite M (column-major, lower triangle
+// used, overwritten): M = L L^T, M^{-1} = L^{-T} L^{-1}, so entry i is the
+// squared norm of column i of L^{-1}.  Returns false if M is not positive
+// definite.
+bool spd_inverse_diagonal(double* m, std::size_t n, double* out, std::size_t subject) {
+  const fint nn = static_cast<fint>(n);
+  fint info = lapack::dpotrf('L', nn, m, nn);
+  if (info > 0) return false;
+  if (info < 0) lapack_fail("dpotrf", info, subject);
+  info = dtrtri('L', 'N', nn, m, nn);
+  if (info != 0) lapack_fail("dtrtri", info, subject);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* col = m + i * n;
+    double acc = 0.0;
+    for (std::size_t k = i; k < n; ++k) acc += col[k] * col[k];
+    out[i] = acc;
+  }
+  return true;
+}
+
 // f(l) for average controllability, the Gramian of one mode with itself.
 // Discrete:   sum_{k=0}^{T-1} l^{2k}       (T = inf: 1 / (1 - l^2))
 // Continuous: int_0^T e^{2 l t} dt         (T = inf: -1 / (2 l))
@@ -38,23 +69,6 @@ inline double mode_gain(double l, Horizon h, double T) {
       return -0.5 / l;
   }
   return 0.0;
-}
-
-void check_stable(const double* w, std::size_t n, Horizon h, std::size_t subject) {
-  if (h == Horizon::DiscreteInfinite) {
-    const double rho = std::max(std::fabs(w[0]), std::fabs(w[n - 1]));
-    if (!(rho < 1.0))
-      throw std::domain_error(
-          "A[" + std::to_string(subject) + "] is not stable for a discrete-time system (spectral "
-          "radius " + std::to_string(rho) + " >= 1): the infinite-horizon Gramian does not exist; "
-          "normalise A with system='discrete' or give a finite horizon");
-  } else if (h == Horizon::ContinuousInfinite) {
-    if (!(w[n - 1] < 0.0))
-      throw std::domain_error(
-          "A[" + std::to_string(subject) + "] is not stable for a continuous-time system (largest "
-          "eigenvalue " + std::to_string(w[n - 1]) + " >= 0): the infinite-horizon Gramian does "
-          "not exist; normalise A with system='continuous' or give a finite horizon");
-  }
 }
 
 void lapack_fail(const char* routine, fint info, std::size_t subject) {
@@ -84,36 +98,59 @@ void symmetric_controllability(StackView<const double> A, Horizon horizon, doubl
                                double* mc, int n_threads) {
   const std::size_t n = A.rows;
   if (A.cols != n) throw std::invalid_argument("A must be square");
+  // Infinite horizons need no eigenvectors: sum_j V_ij^2 f(l_j) is diag(f(A)),
+  // with f(A) = (I - A^2)^{-1} (discrete) or (-2A)^{-1} (continuous), both
+  // symmetric positive definite exactly when A is stable: one Cholesky
+  // factorisation and a triangular inverse.  Finite horizons use dsyevd.
   parallel_for(A.batch, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
-    std::vector<double> v(n * n), w(n), f(n), g(n);
+    std::vector<double> v(ac != nullptr ? n * n : 0), w(n);
     for (std::size_t s = b; s < e; ++s) {
       check_interrupt();
-      std::copy(A[s].data, A[s].data + n * n, v.begin());
-      // Symmetric: the row-major input is its own column-major transpose.
-      fint info = lapack::dsyevd('V', 'L', static_cast<fint>(n), v.data(), static_cast<fint>(n),
-                                 w.data());
-      if (info != 0) lapack_fail("dsyevd", info, s);
-      if (ac != nullptr) check_stable(w.data(), n, horizon, s);
-      for (std::size_t j = 0; j < n; ++j) {
-        f[j] = mode_gain(w[j], horizon, T);
-        g[j] = 1.0 - w[j] * w[j];
+      const double* a = A[s].data;
+      if (mc != nullptr) {
+        // sum_j V_ij^2 (1 - l_j^2) = (I - A^2)_ii = 1 - sum_k A_ik^2 (A symmetric)
+        double* o = mc + s * n;
+        for (std::size_t i = 0; i < n; ++i) {
+          const double* row = a + i * n;
+          double acc = 0.0;
+          for (std::size_t k = 0; k < n; ++k) acc += row[k] * row[k];
+          o[i] = 1.0 - acc;
+        }
       }
-      // Eigenvector j is the contiguous column v[j*n .. j*n+n); accumulate
-      // node sums in a fixed order (j ascending).
-      double* oac = ac != nullptr ? ac + s * n : nullptr;
-      double* omc = mc != nullptr ? mc + s * n : nullptr;
-      if (oac != nullptr) std::fill(oac, oac + n, 0.0);
-      if (omc != nullptr) std::fill(omc, omc + n, 0.0);
+      if (ac == nullptr) continue;
+      double* oac = ac + s * n;
+      const fint nn = static_cast<fint>(n);
+      if (horizon == Horizon::DiscreteInfinite) {
+        std::fill(v.begin(), v.end(), 0.0);
+        for (std::size_t i = 0; i < n; ++i) v[i * n + i] = 1.0;
+        // v <- I - A A^T (lower triangle); A is symmetric so its layout does not matter
+        lapack::dsyrk('L', 'N', nn, nn, -1.0, a, nn, 1.0, v.data(), nn);
+        if (!spd_inverse_diagonal(v.data(), n, oac, s))
+          throw std::domain_error(
+              "A[" + std::to_string(s) + "] is not stable for a discrete-time system (an "
+              "eigenvalue has |l| >= 1): the infinite-horizon Gramian does not exist; "
+              "normalise A with system='discrete' or give a finite horizon");
+        continue;
+      }
+      if (horizon == Horizon::ContinuousInfinite) {
+        for (std::size_t i = 0; i < n * n; ++i) v[i] = -2.0 * a[i];
+        if (!spd_inverse_diagonal(v.data(), n, oac, s))
+          throw std::domain_error(
+              "A[" + std::to_string(s) + "] is not stable for a continuous-time system (an "
+              "eigenvalue is >= 0): the infinite-horizon Gramian does not exist; normalise A "
+              "with system='continuous' or give a finite horizon");
+        continue;
+      }
+      std::copy(a, a + n * n, v.begin());
+      fint info = lapack::dsyevd('V', 'L', nn, v.data(), nn, w.data());
+      if (info != 0) lapack_fail("dsyevd", info, s);
+      // Eigenvector j is the contiguous column v[j*n .. j*n+n); node sums in a
+      // fixed order (j ascending).
+      std::fill(oac, oac + n, 0.0);
       for (std::size_t j = 0; j < n; ++j) {
+        const double fj = mode_gain(w[j], horizon, T);
         const double* col = v.data() + j * n;
-        if (oac != nullptr) {
-          const double fj = f[j];
-          for (std::size_t i = 0; i < n; ++i) oac[i] += col[i] * col[i] * fj;
-        }
-        if (omc != nullptr) {
-          const double gj = g[j];
-          for (std::size_t i = 0; i < n; ++i) omc[i] += col[i] * col[i] * gj;
-        }
+        for (std::size_t i = 0; i < n; ++i) oac[i] += col[i] * col[i] * fj;
       }
     }
   });

@@ -28,7 +28,9 @@ void spectral_radius_symmetric(StackView<const double> A, double* out, int n_thr
 
 // For symmetric A[s] = V diag(l) V^T:
 //   ac[s, i] = sum_j V_ij^2 f(l_j)     (f from `horizon`, `T`)      if ac != nullptr
-//   mc[s, i] = sum_j V_ij^2 (1 - l_j^2)                              if mc != nullptr
+//   mc[s, i] = sum_j V_ij^2 (1 - l_j^2) = 1 - sum_k A_ik^2           if mc != nullptr
+// Infinite horizons: ac = diag((I - A^2)^{-1}) (discrete) or diag((-2A)^{-1})
+// (continuous) by Cholesky (dsyrk, dpotrf, dtrtri); finite horizons: dsyevd.
 // Throws std::domain_error naming the subject when an infinite horizon is asked
 // for an unstable system (discrete: |l| >= 1; continuous: l >= 0).
 void symmetric_controllability(StackView<const double> A, Horizon horizon, double T, double* ac,
