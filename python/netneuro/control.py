@@ -317,16 +317,6 @@ def _input_matrix(B, N: int, name: str = "B") -> np.ndarray:
     return np.diag(B) if B.ndim == 1 else B
 
 
-def _stability(A: np.ndarray, system: str, symmetric: bool):
-    """(stable, spectral abscissa or radius) of A for the given time system."""
-    w = np.linalg.eigvalsh(A) if symmetric else np.linalg.eigvals(A)
-    if system == "continuous":
-        m = float(np.max(w.real))
-        return m < 0, m
-    m = float(np.max(np.abs(w)))
-    return m < 1, m
-
-
 def _unstable_error(system, value):
     if system == "continuous":
         return ValueError(
@@ -387,16 +377,11 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
             value = l[-1] if system == "continuous" else max(-l[0], l[-1])
             if not (value < (0.0 if system == "continuous" else 1.0)):
                 raise _unstable_error(system, float(value))
-    elif np.isinf(T):
-        stable, value = _stability(A, system, sym)
-        if not stable:
-            raise _unstable_error(system, value)
     if sym:
         C = V.T @ Q @ V
         W = V @ (C * _pair_gain(l, system, T)) @ V.T
     elif np.isinf(T):
-        W = (la.solve_continuous_lyapunov(A, -Q) if system == "continuous"
-             else la.solve_discrete_lyapunov(A, Q))
+        W = _lyapunov(A, Q) if system == "continuous" else _stein(A, Q)
     elif system == "continuous":
         M = np.zeros((2 * N, 2 * N))
         M[:N, :N] = -A
@@ -407,6 +392,58 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     else:
         W = _discrete_finite_gramian(A, Q, int(T))
     return 0.5 * (W + W.T)
+
+
+def _lyapunov(A, Q, what="continuous"):
+    """Bartels-Stewart: W with A W + W A^T + Q = 0, for stable A.
+
+    One real Schur form A = U R U^T (LAPACK dgees) gives both the stability
+    check (eigenvalues on the diagonal blocks of R) and the solve: the
+    quasi-triangular Sylvester equation R Y + Y R^T = -U^T Q U (LAPACK dtrsyl),
+    W = U Y U^T.
+    """
+    from scipy.linalg.lapack import dtrsyl
+
+    R, U = la.schur(A, output="real")
+    eig = la.eigvals(R) if np.any(np.diag(R, -1)) else np.diag(R)
+    top = float(np.max(eig.real))
+    if not top < 0:
+        return None if what == "probe" else _raise_unstable(what, top, A)
+    F = U.T @ Q @ U
+    Y, scale, info = dtrsyl(R, R, -F, trana="N", tranb="T", isgn=1)
+    if info < 0:
+        raise RuntimeError(f"dtrsyl failed (info = {info})")
+    return U @ (Y / scale) @ U.T
+
+
+def _raise_unstable(what, top, A):
+    if what == "discrete":
+        raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A)))))
+    raise _unstable_error("continuous", top)
+
+
+def _stein(A, Q):
+    """W with A W A^T - W + Q = 0 for A with spectral radius < 1.
+
+    Cayley (bilinear) transform to a Lyapunov equation, as SciPy does:
+    with M = (A + I)^{-1}, Ac = M (A - I) is stable iff A is Schur stable and
+    Ac W + W Ac^T = -2 M Q M^T.
+    """
+    N = A.shape[0]
+    ApI = A + np.eye(N)
+    try:
+        lu = la.lu_factor(ApI, check_finite=False)
+    except (la.LinAlgError, ValueError):
+        raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A))))) from None
+    if np.any(np.diag(lu[0]) == 0):
+        raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A)))))
+    Ac = la.lu_solve(lu, A - np.eye(N))
+    MQ = la.lu_solve(lu, Q)                   # M Q
+    rhs = 2.0 * la.lu_solve(lu, MQ.T).T       # 2 M Q M^T (Q symmetric)
+    W = _lyapunov(Ac, rhs, what="probe")
+    if W is None:
+        raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A)))))
+    return W
 
 
 def _discrete_finite_gramian(A, Q, T: int) -> np.ndarray:
