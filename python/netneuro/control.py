@@ -32,7 +32,10 @@ Cohorts: ``average_controllability``, ``modal_controllability`` and
 ``normalize`` take one matrix ``(N, N)`` or a batch ``(S, N, N)``; symmetric
 matrices go through the compiled core (one LAPACK ``dsyevd`` per subject,
 subjects spread over ``n_jobs`` threads; BLAS is held to one thread inside those
-calls so that results are identical for every ``n_jobs``).
+calls so that results are identical for every ``n_jobs``).  Infinite-horizon
+average controllability of a symmetric ``A`` needs no eigenvectors
+(``diag((I - A^2)^{-1})`` by Cholesky) and modal controllability is
+``1 - sum_k A_ik^2``; see the functions for details.
 """
 
 from __future__ import annotations
@@ -201,13 +204,15 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     finite horizon (an integer number of steps in discrete time) otherwise.
 
     A_norm : (N, N) or (S, N, N) normalised matrix (see :func:`normalize`).
-    Returns (N,) or (S, N).  Symmetric ``A`` (undirected connectomes): closed form
-    through one eigendecomposition ``A = V diag(l) V^T`` per subject,
-    ``sum_j V_ij^2 f(l_j)`` with ``f = 1 / (1 - l^2)``,
-    ``(1 - l^{2T}) / (1 - l^2)``, ``(e^{2lT} - 1) / (2l)`` or ``-1 / (2l)``.
-    General ``A``: Stein / Lyapunov solves (SciPy, Bartels-Stewart on a Schur
-    form) or the finite-horizon Gramian of :func:`gramian`.  An infinite horizon
-    on an unstable system raises ``ValueError``.
+    Returns (N,) or (S, N).  Symmetric ``A`` (undirected connectomes), in the
+    compiled core with threads over subjects: ``sum_j V_ij^2 f(l_j)`` for
+    ``A = V diag(l) V^T``; for infinite horizons that is ``diag((I - A^2)^{-1})``
+    (discrete) or ``diag((-2A)^{-1})`` (continuous), from one Cholesky
+    factorisation and triangular inverse (no eigenvectors); finite horizons use
+    one eigendecomposition (``f = (1 - l^{2T}) / (1 - l^2)`` or
+    ``(e^{2lT} - 1) / (2l)``).  General ``A``: the diagonal of :func:`gramian`
+    of ``(A^T, I)`` (Bartels-Stewart on a real Schur form, Van Loan, doubling).
+    An infinite horizon on an unstable system raises ``ValueError``.
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
@@ -258,9 +263,10 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
     """Modal controllability ``phi_i = sum_j U_ij^2 (1 - t_j^2)`` (Gu et al. 2015; nctpy).
 
     ``A_norm = U T U^T`` is the real Schur form (LAPACK ``dgees``, the one nctpy
-    gets from ``scipy.linalg.schur``) and ``t = diag(T)``; for symmetric
-    ``A_norm`` this is the eigendecomposition (``dsyevd``), for a discrete-time
-    normalisation.  A : (N, N) or (S, N, N).  Returns (N,) or (S, N).
+    gets from ``scipy.linalg.schur``) and ``t = diag(T)``, for a discrete-time
+    normalisation.  For symmetric ``A_norm`` the Schur form is the
+    eigendecomposition and ``phi_i = (I - A^2)_ii = 1 - sum_k A_ik^2`` exactly,
+    computed so in ``O(N^2)``.  A : (N, N) or (S, N, N).  Returns (N,) or (S, N).
     For directed ``A`` the Schur vectors depend on LAPACK's eigenvalue order, as
     in nctpy (the measure is defined for undirected networks).
     """
@@ -357,8 +363,9 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     A : (N, N).  B : None (identity), (N,) (diagonal) or (N, m).
     Methods: symmetric ``A = V diag(l) V^T``: ``V (C o G) V^T`` with
     ``C = V^T B B^T V`` and closed-form ``G_jk`` (e.g. ``-1/(l_j + l_k)``);
-    general ``A``, infinite: Lyapunov/Stein solve by Bartels-Stewart on a Schur
-    form (SciPy ``solve_continuous_lyapunov`` / ``solve_discrete_lyapunov``);
+    general ``A``, infinite: Bartels-Stewart on the real Schur form (LAPACK
+    ``dgees`` + ``dtrsyl``; the same Schur form checks stability), the Stein
+    equation through the Cayley transform ``(A + I)^{-1} (A - I)``;
     finite continuous: Van Loan's block exponential
     ``expm([[-A, BB^T], [0, A^T]] T)``; finite discrete: doubling
     ``W(2k) = W(k) + A^k W(k) A^kT`` (``O(log T)`` products).
