@@ -632,17 +632,20 @@ def _min_energy_continuous_sym_full(A, x0, xf, T, dt, n_steps):
     l, V = np.linalg.eigh(A)
     y0, yf = V.T @ x0, V.T @ xf
     d = yf - np.exp(l * T) * y0
-    gT = np.diag(_pair_gain(l, "continuous", T)).copy()   # g(T) = int_0^T e^{2 l s} ds
+    two_l = 2.0 * l
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gT = np.expm1(two_l * T) / two_l                       # g(T) = int_0^T e^{2 l s} ds
+    gT[two_l == 0.0] = T
     nu = d / gT
     energy = float(d @ nu)
     inv_err = float(np.linalg.norm(gT * nu - d))
     t = np.arange(n_steps + 1) * dt
     Et = np.exp(np.outer(t, l))                                # (n_t, N): e^{l t}
     H = np.exp(np.outer(T - t, l)) * nu                        # e^{l (T - t)} nu
-    two_l = 2.0 * l
     with np.errstate(divide="ignore", invalid="ignore"):
         G = np.expm1(np.outer(t, two_l)) / two_l
-    G = np.where(two_l == 0.0, t[:, None], G)
+    if np.any(two_l == 0.0):
+        G[:, two_l == 0.0] = t[:, None]
     Y = Et * y0 + G * H
     x = Y @ V.T
     u = H @ V.T
