@@ -7,6 +7,22 @@ namespace nnpy {
 
 inline void register_control(py::module_& m) {
   m.def(
+      "symmetric_flags",
+      [](const carray<double>& A, double rtol, int n_jobs) {
+        auto a = stack(A, "A");
+        auto out = py::array_t<bool>(A.shape(0));
+        static_assert(sizeof(bool) == 1, "bool must be one byte");
+        auto* p = reinterpret_cast<unsigned char*>(out.mutable_data());
+        {
+          py::gil_scoped_release release;
+          nn::control::symmetric_flags(a, rtol, p, n_jobs);
+        }
+        return out;
+      },
+      py::arg("A"), py::arg("rtol"), py::arg("n_jobs"),
+      "Per matrix of A (S, N, N): max|A - A^T| <= rtol * max|A| -> bool (S,).");
+
+  m.def(
       "spectral_radius_symmetric",
       [](const carray<double>& A, int n_jobs) {
         auto a = stack(A, "A");

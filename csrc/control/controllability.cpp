@@ -78,6 +78,28 @@ void lapack_fail(const char* routine, fint info, std::size_t subject) {
 
 }  // namespace
 
+void symmetric_flags(StackView<const double> A, double rtol, unsigned char* out, int n_threads) {
+  const std::size_t n = A.rows;
+  if (A.cols != n) throw std::invalid_argument("A must be square");
+  constexpr std::size_t tile = 64;  // compare tiles (i, j) and (j, i) in cache
+  parallel_for(A.batch, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
+    for (std::size_t s = b; s < e; ++s) {
+      check_interrupt();
+      const double* a = A[s].data;
+      double diff = 0.0, scale = 0.0;
+      for (std::size_t i = 0; i < n * n; ++i) scale = std::max(scale, std::fabs(a[i]));
+      for (std::size_t ib = 0; ib < n; ib += tile)
+        for (std::size_t jb = ib; jb < n; jb += tile) {
+          const std::size_t ie = std::min(n, ib + tile), je = std::min(n, jb + tile);
+          for (std::size_t i = ib; i < ie; ++i)
+            for (std::size_t j = std::max(jb, i + 1); j < je; ++j)
+              diff = std::max(diff, std::fabs(a[i * n + j] - a[j * n + i]));
+        }
+      out[s] = diff <= rtol * scale ? 1 : 0;
+    }
+  });
+}
+
 void spectral_radius_symmetric(StackView<const double> A, double* out, int n_threads) {
   const std::size_t n = A.rows;
   if (A.cols != n) throw std::invalid_argument("A must be square");

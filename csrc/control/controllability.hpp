@@ -23,6 +23,9 @@ enum class Horizon : int {
   ContinuousInfinite = 3,  // int_0^inf ||e^{At} e_i||^2 dt
 };
 
+// out[s] = 1 when max|A - A^T| <= rtol * max|A| for A = A[s], else 0.
+void symmetric_flags(StackView<const double> A, double rtol, unsigned char* out, int n_threads);
+
 // Largest |eigenvalue| of each symmetric matrix A[s] (eigenvalues only).
 void spectral_radius_symmetric(StackView<const double> A, double* out, int n_threads);
 
