@@ -101,7 +101,7 @@ inline void register_graph(py::module_& m) {
   m.def(
       "assign_weights_strength",
       [](const carray<double>& B, const carray<double>& weights, const carray<double>& strength,
-         double batch_fraction, std::uint64_t seed) {
+         double batch_fraction, std::uint64_t n_refine, std::uint64_t seed) {
         auto b = matrix(B, "B");
         require_ndim(weights, 1, "weights");
         require_ndim(strength, 1, "strength");
@@ -113,12 +113,12 @@ inline void register_graph(py::module_& m) {
           py::gil_scoped_release release;
           nn::graph::assign_weights_strength(b, weights.data(),
                                              static_cast<std::size_t>(weights.shape(0)),
-                                             strength.data(), batch_fraction, seed, o);
+                                             strength.data(), batch_fraction, n_refine, seed, o);
         }
         return out;
       },
       py::arg("B"), py::arg("weights"), py::arg("strength"), py::arg("batch_fraction"),
-      py::arg("seed"), "Strength-preserving weight reassignment on a binary skeleton.");
+      py::arg("n_refine"), py::arg("seed"), "Strength-preserving weight reassignment on a binary skeleton.");
 
   m.def(
       "louvain",

@@ -82,10 +82,13 @@ std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_attempts, bo
 // strengths, assigns weights to the edges of B so that strengths are
 // approximately preserved: edges ranked by expected weight s_i s_j (remaining
 // strengths) receive weights of the same rank; ranks are recomputed after every
-// `batch_fraction` of the remaining edges.  out: (n x n) symmetric.
+// `batch_fraction` of the remaining edges.  Then n_refine random swaps of the
+// weights of two edges, kept when they lower sum_i (s_i - strength_i)^2.
+// out: (n x n) symmetric.
 void assign_weights_strength(MatrixView<const double> B, const double* weights,
                              std::size_t n_weights, const double* strength,
-                             double batch_fraction, std::uint64_t seed, MatrixView<double> out);
+                             double batch_fraction, std::uint64_t n_refine, std::uint64_t seed,
+                             MatrixView<double> out);
 
 // ---- communities ----------------------------------------------------------------
 // Louvain modularity maximisation (Blondel et al. 2008) with resolution gamma.

@@ -109,7 +109,8 @@ std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_attempts, bo
 
 void assign_weights_strength(MatrixView<const double> B, const double* weights,
                              std::size_t n_weights, const double* strength,
-                             double batch_fraction, std::uint64_t seed, MatrixView<double> out) {
+                             double batch_fraction, std::uint64_t n_refine, std::uint64_t seed,
+                             MatrixView<double> out) {
   const std::size_t n = B.rows;
   if (B.cols != n || out.rows != n || out.cols != n)
     throw std::invalid_argument("assign_weights_strength: bad shapes");
@@ -168,6 +169,50 @@ void assign_weights_strength(MatrixView<const double> B, const double* weights,
       }
     R.swap(R2);
     wv.swap(wv2);
+  }
+  // Refinement: swap the weights of two random edges when that lowers
+  // sum_i (s_i - target_i)^2 (weights stay a permutation of the originals).
+  std::vector<std::pair<std::size_t, std::size_t>> E;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (B(i, j) != 0.0) E.emplace_back(i, j);
+  if (E.size() < 2) return;
+  std::vector<double> res(n, 0.0);  // current strength - target
+  for (std::size_t i = 0; i < n; ++i) {
+    double si = 0.0;
+    for (std::size_t j = 0; j < n; ++j) si += out(i, j);
+    res[i] = si - strength[i];
+  }
+  for (std::uint64_t it = 0; it < n_refine; ++it) {
+    if ((it & 0xffff) == 0) check_interrupt();
+    const std::size_t e1 = rng.below(E.size());
+    std::size_t e2 = rng.below(E.size() - 1);
+    if (e2 >= e1) ++e2;
+    const auto [a, b] = E[e1];
+    const auto [c, d] = E[e2];
+    const double w1 = out(a, b), w2 = out(c, d);
+    const double delta = w2 - w1;  // e1 gains delta, e2 loses it
+    if (delta == 0.0) continue;
+    std::size_t nodes[4] = {a, b, c, d};
+    double change[4] = {delta, delta, -delta, -delta};
+    double derr = 0.0;
+    for (int x = 0; x < 4; ++x) {
+      if (change[x] == 0.0 && x > 0) continue;
+      double ch = change[x];
+      for (int y = x + 1; y < 4; ++y)
+        if (nodes[y] == nodes[x]) {
+          ch += change[y];
+          change[y] = 0.0;
+        }
+      change[x] = ch;
+      const double r = res[nodes[x]];
+      derr += (r + ch) * (r + ch) - r * r;
+    }
+    if (derr < 0.0) {
+      out(a, b) = out(b, a) = w2;
+      out(c, d) = out(d, c) = w1;
+      for (int x = 0; x < 4; ++x) res[nodes[x]] += change[x];
+    }
   }
 }
 
