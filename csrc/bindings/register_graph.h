@@ -86,17 +86,18 @@ inline void register_graph(py::module_& m) {
 
   m.def(
       "rewire_undirected",
-      [](carray<double>& W, std::uint64_t n_attempts, bool lattice, std::uint64_t seed) {
+      [](carray<double>& W, std::uint64_t n_swaps, std::uint64_t max_attempts, bool lattice,
+         std::uint64_t seed) {
         auto w = mutable_matrix(W, "W");
         std::size_t acc;
         {
           py::gil_scoped_release release;
-          acc = nn::graph::rewire_undirected(w, n_attempts, lattice, seed);
+          acc = nn::graph::rewire_undirected(w, n_swaps, max_attempts, lattice, seed);
         }
         return acc;
       },
-      py::arg("W"), py::arg("n_attempts"), py::arg("lattice"), py::arg("seed"),
-      "Degree-preserving double-edge swaps in place; returns accepted swaps.");
+      py::arg("W"), py::arg("n_swaps"), py::arg("max_attempts"), py::arg("lattice"),
+      py::arg("seed"), "Degree-preserving double-edge swaps in place; returns accepted swaps.");
 
   m.def(
       "assign_weights_strength",

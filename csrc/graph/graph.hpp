@@ -67,15 +67,15 @@ class Rng {
 };
 
 // ---- null models ----------------------------------------------------------------
-// Maslov-Sneppen double-edge swaps on an undirected matrix (in place).  Each of
-// n_attempts picks two edges (a,b), (c,d) and, if a,b,c,d are distinct and
+// Maslov-Sneppen double-edge swaps on an undirected matrix (in place), until
+// n_swaps swaps were accepted or max_attempts were tried.  Each attempt picks two edges (a,b), (c,d) and, if a,b,c,d are distinct and
 // neither (a,d) nor (c,b) exists, rewires them to (a,d), (c,b); each edge keeps
 // its weight.  Degrees are preserved exactly.  With `lattice`, a swap is only
 // accepted when it does not increase sum_e w_e * ring(i, j) where ring is the
 // distance from the diagonal on a ring (latticisation, Sporns & Zwi 2004).
 // Returns the number of accepted swaps.
-std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_attempts, bool lattice,
-                              std::uint64_t seed);
+std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_swaps,
+                              std::uint64_t max_attempts, bool lattice, std::uint64_t seed);
 
 // Rubinov & Sporns (2011)-style weight reassignment: given the binary skeleton B
 // (already degree-randomised) and the original weights (a list) and target

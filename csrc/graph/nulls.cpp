@@ -65,8 +65,8 @@ inline double ring_distance(std::size_t i, std::size_t j, std::size_t n) {
 }
 }  // namespace
 
-std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_attempts, bool lattice,
-                              std::uint64_t seed) {
+std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_swaps,
+                              std::uint64_t max_attempts, bool lattice, std::uint64_t seed) {
   const std::size_t n = W.rows;
   if (W.cols != n) throw std::invalid_argument("W must be square");
   std::vector<std::pair<std::size_t, std::size_t>> edges;
@@ -77,7 +77,7 @@ std::size_t rewire_undirected(MatrixView<double> W, std::uint64_t n_attempts, bo
   if (E < 2) return 0;
   Rng rng(seed);
   std::size_t accepted = 0;
-  for (std::uint64_t it = 0; it < n_attempts; ++it) {
+  for (std::uint64_t it = 0; it < max_attempts && accepted < n_swaps; ++it) {
     if ((it & 0xffff) == 0) check_interrupt();
     const std::size_t e1 = rng.below(E);
     std::size_t e2 = rng.below(E - 1);

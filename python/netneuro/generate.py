@@ -30,6 +30,10 @@ __all__ = [
 ]
 
 
+# Swap attempts allowed per requested swap (dense graphs reject most proposals).
+_MAX_TRIES = 100
+
+
 def _core_seed(rng) -> int:
     return int(rng.integers(0, 2**63 - 1))
 
@@ -117,9 +121,10 @@ def erdos_renyi(n: int, p: float | None = None, *, m: int | None = None, seed=No
 def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
     """Maslov & Sneppen (2002) degree-preserving randomisation of an undirected graph.
 
-    ``n_iter * E`` double-edge swaps are attempted (``E`` = number of edges):
-    edges ``(a, b), (c, d)`` become ``(a, d), (c, b)`` when the four nodes are
-    distinct and the new edges do not exist yet.  Each edge keeps its weight,
+    ``n_iter * E`` double-edge swaps are made (``E`` = number of edges; at most
+    ``100 n_iter E`` attempts, for nearly complete graphs where few swaps are
+    possible): edges ``(a, b), (c, d)`` become ``(a, d), (c, b)`` when the four
+    nodes are distinct and the new edges do not exist yet.  Each edge keeps its weight,
     so the degree sequence and the multiset of weights are preserved exactly;
     strengths only approximately (see :func:`randomize_strength_preserving`).
     Connectedness is not enforced.  ``W`` symmetric non-negative ``(N, N)``.
@@ -129,7 +134,7 @@ def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray
     n_iter = check_int(n_iter, "n_iter", min_value=0)
     rng = check_random_state(seed)
     E = int(np.count_nonzero(np.triu(W, 1)))
-    _core.graph.rewire_undirected(W, n_iter * E, False, _core_seed(rng))
+    _core.graph.rewire_undirected(W, n_iter * E, _MAX_TRIES * n_iter * E, False, _core_seed(rng))
     return W
 
 
@@ -161,7 +166,7 @@ def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,
     rng = check_random_state(seed)
     B = (W != 0).astype(np.float64)
     E = int(np.count_nonzero(np.triu(B, 1)))
-    _core.graph.rewire_undirected(B, n_iter * E, False, _core_seed(rng))
+    _core.graph.rewire_undirected(B, n_iter * E, _MAX_TRIES * n_iter * E, False, _core_seed(rng))
     weights = np.ascontiguousarray(W[np.triu_indices(W.shape[0], 1)])
     weights = weights[weights != 0]
     s = W.sum(axis=1)
@@ -173,8 +178,9 @@ def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,
 def lattice_null(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
     """Latticised null model (Sporns & Zwi 2004; ``bct.latmio_und``) for the omega index.
 
-    Nodes are placed on a ring in a random (seeded) order; then ``n_iter * E``
-    Maslov-Sneppen swaps are attempted and kept only when they do not increase
+    Nodes are placed on a ring in a random (seeded) order; then Maslov-Sneppen
+    swaps are proposed until ``n_iter * E`` were accepted (at most
+    ``100 n_iter E`` proposals); a swap is accepted only when it does not increase
     ``sum_edges w_ij * ring_distance(i, j)``, which pulls edges (strong ones
     first) towards the ring's diagonal.  Degrees and weights are preserved
     exactly; the result is returned in the original node labels.
@@ -187,7 +193,8 @@ def lattice_null(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
     perm = rng.permutation(n)
     Wp = np.ascontiguousarray(W[np.ix_(perm, perm)])
     E = int(np.count_nonzero(np.triu(Wp, 1)))
-    _core.graph.rewire_undirected(Wp, n_iter * E, True, _core_seed(rng))
+    _core.graph.rewire_undirected(Wp, n_iter * E, _MAX_TRIES * n_iter * E, True,
+                                  _core_seed(rng))
     out = np.empty_like(W)
     out[np.ix_(perm, perm)] = Wp
     return out

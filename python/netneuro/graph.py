@@ -130,12 +130,13 @@ def strength(W, *, signed: bool = False):
 
     ``W`` ``(N, N)`` or ``(S, N, N)`` -> ``(N,)`` or ``(S, N)`` (out-strength
     for a directed matrix).  The diagonal is ignored.  With ``signed=True``
-    negative weights are allowed and a pair ``(positive, negative)`` is returned,
-    the negative strength as a positive number (``bct.strengths_und_sign``).
+    negative weights are allowed and a pair ``(positive, negative)`` is returned:
+    the sums of the positive and of the negative weights (the latter <= 0), as
+    ``bct.strengths_und_sign``.
     """
     W = _graph(W, signed=signed)
     if signed:
-        return np.clip(W, 0, None).sum(axis=-1), -np.clip(W, None, 0).sum(axis=-1)
+        return np.clip(W, 0, None).sum(axis=-1), np.clip(W, None, 0).sum(axis=-1)
     return W.sum(axis=-1)
 
 
