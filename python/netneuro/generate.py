@@ -140,7 +140,7 @@ def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray
 
 def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,
                                   batch_fraction: float = 0.01,
-                                  n_refine: int = 20) -> np.ndarray:
+                                  n_refine: int = 100) -> np.ndarray:
     """Random graph with the same degrees, the same weights and approximately the same strengths.
 
     Rubinov & Sporns (2011, NeuroImage 56:2068) null model: the binary skeleton
@@ -153,10 +153,12 @@ def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,
     edges.  A refinement follows (our addition): ``n_refine * E`` random swaps
     of the weights of two edges, each kept only if it lowers
     ``sum_i (s_i - s_i^orig)^2``.  The weights are a permutation of the
-    original ones (exact) and degrees are exact.  Strengths are approximate:
-    see tests/test_generate.py for the measured agreement (correlation of
-    strengths > 0.999 and median relative error < 1 % on the AAL2 HCP group
-    connectome and on random graphs).
+    original ones (exact) and degrees are exact.  Strengths are approximate;
+    measured in tests/test_generate.py: on a random 80-node graph (20 %
+    density) the correlation between original and null strengths is 0.99999
+    and the median relative error 3e-4; on the nearly complete, heavy-tailed
+    AAL2 group connectome (94 nodes) 0.999 and 0.6 % (plain Maslov-Sneppen
+    with weights carried: 0.67 correlation on the random graph).
     ``W`` symmetric non-negative ``(N, N)``.
     """
     W = _undirected(W)
