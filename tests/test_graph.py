@@ -109,12 +109,15 @@ def test_clustering_normalize(graphs):
 def test_batch_and_threads_identical(graphs):
     W = np.stack([random_weighted(40, 0.3, s) for s in range(5)])
     for fn in (graph.clustering, graph.local_efficiency, graph.characteristic_path_length,
-               graph.global_efficiency, graph.shortest_path_lengths):
+               graph.global_efficiency, graph.shortest_path_lengths, graph.transitivity):
         one = fn(W, n_jobs=1)
         two = fn(W, n_jobs=2)
         np.testing.assert_array_equal(one, two)
         single = np.stack([np.asarray(fn(w, n_jobs=2)) for w in W])
         np.testing.assert_array_equal(one, single)
+    L, E = graph.path_length_efficiency(W, n_jobs=2)
+    np.testing.assert_array_equal(L, graph.characteristic_path_length(W, n_jobs=1))
+    np.testing.assert_array_equal(E, graph.global_efficiency(W, n_jobs=1))
 
 
 # ---------------------------------------------------------------------------
@@ -187,6 +190,8 @@ def test_charpath_efficiency_match_bct(graphs):
         assert graph.characteristic_path_length(W) == pytest.approx(lam, rel=RTOL)
         assert graph.global_efficiency(W) == pytest.approx(bct.efficiency_wei(W), rel=RTOL)
         assert graph.global_efficiency(W) == pytest.approx(eff, rel=RTOL)
+        both = graph.path_length_efficiency(W)
+        assert both[0] == pytest.approx(lam, rel=RTOL) and both[1] == pytest.approx(eff, rel=RTOL)
         lam2, *_ = bct.charpath(D, include_infinite=False)
         assert graph.characteristic_path_length(W, include_infinite=False) == pytest.approx(
             lam2, rel=RTOL)
@@ -420,7 +425,8 @@ def test_structure_function_regression():
 
 @pytest.mark.parametrize("fn", [graph.clustering, graph.transitivity, graph.local_efficiency,
                                 graph.shortest_path_lengths, graph.characteristic_path_length,
-                                graph.global_efficiency, graph.strength, graph.degree,
+                                graph.global_efficiency, graph.path_length_efficiency,
+                                graph.strength, graph.degree,
                                 graph.rich_club, graph.small_worldness])
 def test_bad_matrices(fn):
     W = random_weighted(10, 0.5, 0)

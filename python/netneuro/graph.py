@@ -50,6 +50,7 @@ __all__ = [
     "shortest_path_lengths",
     "characteristic_path_length",
     "global_efficiency",
+    "path_length_efficiency",
     "local_efficiency",
     "modularity",
     "community_louvain",
@@ -272,6 +273,26 @@ def global_efficiency(W, transform="inverse", *, n_jobs=None):
     _, _, _, sum_inv, n, squeeze = _summaries(W, transform, n_jobs)
     E = sum_inv / (n * (n - 1))
     return float(E[0]) if squeeze else E
+
+
+def path_length_efficiency(W, transform="inverse", *, include_infinite: bool = True,
+                           n_jobs=None):
+    """Characteristic path length and global efficiency from one shortest-path pass.
+
+    ``(characteristic_path_length(W, ...), global_efficiency(W, ...))`` computed
+    together (half the work of calling both); like the first two outputs of
+    ``bct.charpath(D)`` (whose efficiency, for ``include_infinite=True``, equals
+    ``bct.efficiency_wei(W)``).  Floats for ``(N, N)``, ``(S,)`` arrays for a batch.
+    """
+    sum_fin, n_fin, n_inf, sum_inv, n, squeeze = _summaries(W, transform, n_jobs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        L = sum_fin / n_fin
+    if include_infinite:
+        L = np.where(n_inf > 0, np.inf, L)
+    E = sum_inv / (n * (n - 1))
+    if squeeze:
+        return float(L[0]), float(E[0])
+    return L, E
 
 
 def local_efficiency(W, transform="inverse", *, n_jobs=None):
