@@ -73,8 +73,13 @@ _TRANSFORM_CODE = {None: 0, "inverse": 1, "neglog": 2}
 # validation helpers
 
 
-def _graph(W, name="W", *, batch=True, symmetric=False, signed=False, min_nodes=1):
-    """Validated float64 copy with a zero diagonal: (N, N) or (S, N, N)."""
+def _graph(W, name="W", *, batch=True, symmetric=False, signed=False, min_nodes=1,
+           copy=False):
+    """Validated float64 array with a zero diagonal: (N, N) or (S, N, N).
+
+    The input is copied only when its diagonal must be cleared, it is not
+    float64 C-contiguous, or ``copy`` is set (callers that modify it).
+    """
     W = check_square(W, name, batch=batch)
     if W.shape[-1] < min_nodes:
         raise ValueError(f"{name} must have at least {min_nodes} nodes, got shape {W.shape}")
@@ -85,9 +90,10 @@ def _graph(W, name="W", *, batch=True, symmetric=False, signed=False, min_nodes=
         )
     if symmetric:
         check_symmetric(W, name)
-    W = W.copy()
     idx = np.arange(W.shape[-1])
-    W[..., idx, idx] = 0.0
+    if copy or np.any(W[..., idx, idx] != 0):
+        W = W.copy()
+        W[..., idx, idx] = 0.0
     return W
 
 
@@ -155,6 +161,17 @@ def degree(W):
 # clustering
 
 
+def _single_threaded_blas():
+    """Context limiting BLAS to one thread (threadpoolctl when installed, else no-op)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _onnela(W, normalize, n_jobs):
     W = _graph(W, symmetric=True)
     if normalize:
@@ -163,7 +180,12 @@ def _onnela(W, normalize, n_jobs):
     stack, squeeze = _stack(W)
     check_memory(16.0 * stack.shape[1] ** 2 * max(1, min(n_jobs, stack.shape[0])),
                  "clustering workspace")
-    C, cyc, deg = _core.graph.clustering_onnela(stack, n_jobs)
+    if stack.shape[0] > 1 and n_jobs > 1:
+        # threads across subjects: one BLAS thread each (no oversubscription)
+        with _single_threaded_blas():
+            C, cyc, deg = _core.graph.clustering_onnela(stack, n_jobs)
+    else:
+        C, cyc, deg = _core.graph.clustering_onnela(stack, n_jobs)
     return C, cyc, deg, squeeze
 
 
@@ -425,7 +447,7 @@ def threshold_absolute(W, thr: float):
     allowed (they fall below any non-negative threshold).
     """
     thr = check_float(thr, "thr")
-    W = _graph(W, signed=True)
+    W = _graph(W, signed=True, copy=True)
     W[W < thr] = 0.0
     return W
 
