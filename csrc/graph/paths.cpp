@@ -88,14 +88,13 @@ void sssp(const double* L, std::size_t n, std::size_t src, double* d, std::size_
   }
 }
 
-// Dense graphs with many nodes: Dijkstra with a binary heap over pruned
+// Sparser graphs with many nodes: Dijkstra with a binary heap over pruned
 // adjacency lists.  An edge (v, w) is dropped when a two-hop path v -> x -> w
 // through one of the kPruneK shortest edges of v is shorter by a relative
 // margin of kPruneSlack: such an edge lies on no shortest path, and the margin
 // (far above rounding) keeps every edge of every floating-point shortest path,
 // so distances are bit-identical to the full scan.  The pruning depends only
 // on the matrix, never on threads.
-constexpr std::size_t kPruneMinNodes = 800;
 constexpr std::size_t kPruneK = 32;
 constexpr double kPruneSlack = 1e-6;
 
@@ -192,18 +191,106 @@ void sssp_heap(const Adjacency& adj, std::size_t n, std::size_t src, double* d,
   }
 }
 
-// Shortest paths from any source of one matrix: the scan on small graphs,
-// the pruned heap on large ones (identical results).
+// ---- blocked Floyd-Warshall (Venkataraman, Sahni & Mukhopadhyaya 2003) -----------
+// On dense graphs (>= kFloydMinDensity of the pairs joined) the n^3 min-plus
+// sweep with a vectorisable inner loop beat both Dijkstra variants at 400 and
+// 2000 nodes (30 % density: about 2x and 1.3x, one thread).  Distances are
+// sums of sub-path distances, so they can differ from bct's path-order sums
+// in the last bits (1e-16 relative).  Phase 2 and phase 3 blocks are
+// independent, so threads give identical results.
+constexpr std::size_t kFloydBlock = 64;
+constexpr double kFloydMinDensity = 0.15;
+// Below this many nodes the dense scan beats the pruned heap on sparse graphs.
+constexpr std::size_t kHeapMinNodes = 200;
+
+inline void fw_block(double* D, std::size_t n, std::size_t i0, std::size_t j0, std::size_t k0) {
+  const std::size_t ie = std::min(i0 + kFloydBlock, n), je = std::min(j0 + kFloydBlock, n),
+                    ke = std::min(k0 + kFloydBlock, n);
+  for (std::size_t k = k0; k < ke; ++k) {
+    const double* dk = D + k * n;
+    for (std::size_t i = i0; i < ie; ++i) {
+      const double dik = D[i * n + k];
+      if (dik == kInf) continue;
+      double* di = D + i * n;
+      for (std::size_t j = j0; j < je; ++j) {
+        const double c = dik + dk[j];
+        di[j] = c < di[j] ? c : di[j];
+      }
+    }
+  }
+}
+
+// D: (n x n) lengths with 0 on the diagonal and inf for absent edges, in place.
+void floyd_warshall(double* D, std::size_t n, int n_threads) {
+  const std::size_t nb = (n + kFloydBlock - 1) / kFloydBlock;
+  auto phase2 = [&](std::size_t t, std::size_t kb) {
+    const std::size_t k0 = kb * kFloydBlock;
+    if (t < nb) {
+      if (t != kb) fw_block(D, n, k0, t * kFloydBlock, k0);
+    } else if (t - nb != kb) {
+      fw_block(D, n, (t - nb) * kFloydBlock, k0, k0);
+    }
+  };
+  auto phase3 = [&](std::size_t ib, std::size_t kb) {
+    if (ib == kb) return;
+    for (std::size_t jb = 0; jb < nb; ++jb)
+      if (jb != kb) fw_block(D, n, ib * kFloydBlock, jb * kFloydBlock, kb * kFloydBlock);
+  };
+  for (std::size_t kb = 0; kb < nb; ++kb) {
+    check_interrupt();
+    const std::size_t k0 = kb * kFloydBlock;
+    fw_block(D, n, k0, k0, k0);
+    if (n_threads <= 1) {
+      for (std::size_t t = 0; t < 2 * nb; ++t) phase2(t, kb);
+      for (std::size_t ib = 0; ib < nb; ++ib) {
+        check_interrupt();
+        phase3(ib, kb);
+      }
+    } else {
+      parallel_for(2 * nb, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t t = b; t < e; ++t) phase2(t, kb);
+      });
+      parallel_for(nb, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+        for (std::size_t ib = b; ib < e; ++ib) {
+          check_interrupt();
+          phase3(ib, kb);
+        }
+      });
+    }
+  }
+}
+
+enum class Method { Scan, Heap, Floyd };
+
+// Shortest paths of one matrix: Floyd-Warshall on dense graphs, Dijkstra
+// otherwise (dense scan on small graphs, pruned heap on larger ones).  The
+// choice depends only on the matrix, never on threads.
 class PathEngine {
  public:
   PathEngine(const double* W, std::size_t n, Transform t, int n_threads) : n_(n), L_(n * n) {
     build_lengths(W, n, t, false, L_.data());
-    use_heap_ = n >= kPruneMinNodes;
-    if (use_heap_) {
+    std::size_t edges = 0;
+    for (double v : L_) edges += (v != kInf);
+    const double density =
+        n > 1 ? static_cast<double>(edges) / (static_cast<double>(n) * (n - 1)) : 0.0;
+    if (density >= kFloydMinDensity)
+      method_ = Method::Floyd;
+    else if (n >= kHeapMinNodes)
+      method_ = Method::Heap;
+    else
+      method_ = Method::Scan;
+    if (method_ == Method::Heap) {
       build_adjacency(L_.data(), n, n_threads, adj_);
       L_.clear();
       L_.shrink_to_fit();
     }
+  }
+  Method method() const { return method_; }
+  // Floyd-Warshall: all distances into D (n x n).
+  void all_pairs(double* D, int n_threads) const {
+    std::copy(L_.begin(), L_.end(), D);
+    for (std::size_t i = 0; i < n_; ++i) D[i * n_ + i] = 0.0;
+    floyd_warshall(D, n_, n_threads);
   }
   struct Work {
     std::vector<std::size_t> idx;
@@ -211,8 +298,9 @@ class PathEngine {
     std::vector<HeapItem> heap;
     explicit Work(std::size_t n) : idx(n), done(n) {}
   };
+  // Dijkstra from one source (Scan / Heap methods).
   void run(std::size_t src, double* d, Work& w) const {
-    if (use_heap_)
+    if (method_ == Method::Heap)
       sssp_heap(adj_, n_, src, d, w.done, w.heap);
     else
       sssp(L_.data(), n_, src, d, w.idx.data());
@@ -221,7 +309,7 @@ class PathEngine {
  private:
   std::size_t n_;
   std::vector<double> L_;
-  bool use_heap_ = false;
+  Method method_ = Method::Scan;
   Adjacency adj_;
 };
 
@@ -293,6 +381,10 @@ void shortest_paths(StackView<const double> W, Transform t, StackView<double> ou
   if (n == 0 || S == 0) return;
   if (S == 1) {
     PathEngine eng(W.data, n, t, n_threads);
+    if (eng.method() == Method::Floyd) {
+      eng.all_pairs(out.data, n_threads);
+      return;
+    }
     parallel_for(n, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
       PathEngine::Work work(n);
       for (std::size_t s = b; s < e; ++s) {
@@ -307,6 +399,10 @@ void shortest_paths(StackView<const double> W, Transform t, StackView<double> ou
     for (std::size_t m = b; m < e; ++m) {
       PathEngine eng(W.data + m * n * n, n, t, 1);
       double* D = out.data + m * n * n;
+      if (eng.method() == Method::Floyd) {
+        eng.all_pairs(D, 1);
+        continue;
+      }
       for (std::size_t s = 0; s < n; ++s) {
         check_interrupt();
         eng.run(s, D + s * n, work);
@@ -361,28 +457,40 @@ void path_summaries(StackView<const double> W, Transform t, double* sum_fin, dou
   if (S == 1) {
     PathEngine eng(W.data, n, t, n_threads);
     std::vector<RowSum> rows(n);
-    parallel_for(n, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
-      PathEngine::Work work(n);
-      std::vector<double> d(n);
-      for (std::size_t s = b; s < e; ++s) {
-        check_interrupt();
-        eng.run(s, d.data(), work);
-        rows[s] = summarise_row(d.data(), n, s);
-      }
-    });
+    if (eng.method() == Method::Floyd) {
+      std::vector<double> D(n * n);
+      eng.all_pairs(D.data(), n_threads);
+      for (std::size_t s = 0; s < n; ++s) rows[s] = summarise_row(D.data() + s * n, n, s);
+    } else {
+      parallel_for(n, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
+        PathEngine::Work work(n);
+        std::vector<double> d(n);
+        for (std::size_t s = b; s < e; ++s) {
+          check_interrupt();
+          eng.run(s, d.data(), work);
+          rows[s] = summarise_row(d.data(), n, s);
+        }
+      });
+    }
     reduce(rows, 0);
     return;
   }
   parallel_for(S, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
     PathEngine::Work work(n);
-    std::vector<double> d(n);
+    std::vector<double> d(n), D;
     std::vector<RowSum> rows(n);
     for (std::size_t m = b; m < e; ++m) {
       PathEngine eng(W.data + m * n * n, n, t, 1);
-      for (std::size_t s = 0; s < n; ++s) {
-        check_interrupt();
-        eng.run(s, d.data(), work);
-        rows[s] = summarise_row(d.data(), n, s);
+      if (eng.method() == Method::Floyd) {
+        D.resize(n * n);
+        eng.all_pairs(D.data(), 1);
+        for (std::size_t s = 0; s < n; ++s) rows[s] = summarise_row(D.data() + s * n, n, s);
+      } else {
+        for (std::size_t s = 0; s < n; ++s) {
+          check_interrupt();
+          eng.run(s, d.data(), work);
+          rows[s] = summarise_row(d.data(), n, s);
+        }
       }
       reduce(rows, m);
     }
