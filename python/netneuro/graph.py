@@ -235,7 +235,7 @@ def shortest_path_lengths(W, transform="inverse", *, n_jobs=None):
     ``inf`` for unreachable pairs, 0 on the diagonal.  ``transform`` turns
     weights into lengths (module docstring); with the default ``"inverse"`` the
     result equals ``bct.distance_wei(bct.weight_conversion(W, 'lengths'))[0]``
-    bit for bit.
+    (bit for bit on sparse graphs, to rounding on dense ones; see below).
 
     Algorithm (chosen from the matrix only, so every ``n_jobs`` gives the same
     result; ``n_jobs`` threads within one matrix, or across subjects for a
