@@ -404,8 +404,10 @@ def binarize(ts, threshold="mean", *, spins: str = "pm1") -> np.ndarray:
     if isinstance(threshold, str):
         check_choice(threshold, "threshold", ("mean", "median"))
         thr = x.mean(axis=0) if threshold == "mean" else np.median(x, axis=0)
+    elif np.ndim(threshold) == 0:
+        thr = check_float(threshold, "threshold")
     else:
-        thr = check_array(threshold, "threshold", ndim=(0, 1))
+        thr = check_array(threshold, "threshold", ndim=1)
         if thr.ndim == 1 and thr.shape[0] != x.shape[1]:
             raise ValueError(f"threshold must be a number or have one entry per region "
                              f"({x.shape[1]}), got shape {thr.shape}")
