@@ -476,3 +476,43 @@ def test_bad_input():
         m5.sample(0)
     with pytest.raises(ValueError, match="n_jobs"):
         me.fit_ising(X, n_jobs=0)
+
+
+# ---------------------------------------------------------------------------
+# ConIII-style shim (ConIII itself does not install here: checked against netneuro.maxent and
+# the brute-force reference)
+
+
+def test_compat_coniii():
+    from netneuro.compat import coniii
+
+    n = 6
+    h, J = random_model(n, 17)
+    X = me.IsingModel(h, J).sample(20_000, seed=2)
+    solver = coniii.Enumerate(X)
+    # constraints: fields then pair correlations in itertools.combinations order
+    pairs = list(itertools.combinations(range(n), 2))
+    want = np.concatenate([X.mean(0), [np.mean(X[:, i] * X[:, j]) for i, j in pairs]])
+    np.testing.assert_allclose(solver.constraints, want, atol=1e-12)
+    np.testing.assert_allclose(coniii.calc_observables(X).mean(0), want, atol=1e-12)
+    mult = solver.solve()
+    assert mult.shape == (n + len(pairs),)
+    hh, JJ = coniii.vec2mat(mult)
+    np.testing.assert_allclose(mult[n:], [JJ[i, j] for i, j in pairs])
+    ref = bf(hh, JJ)
+    model_c = np.concatenate([ref["m1"], [ref["m2"][i, j] for i, j in pairs]])
+    assert np.max(np.abs(model_c - want)) < 1e-8
+    np.testing.assert_allclose(coniii.mat2vec(hh, JJ), mult)
+    ex = me.fit_ising(X, "exact")
+    np.testing.assert_allclose(hh, ex.h, atol=1e-8)
+    pmult = coniii.Pseudo(X).solve()
+    assert np.max(np.abs(pmult - mult)) < 0.05
+    mch = coniii.MCH(X, sample_size=2000, rng=np.random.default_rng(0))
+    mm, errflag, errs = mch.solve(maxiter=20, full_output=True)
+    assert np.max(np.abs(mm - mult)) < 0.1
+    with pytest.raises(NotImplementedError):
+        coniii.Enumerate(X, model=object())
+    with pytest.raises(ValueError, match="binary"):
+        coniii.Enumerate((X + 1) // 2 * 3)
+    with pytest.raises(ValueError, match="constraints"):
+        solver.solve(constraints=np.zeros(3))
