@@ -66,11 +66,21 @@ void block_energies(const double* h, const double* J, int n, int b, std::uint64_
 
 }  // namespace
 
+void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work,
+               const std::function<void(std::size_t, std::size_t, int)>& body) {
+  if (n == 0) return;
+  if (n_threads <= 1 || n <= grain || work < (std::size_t{1} << 16)) {
+    body(0, n, 0);
+    return;
+  }
+  parallel_for(n, n_threads, grain, body);
+}
+
 void all_energies(const double* h, const double* J, int n, double* out, int n_threads) {
   check_n(n);
   const int b = block_bits(n);
   const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
-  parallel_for(n_blocks, n_threads, 1, [&](std::size_t begin, std::size_t end, int) {
+  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * n, [&](std::size_t begin, std::size_t end, int) {
     std::vector<double> f(n), s(n);
     for (std::size_t blk = begin; blk < end; ++blk) {
       check_interrupt();
@@ -97,7 +107,7 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
   };
   std::vector<Chunk> chunks(n_chunks);
 
-  parallel_for(n_chunks, n_threads, 1, [&](std::size_t cb, std::size_t ce, int) {
+  run_range(n_chunks, n_threads, 1, (std::size_t{1} << n) * (want_h ? D * D : N * N), [&](std::size_t cb, std::size_t ce, int) {
     std::vector<double> f(N), s(N), E(B), A(B * N), Phi(want_h ? B * D : 0);
     for (std::size_t c = cb; c < ce; ++c) {
       Chunk& ch = chunks[c];
@@ -209,7 +219,7 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
   for (std::uint64_t k = 0; k < S; ++k) emin = std::min(emin, W[k]);
   const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(S, 64));
   std::vector<double> zc(n_chunks, 0.0), ec(n_chunks, 0.0);
-  parallel_for(n_chunks, n_threads, 1, [&](std::size_t cb, std::size_t ce, int) {
+  run_range(n_chunks, n_threads, 1, S * 8, [&](std::size_t cb, std::size_t ce, int) {
     for (std::size_t c = cb; c < ce; ++c) {
       check_interrupt();
       const std::uint64_t k0 = S * c / n_chunks, k1 = S * (c + 1) / n_chunks;
@@ -237,7 +247,7 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
   // W[A] = <prod_{i in A} s_i>.
   const int b = block_bits(n);
   const std::uint64_t B = std::uint64_t{1} << b;
-  parallel_for(static_cast<std::size_t>(S >> b), n_threads, 1,
+  run_range(static_cast<std::size_t>(S >> b), n_threads, 1, S * n,
                [&](std::size_t bb, std::size_t be, int) {
                  for (std::size_t blk = bb; blk < be; ++blk) {
                    check_interrupt();
@@ -255,7 +265,7 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
   for (std::uint64_t len = B; len < S; len <<= 1) {
     // S/2 butterflies; butterfly q acts on (j, j + len) with
     // j = (q / len) * 2 len + q % len.
-    parallel_for(static_cast<std::size_t>(S / 2), n_threads, 4096,
+    run_range(static_cast<std::size_t>(S / 2), n_threads, 4096, S,
                  [&](std::size_t qb, std::size_t qe, int) {
                    check_interrupt();
                    for (std::size_t q = qb; q < qe; ++q) {

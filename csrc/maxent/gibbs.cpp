@@ -55,7 +55,7 @@ void gibbs(const double* h, const double* J, int n, MatrixView<std::int8_t> stat
   for (auto& a : acc1) a.assign(N, 0);
   for (auto& a : acc2) a.assign(N * N, 0);
 
-  parallel_for(C, n_threads, 1, [&](std::size_t cb, std::size_t ce, int worker) {
+  run_range(C, n_threads, 1, C * N * N * static_cast<std::size_t>(n_burn + n_samples * thin + 1), [&](std::size_t cb, std::size_t ce, int worker) {
     std::vector<double> f(N);
     for (std::size_t c = cb; c < ce; ++c) {
       Xoshiro256ss rng(seed, c);

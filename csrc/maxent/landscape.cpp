@@ -39,7 +39,7 @@ void landscape(const double* E, int n, std::int64_t* down, std::int64_t* basin,
                                 std::to_string(max_exact_units));
   const std::int64_t S = std::int64_t{1} << n;
   const std::size_t grain = 4096;
-  parallel_for(static_cast<std::size_t>(S), n_threads, grain,
+  run_range(static_cast<std::size_t>(S), n_threads, grain, static_cast<std::size_t>(S) * n,
                [&](std::size_t b, std::size_t e, int) {
                  check_interrupt();
                  for (std::size_t k = b; k < e; ++k) {
@@ -53,7 +53,7 @@ void landscape(const double* E, int n, std::int64_t* down, std::int64_t* basin,
                    down[k] = best;
                  }
                });
-  parallel_for(static_cast<std::size_t>(S), n_threads, grain,
+  run_range(static_cast<std::size_t>(S), n_threads, grain, static_cast<std::size_t>(S) * n,
                [&](std::size_t b, std::size_t e, int) {
                  check_interrupt();
                  for (std::size_t k = b; k < e; ++k) {

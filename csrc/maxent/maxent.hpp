@@ -8,12 +8,20 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "common/arrays.hpp"
 
 namespace nn {
 namespace maxent {
+
+// parallel_for, but runs the body inline on the calling thread when one
+// thread is asked for or the work is small (starting and joining threads
+// costs more than a small kernel).  Bodies here never depend on the partition,
+// so results are the same either way.
+void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work,
+               const std::function<void(std::size_t, std::size_t, int)>& body);
 
 // Largest N the enumeration kernels accept (2^N states indexed by uint64).
 constexpr int max_exact_units = 30;

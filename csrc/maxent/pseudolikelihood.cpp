@@ -19,13 +19,6 @@
 namespace nn {
 namespace maxent {
 
-namespace {
-inline double log2cosh(double x) {
-  const double a = std::fabs(x);
-  return a + std::log1p(std::exp(-2.0 * a));
-}
-}  // namespace
-
 void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const double* h,
                       const double* J, double* value, double* gh, double* gJ, int n_threads) {
   const std::size_t T = S.rows, N = S.cols;
@@ -42,7 +35,7 @@ void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const do
   std::vector<Chunk> chunks(n_chunks);
   const auto fN = static_cast<lapack::fint>(N);
 
-  parallel_for(n_chunks, n_threads, 1, [&](std::size_t cb, std::size_t ce, int) {
+  run_range(n_chunks, n_threads, 1, T * N * N, [&](std::size_t cb, std::size_t ce, int) {
     std::vector<double> Sb(Tb * N), F(Tb * N), R(Tb * N);
     for (std::size_t c = cb; c < ce; ++c) {
       Chunk& ch = chunks[c];
@@ -69,8 +62,11 @@ void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const do
           double vt = 0.0;
           for (std::size_t i = 0; i < N; ++i) {
             const double fi = ft[i] + h[i];
-            vt += log2cosh(fi) - st[i] * fi;
-            const double r = wt * (std::tanh(fi) - st[i]);
+            // log(2 cosh f) = |f| + log1p(e), tanh f = sign(f) (1 - e) / (1 + e), e = exp(-2|f|)
+            const double a = std::fabs(fi), e = std::exp(-2.0 * a);
+            vt += a + std::log1p(e) - st[i] * fi;
+            const double th = std::copysign((1.0 - e) / (1.0 + e), fi);
+            const double r = wt * (th - st[i]);
             rt[i] = r;
             ch.gh[i] += r;
           }

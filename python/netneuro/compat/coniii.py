@@ -100,6 +100,7 @@ class _Solver:
 class Enumerate(_Solver):
     """Exact maximum-entropy fit by enumeration (ConIII ``Enumerate``)."""
 
+    @_me._blas_one_thread
     def solve(self, initial_guess=None, constraints=None, max_param_value=50, full_output=False,
               use_root=True, scipy_solver_kwargs=None):
         md = self.constraints if constraints is None else np.asarray(constraints, float)
@@ -122,6 +123,7 @@ class Enumerate(_Solver):
 class Pseudo(_Solver):
     """Pseudolikelihood maximisation (ConIII ``Pseudo``)."""
 
+    @_me._blas_one_thread
     def solve(self, force_general=False, initial_guess=None, full_output=False, **kwargs):
         l2 = kwargs.pop("l2", 0.0)
         model = _me.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self._n_jobs())
@@ -140,6 +142,7 @@ class MCH(_Solver):
         super().__init__(sample, model, calc_observables, iprint, **kwargs)
         self.sampleSize = int(sample_size)
 
+    @_me._blas_one_thread
     def solve(self, initial_guess=None, constraints=None, tol=None, tolNorm=None, n_iters=30,
               burn_in=30, maxiter=10, custom_convergence_f=None, iprint=False, full_output=False,
               learn_params_kwargs=None, generate_kwargs=None):
