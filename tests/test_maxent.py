@@ -516,3 +516,26 @@ def test_compat_coniii():
         coniii.Enumerate((X + 1) // 2 * 3)
     with pytest.raises(ValueError, match="constraints"):
         solver.solve(constraints=np.zeros(3))
+
+
+def test_init_options():
+    h, J = random_model(7, 31)
+    X = me.IsingModel(h, J).sample(5000, seed=1)
+    ref = me.fit_ising(X, "exact")
+    for init in ("independent", "mean_field", "pseudolikelihood", ref):
+        m = me.fit_ising(X, "exact", init=init)
+        np.testing.assert_allclose(m.J, ref.J, atol=1e-7)
+    # mean-field inversion from the definition
+    Xf = X.astype(float)
+    C = np.cov(Xf.T, bias=True)
+    Jmf = -np.linalg.inv(C)
+    np.fill_diagonal(Jmf, 0)
+    th = me._initial_theta("mean_field", "exact", X, None, me._data_moments(X), 7, 0, 0, 1)
+    np.testing.assert_allclose(me._unpack(th, 7)[1], Jmf, rtol=1e-6, atol=1e-8)
+    pl = me.fit_ising(X, "pseudolikelihood", init="mean_field")
+    pl0 = me.fit_ising(X, "pseudolikelihood")
+    np.testing.assert_allclose(pl.J, pl0.J, atol=1e-4)
+    with pytest.raises(ValueError, match="init"):
+        me.fit_ising(X, init="random")
+    with pytest.raises(ValueError, match="init has 3 units"):
+        me.fit_ising(X, init=me.IsingModel(np.zeros(3), np.zeros((3, 3))))

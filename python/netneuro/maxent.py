@@ -639,10 +639,39 @@ def _fit_mc(S, n, md, *, l1, l2, max_iter, tol, n_jobs, seed, theta0, n_chains, 
                    "moment_error_trace": np.array(errs)}
 
 
+def _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs):
+    if init is None:
+        return None
+    if isinstance(init, IsingModel):
+        if init.n_units != n:
+            raise ValueError(f"init has {init.n_units} units, X has {n}")
+        h, J = init._pm1()
+        return _pack(h, J)
+    check_choice(init, "init", ("independent", "mean_field", "pseudolikelihood"))
+    theta = np.zeros(n + n * (n - 1) // 2)
+    m = np.clip(md[:n], -1 + 1e-9, 1 - 1e-9)
+    theta[:n] = np.arctanh(m)
+    if init == "mean_field":
+        iu = np.triu_indices(n, 1)
+        M2 = np.eye(n)
+        M2[iu] = md[n:]
+        M2 = M2 + np.triu(M2, 1).T
+        C = M2 - np.outer(m, m)
+        P = np.linalg.inv(C + 1e-9 * np.trace(C) / n * np.eye(n))
+        J = -P
+        np.fill_diagonal(J, 0.0)
+        theta = _pack(np.arctanh(m) - J @ m, J)
+    elif init == "pseudolikelihood":
+        theta, _ = _fit_pl(Sfit, weights, n, l1=l1, l2=l2, max_iter=1000, tol=1e-7,
+                           n_jobs=n_jobs)
+    return theta
+
+
 @_blas_one_thread
 def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l2: float = 0.0,
               max_iter: int | None = None, tol: float | None = None, seed=None, n_jobs=None,
-              n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05) -> IsingModel:
+              n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05,
+              init=None) -> IsingModel:
     """Fit a pairwise maximum-entropy (Ising) model to binary data.
 
     Parameters
@@ -663,6 +692,11 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
         "pseudolikelihood" (default 1e-7).
     seed : int or Generator (Monte Carlo only); same seed, same model on any n_jobs.
     n_jobs : threads in the core (None: configured default; -1: all CPUs).
+    init : starting parameters: None (independent model for "exact" and
+        "pseudolikelihood", the pseudolikelihood fit for "monte_carlo"),
+        "independent", "mean_field" (naive mean-field inversion
+        ``J = -offdiag(C^-1)``, ``h = atanh(m) - J m``; Kappen & Rodriguez
+        1998), "pseudolikelihood", or an :class:`IsingModel` with N units.
     n_chains, n_sweeps, learning_rate : Monte Carlo settings (chains, Gibbs
         sweeps per chain per learning step, initial step size; each parameter
         moves at most 0.05 per step; 0.2 was unstable for 100 strongly
@@ -701,18 +735,21 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
             Sfit = (2 * ((uidx[:, None] >> np.arange(n)) & 1) - 1).astype(np.int8)
             weights = counts.astype(np.float64)
     md = _data_moments(Sfit, weights)
+    theta0 = _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs)
     if method == "exact":
-        theta, diag = _fit_exact(md, n, l1=l1, l2=l2, max_iter=max_iter, tol=tol, n_jobs=n_jobs)
+        theta, diag = _fit_exact(md, n, l1=l1, l2=l2, max_iter=max_iter, tol=tol, n_jobs=n_jobs,
+                                 theta0=theta0)
     elif method == "pseudolikelihood":
         theta, diag = _fit_pl(Sfit, weights, n, l1=l1, l2=l2, max_iter=max_iter, tol=tol,
-                              n_jobs=n_jobs)
+                              n_jobs=n_jobs, theta0=theta0)
     else:
         n_chains = check_int(n_chains, "n_chains", min_value=1)
         n_sweeps = check_int(n_sweeps, "n_sweeps", min_value=1)
         learning_rate = check_float(learning_rate, "learning_rate", min_value=0.0,
                                     strict_min=True)
-        theta0, _ = _fit_pl(Sfit, weights, n, l1=l1, l2=l2, max_iter=1000, tol=1e-7,
-                            n_jobs=n_jobs)
+        if theta0 is None:
+            theta0, _ = _fit_pl(Sfit, weights, n, l1=l1, l2=l2, max_iter=1000, tol=1e-7,
+                                n_jobs=n_jobs)
         theta, diag = _fit_mc(S, n, md, l1=l1, l2=l2, max_iter=max_iter, tol=tol, n_jobs=n_jobs,
                               seed=seed, theta0=theta0, n_chains=n_chains, n_sweeps=n_sweeps,
                               learning_rate=learning_rate)
