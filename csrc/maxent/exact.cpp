@@ -263,18 +263,23 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
                  }
                });
   for (std::uint64_t len = B; len < S; len <<= 1) {
-    // S/2 butterflies; butterfly q acts on (j, j + len) with
-    // j = (q / len) * 2 len + q % len.
-    run_range(static_cast<std::size_t>(S / 2), n_threads, 4096, S,
-                 [&](std::size_t qb, std::size_t qe, int) {
-                   check_interrupt();
-                   for (std::size_t q = qb; q < qe; ++q) {
-                     const std::uint64_t j = (q / len) * 2 * len + q % len;
-                     const double a = W[j], c = W[j + len];
-                     W[j] = a + c;
-                     W[j + len] = c - a;
-                   }
-                 });
+    // S/2 butterflies on (j, j + len); chunks of B butterflies never straddle
+    // a boundary (len is a multiple of B), so each chunk is one contiguous run.
+    run_range(static_cast<std::size_t>(S / 2 / B), n_threads, 1, S,
+              [&](std::size_t cb, std::size_t ce, int) {
+                check_interrupt();
+                for (std::size_t c = cb; c < ce; ++c) {
+                  const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
+                  const std::uint64_t j0 = (q0 / len) * 2 * len + q0 % len;
+                  double* x = W + j0;
+                  double* y = x + len;
+                  for (std::uint64_t t = 0; t < B; ++t) {
+                    const double a = x[t], d = y[t];
+                    x[t] = a + d;
+                    y[t] = d - a;
+                  }
+                }
+              });
   }
 }
 
