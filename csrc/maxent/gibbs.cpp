@@ -1,13 +1,16 @@
 // Gibbs sampling of Ising models: many independent chains, one generator per
 // chain (xoshiro256** seeded by splitmix64 from (seed, chain)), so every chain
 // and hence every result is the same for any number of threads.  Moments are
-// accumulated as exact integer sums (order-free), then divided once.
+// sums of +-1 products: integers, accumulated exactly (BLAS dsyrk over batches
+// of recorded samples, in doubles, exact below 2^53), so the order in which
+// workers add them up does not matter.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "common/interrupt.hpp"
+#include "common/lapack.hpp"
 #include "common/parallel.hpp"
 #include "maxent/maxent.hpp"
 
@@ -50,13 +53,22 @@ void gibbs(const double* h, const double* J, int n, MatrixView<std::int8_t> stat
   const std::size_t N = static_cast<std::size_t>(n), C = states.rows;
   const bool moments = m1 != nullptr;
   const int n_workers = std::max(1, n_threads);
-  std::vector<std::vector<std::int64_t>> acc1(moments ? n_workers : 0),
-      acc2(moments ? n_workers : 0);
+  std::vector<std::vector<std::int64_t>> acc1(moments ? n_workers : 0);
+  std::vector<std::vector<double>> acc2(moments ? n_workers : 0);
   for (auto& a : acc1) a.assign(N, 0);
-  for (auto& a : acc2) a.assign(N * N, 0);
+  for (auto& a : acc2) a.assign(N * N, 0.0);
+  constexpr std::size_t batch = 64;
 
   run_range(C, n_threads, 1, C * N * N * static_cast<std::size_t>(n_burn + n_samples * thin + 1), [&](std::size_t cb, std::size_t ce, int worker) {
-    std::vector<double> f(N);
+    std::vector<double> f(N), buf(moments ? batch * N : 0);
+    std::size_t filled = 0;
+    auto flush = [&]() {
+      if (filled == 0) return;
+      lapack::dsyrk('U', 'N', static_cast<lapack::fint>(N), static_cast<lapack::fint>(filled), 1.0,
+                    buf.data(), static_cast<lapack::fint>(N), 1.0, acc2[worker].data(),
+                    static_cast<lapack::fint>(N));
+      filled = 0;
+    };
     for (std::size_t c = cb; c < ce; ++c) {
       Xoshiro256ss rng(seed, c);
       std::int8_t* s = states.row(c);
@@ -99,16 +111,16 @@ void gibbs(const double* h, const double* J, int n, MatrixView<std::int8_t> stat
         if (samples) std::memcpy(samples + (c * n_samples + r) * N, s, N);
         if (moments) {
           std::int64_t* a1 = acc1[worker].data();
-          std::int64_t* a2 = acc2[worker].data();
+          double* b = buf.data() + filled * N;
           for (std::size_t i = 0; i < N; ++i) {
             a1[i] += s[i];
-            const std::int8_t si = s[i];
-            std::int64_t* row = a2 + i * N;
-            for (std::size_t j = i + 1; j < N; ++j) row[j] += si * s[j];
+            b[i] = s[i];
           }
+          if (++filled == batch) flush();
         }
       }
     }
+    if (moments) flush();
   });
 
   if (moments) {
@@ -121,8 +133,9 @@ void gibbs(const double* h, const double* J, int n, MatrixView<std::int8_t> stat
     for (std::size_t i = 0; i < N; ++i) {
       m2[i * N + i] = 1.0;
       for (std::size_t j = i + 1; j < N; ++j) {
-        std::int64_t a = 0;
-        for (auto& w : acc2) a += w[i * N + j];
+        // column-major 'U' triangle: (i, j) with i < j at i + j * N
+        double a = 0.0;
+        for (auto& w : acc2) a += w[i + j * N];
         const double v = total > 0 ? a / total : 0.0;
         m2[i * N + j] = v;
         m2[j * N + i] = v;

@@ -629,7 +629,8 @@ def _fit_mc(S, n, md, *, l1, l2, max_iter, tol, n_jobs, seed, theta0, n_chains, 
     theta = avg / max(1, n_avg)
     # moment error of the averaged parameters from fresh (longer) runs of the same chains
     h, J = _unpack(theta, n)
-    _, m1, m2 = _core_maxent.gibbs(h, J, states, max(100, 10 * n), 10 * n_sweeps, 1,
+    # (the persistent chains are already near equilibrium: a short re-burn suffices)
+    _, m1, m2 = _core_maxent.gibbs(h, J, states, 5 * n_sweeps, 10 * n_sweeps, 1,
                                    base_seed + max_iter + 1, False, True, n_jobs)
     mc_err = float(np.max(np.abs(np.concatenate([m1, m2[iu]]) - md)))
     return theta, {"iterations": max_iter, "objective": float("nan"),
@@ -963,7 +964,7 @@ def energy_landscape(model: IsingModel, *, n_jobs=None) -> EnergyLandscape:
         raise TypeError(f"model must be an IsingModel, got {type(model).__name__}")
     n = model.n_units
     _check_exact_n(n, "energy_landscape")
-    check_memory(8.0 * 6 * 2 ** n, f"an energy landscape of {n} units")
+    check_memory(8.0 * 8 * 2 ** n, f"an energy landscape of {n} units")
     jobs = model._jobs(n_jobs)
     E = model.state_energies(jobs)
     _, basin_min, minima, merges_raw = _core_maxent.landscape(E, n, jobs)
