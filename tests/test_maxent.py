@@ -539,3 +539,25 @@ def test_init_options():
         me.fit_ising(X, init="random")
     with pytest.raises(ValueError, match="init has 3 units"):
         me.fit_ising(X, init=me.IsingModel(np.zeros(3), np.zeros((3, 3))))
+
+
+def test_landscape_identical_for_any_n_jobs_and_consistent():
+    # N = 14: large enough for the threaded paths of the core
+    h, J = random_model(14, 77, 0.2, 0.5)
+    m = me.IsingModel(h, J)
+    a = me.energy_landscape(m, n_jobs=1)
+    b = me.energy_landscape(m, n_jobs=3)
+    assert np.array_equal(a.basin, b.basin) and np.array_equal(a.minima, b.minima)
+    assert np.array_equal(a.saddle, b.saddle)
+    # every minimum has no strictly lower neighbour; every basin state descends to its minimum
+    E = a.energies
+    for k in a.minima:
+        assert all(E[k ^ (1 << i)] >= E[k] for i in range(14))
+    assert np.array_equal(a.basin[a.minima], np.arange(a.n_minima))
+    # saddles are symmetric, at least as high as both minima, ultrametric (tree) structure
+    S = a.saddle
+    np.testing.assert_array_equal(S, S.T)
+    assert np.all(S >= np.maximum.outer(a.minima_energies, a.minima_energies) - 1e-12)
+    k = a.n_minima
+    for i in range(k):
+        assert np.all(S[i][:, None] <= np.maximum(S[i][None, :], S) + 1e-12)
