@@ -96,6 +96,92 @@ def _t_distances(X):
     return pairwise_distances(X)
 
 
+@target("connectivity.correlation", _timeseries())
+def _t_corr(X):
+    from netneuro.connectivity import correlation
+    return correlation(X)
+
+
+@target("connectivity.partial_correlation", _timeseries())
+def _t_pcorr(X):
+    from netneuro.connectivity import partial_correlation
+    return partial_correlation(X)
+
+
+@target("connectivity.transfer_entropy[gaussian]", _timeseries())
+def _t_te_gauss(X):
+    from netneuro.connectivity import transfer_entropy
+    return transfer_entropy(X, estimator="gaussian", history=2)
+
+
+@target("connectivity.transfer_entropy[discrete]", _timeseries())
+def _t_te_disc(X):
+    from netneuro.connectivity import transfer_entropy
+    return transfer_entropy(X, estimator="discrete", n_bins=3, history=2)
+
+
+@target("connectivity.transfer_entropy[ksg]", _timeseries(max_n=3))
+def _t_te_ksg(X):
+    from netneuro.connectivity import transfer_entropy
+    return transfer_entropy(X, estimator="ksg", k=3)
+
+
+@target("connectivity.granger", _timeseries())
+def _t_granger(X):
+    from netneuro.connectivity import granger
+    return granger(X, order=2)
+
+
+@target("connectivity.mutual_information[ksg]", _timeseries(max_n=3))
+def _t_mi(X):
+    from netneuro.connectivity import mutual_information
+    return mutual_information(X, estimator="ksg", k=3)
+
+
+@target("control.average_modal_controllability", _sym_weights())
+def _t_control(W):
+    from netneuro import control
+    A = control.normalize(W, "discrete")
+    return control.average_controllability(A, "discrete"), control.modal_controllability(A)
+
+
+@target("control.gramian", _sym_weights())
+def _t_gramian(W):
+    from netneuro import control
+    return control.gramian(control.normalize(W, "continuous"), system="continuous")
+
+
+@target("graph.clustering", _sym_weights())
+def _t_clustering(W):
+    from netneuro.graph import clustering
+    return clustering(W)
+
+
+@target("graph.path_length_efficiency", _sym_weights())
+def _t_paths(W):
+    from netneuro.graph import path_length_efficiency
+    return path_length_efficiency(W)
+
+
+@target("graph.strength", _sym_weights())
+def _t_strength(W):
+    from netneuro.graph import strength
+    return strength(W)
+
+
+@target("maxent.fit_ising[exact]", _binary())
+def _t_ising(X):
+    from netneuro.maxent import fit_ising
+    m = fit_ising(X, method="exact")
+    return m.h, m.J
+
+
+@target("maxent.binarize", _timeseries())
+def _t_binarize(X):
+    from netneuro.maxent import binarize
+    return binarize(X)
+
+
 def _outputs(result):
     """Flatten a result (array, tuple, list, dataclass, dict) into arrays."""
     if isinstance(result, np.ndarray):

@@ -189,7 +189,10 @@ def correlation(ts) -> np.ndarray:
     out = []
     for s, X in enumerate(subjects):
         _reject_constant(X, f"ts[{s}]" if batch else "ts")
-        Xc = X - X.mean(axis=0)
+        # Scale-free statistic: rescale columns first so that huge (or tiny)
+        # finite values cannot overflow (or underflow) in the sums of squares.
+        Xc = X / np.abs(X).max(axis=0)
+        Xc -= Xc.mean(axis=0)
         Xc /= np.sqrt((Xc * Xc).sum(axis=0))
         c = Xc.T @ Xc
         np.clip(c, -1.0, 1.0, out=c)

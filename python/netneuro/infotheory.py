@@ -259,8 +259,13 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     (``src`` and ``tgt`` must be the same series) both models also contain the
     source-lag blocks of every other region (conditional Granger causality,
     Geweke 1984).  Returns ``(ssr_restricted, ssr_full, n, n_params_full)``
-    with the first two ``(Ns, Nt)``.
+    with the first two ``(Ns, Nt)``.  Every column is first rescaled to
+    ``max |x| = 1`` so that huge or tiny finite values cannot overflow or
+    underflow; the SSRs are those of the rescaled series (their ratios, which
+    is all F statistics and Gaussian TE use, are unchanged).
     """
+    src = src / np.abs(src).max(axis=0)
+    tgt = tgt / np.abs(tgt).max(axis=0)
     T = src.shape[0]
     k, l_, d = history, source_history, delay
     t0 = _first_sample(k, l_, d)
