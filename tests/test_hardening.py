@@ -21,7 +21,47 @@ LONG_KERNELS = {
         print("started", flush=True)
         pairwise_distances(X, n_jobs={n_jobs})
     """),
+    "transfer_entropy[ksg]": textwrap.dedent("""
+        import numpy as np
+        from netneuro.connectivity import transfer_entropy
+        X = np.random.default_rng(0).normal(size=(6000, 12))
+        print("started", flush=True)
+        transfer_entropy(X, estimator="ksg", n_jobs={n_jobs})
+    """),
+    "transfer_entropy[discrete]": textwrap.dedent("""
+        import numpy as np
+        from netneuro.connectivity import transfer_entropy
+        X = np.random.default_rng(0).integers(0, 4, size=(20000, 200))
+        print("started", flush=True)
+        transfer_entropy(X, estimator="discrete", history=3, n_jobs={n_jobs})
+    """),
+    "fit_ising[exact]": textwrap.dedent("""
+        import numpy as np
+        from netneuro.maxent import fit_ising
+        X = np.where(np.random.default_rng(0).uniform(size=(5000, 24)) < 0.3, 1, -1)
+        print("started", flush=True)
+        fit_ising(X, method="exact", n_jobs={n_jobs})
+    """),
+    "shortest_path_lengths": textwrap.dedent("""
+        import numpy as np
+        from netneuro.graph import shortest_path_lengths
+        W = np.random.default_rng(0).uniform(size=(3000, 3000))
+        W = (W + W.T) / 2
+        print("started", flush=True)
+        shortest_path_lengths(W, n_jobs={n_jobs})
+    """),
+    "average_controllability[cohort]": textwrap.dedent("""
+        import numpy as np
+        from netneuro import control
+        W = np.random.default_rng(0).uniform(size=(300, 300, 300))
+        A = control.normalize(W + W.transpose(0, 2, 1), "discrete")
+        print("started", flush=True)
+        control.average_controllability(A, "discrete", n_jobs={n_jobs})
+    """),
 }
+
+
+LATENCIES: dict[str, float] = {}
 
 
 def _interrupt_latency(code: str) -> tuple[float, subprocess.CompletedProcess]:
@@ -49,7 +89,16 @@ def test_ctrl_c_stops_kernel_within_a_second(name, n_jobs):
     latency, result = _interrupt_latency(LONG_KERNELS[name].format(n_jobs=n_jobs))
     assert "KeyboardInterrupt" in result.stderr, result.stderr[-2000:]
     assert result.returncode != 0
+    LATENCIES[f"{name}, n_jobs={n_jobs}"] = latency
     assert latency < 1.0, f"{name}: exited {latency:.3f} s after SIGINT"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_latencies():
+    yield
+    if LATENCIES:
+        print("\nCtrl-C latency (s): " +
+              ", ".join(f"{k}: {v:.3f}" for k, v in sorted(LATENCIES.items())))
 
 
 def test_concurrent_python_threads_match_sequential(rng):
@@ -66,3 +115,17 @@ def test_memory_guard_refuses_before_allocating():
     X = np.zeros((1_000_000, 1))
     with pytest.raises(MemoryError, match="would need about"):
         pairwise_distances(X)
+
+
+def test_memory_guards_of_growing_kernels():
+    """Kernels whose memory grows faster than their input refuse before allocating."""
+    from netneuro import connectivity, maxent
+
+    # correlation of 10^6 "voxels" over 3 time points: 8 TB of output
+    voxels = np.lib.stride_tricks.as_strided(np.arange(3.0), shape=(3, 10**6), strides=(8, 0))
+    with pytest.raises(MemoryError, match="use fewer regions"):
+        connectivity.correlation(voxels)
+    # ... and more units than enumeration allows is refused with the method to use instead
+    X = np.where(np.random.default_rng(0).uniform(size=(50, 26)) < 0.5, 1, -1)
+    with pytest.raises(ValueError, match="pseudolikelihood"):
+        maxent.fit_ising(X, method="exact")

@@ -59,6 +59,12 @@ KINDS = ("correlation", "partial correlation", "tangent", "covariance", "precisi
 
 def _subjects(ts, min_timepoints=2):
     subjects, batch = check_cohort(ts, "ts", min_timepoints=min_timepoints)
+    # Every measure here returns (S, N, N) and needs a few N x N temporaries:
+    # refuse up front what cannot fit (e.g. voxel-level series with N ~ 10^5).
+    N = subjects[0].shape[1]
+    check_memory(8.0 * (len(subjects) + 4) * N * N,
+                 f"{len(subjects)} connectivity matrices of {N} x {N} regions",
+                 hint="use fewer regions (parcellate) or fewer subjects per call")
     return subjects, batch
 
 
