@@ -677,9 +677,9 @@ def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     C = xp.empty((N, N))
     blocks = _chunks(N, chunk_size)
 
-    def work(b):
+    def work(b):  # upper block row; the lower triangle is mirrored (exact symmetry)
         s, e = b
-        C[s:e] = Z[:, s:e].T @ Z
+        C[s:e, s:] = Z[:, s:e].T @ Z[:, s:]
 
     if n_jobs > 1 and len(blocks) > 1 and xp is np:
         with ThreadPoolExecutor(n_jobs) as ex:
@@ -687,6 +687,9 @@ def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     else:
         for b in blocks:
             work(b)
+    for s, e in blocks:
+        C[s:e, s:e] = xp.triu(C[s:e, s:e]) + xp.triu(C[s:e, s:e], 1).T
+        C[e:, s:e] = C[s:e, e:].T
     xp.clip(C, -1.0, 1.0, out=C)
     C[xp.arange(N), xp.arange(N)] = 1.0
     return C
