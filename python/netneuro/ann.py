@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -669,27 +669,40 @@ def _chunks(n: int, size: int):
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
 
+def _blas_threads(n_jobs):
+    """Limit the BLAS thread pool to ``n_jobs`` (threadpoolctl when installed)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - BLAS keeps its own default
+        return nullcontext()
+    return threadpool_limits(limits=n_jobs, user_api="blas")
+
+
 def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
-    """Pearson correlation of the columns of ``A`` (all non-constant), in row blocks."""
+    """Pearson correlation of the columns of ``A`` (all non-constant), in blocks of columns.
+
+    ``Z`` = centred columns scaled to unit norm; ``C = Z.T @ Z`` block row by
+    block row: the diagonal blocks as symmetric rank-k updates (NumPy's syrk
+    path for ``Zb.T @ Zb``), the blocks right of the diagonal as gemm, the
+    lower triangle mirrored, so ``C`` is exactly symmetric.  Parallelism is
+    the BLAS's own (``n_jobs`` threads).
+    """
     n, N = A.shape
     Z = A - A.mean(axis=0)
-    Z /= xp.sqrt((Z * Z).sum(axis=0))
-    C = xp.empty((N, N))
-    blocks = _chunks(N, chunk_size)
-
-    def work(b):  # upper block row; the lower triangle is mirrored (exact symmetry)
-        s, e = b
-        C[s:e, s:] = Z[:, s:e].T @ Z[:, s:]
-
-    if n_jobs > 1 and len(blocks) > 1 and xp is np:
-        with ThreadPoolExecutor(n_jobs) as ex:
-            list(ex.map(work, blocks))
-    else:
-        for b in blocks:
-            work(b)
-    for s, e in blocks:
-        C[s:e, s:e] = xp.triu(C[s:e, s:e]) + xp.triu(C[s:e, s:e], 1).T
-        C[e:, s:e] = C[s:e, e:].T
+    Z /= xp.sqrt(xp.einsum("ij,ij->j", Z, Z))
+    with _blas_threads(n_jobs) if xp is np else nullcontext():
+        if N <= chunk_size:
+            C = Z.T @ Z
+            C = xp.triu(C) + xp.triu(C, 1).T
+        else:
+            C = xp.empty((N, N))
+            for s, e in _chunks(N, chunk_size):
+                Zb = xp.ascontiguousarray(Z[:, s:e])
+                D = Zb.T @ Zb
+                C[s:e, s:e] = xp.triu(D) + xp.triu(D, 1).T
+                if e < N:
+                    C[s:e, e:] = Zb.T @ Z[:, e:]
+                    C[e:, s:e] = C[s:e, e:].T
     xp.clip(C, -1.0, 1.0, out=C)
     C[xp.arange(N), xp.arange(N)] = 1.0
     return C
@@ -720,10 +733,7 @@ def _mutual_information_binned(A, n_bins, chunk_size, n_jobs):
             t = np.where(joint > 0, joint * np.log(joint / outer), 0.0)
         M[s:e] = t.sum(axis=(1, 3))
 
-    if n_jobs > 1 and len(blocks) > 1:
-        with ThreadPoolExecutor(n_jobs) as ex:
-            list(ex.map(work, blocks))
-    else:
+    with _blas_threads(n_jobs):
         for b in blocks:
             work(b)
     M = 0.5 * (M + M.T)  # exact symmetry (float rounding of the two products)
@@ -732,7 +742,7 @@ def _mutual_information_binned(A, n_bins, chunk_size, n_jobs):
 
 
 def activation_connectome(acts, method: str = "correlation", *, dead: str = "zero",
-                          dead_tol: float = 0.0, chunk_size: int = 1024, n_bins: int = 8,
+                          dead_tol: float = 0.0, chunk_size: int = 4096, n_bins: int = 8,
                           n_jobs=None, device: str = "cpu", return_alive: bool = False,
                           **te_kwargs):
     """The functional connectome of units from their activations over a data set.
@@ -744,8 +754,8 @@ def activation_connectome(acts, method: str = "correlation", *, dead: str = "zer
         a dict is concatenated in order (:func:`stack_activations`).
     method : {"correlation", "mutual_information", "transfer_entropy"}
         * ``"correlation"``: Pearson ``r``, computed as ``Z.T @ Z`` of the
-          standardised activations in blocks of ``chunk_size`` rows (BLAS;
-          ``n_jobs`` threads over blocks; CuPy on ``device="gpu"``).
+          standardised activations in blocks of ``chunk_size`` units (BLAS
+          syrk/gemm with ``n_jobs`` BLAS threads; CuPy on ``device="gpu"``).
           Equals ``np.corrcoef(acts.T)`` to rounding; the diagonal is 1.
         * ``"mutual_information"``: plug-in mutual information in nats
           between activations discretised into ``n_bins`` equal-width bins
