@@ -377,3 +377,36 @@ def test_activation_connectome_memory_guard(rng, monkeypatch):
     monkeypatch.setattr(_validation, "available_memory", lambda: 1000.0)
     with pytest.raises(MemoryError, match="activation connectome"):
         ann.activation_connectome(rng.normal(size=(10, 30)))
+
+
+def test_weight_graph_accessors_reject_bad_layers():
+    g = ann.weight_graph([np.ones((3, 2))])
+    with pytest.raises(ValueError, match="no incoming"):
+        g.block(0)
+    with pytest.raises(ValueError, match="unknown layer"):
+        g.units("conv9")
+    with pytest.raises(ValueError, match="<= 1"):
+        g.units(5)
+
+
+@pytest.mark.gpu
+def test_correlation_connectome_gpu_equals_cpu(rng):
+    from netneuro._backend import gpu_available
+
+    if not gpu_available():
+        pytest.skip("needs CuPy and a CUDA device")
+    A = rng.normal(size=(500, 300))
+    cpu = ann.activation_connectome(A)
+    gpu = ann.activation_connectome(A, device="gpu", chunk_size=128)
+    # cuBLAS and OpenBLAS sum in different orders: agreement to rounding
+    np.testing.assert_allclose(gpu, cpu, atol=1e-12)
+
+
+def test_activation_connectome_gpu_unavailable_or_bad_device(rng):
+    from netneuro._backend import gpu_available
+
+    with pytest.raises(ValueError, match="device"):
+        ann.activation_connectome(rng.normal(size=(5, 3)), device="tpu")
+    if not gpu_available():
+        with pytest.raises(RuntimeError, match="CuPy"):
+            ann.activation_connectome(rng.normal(size=(5, 3)), device="gpu")
