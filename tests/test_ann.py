@@ -4,6 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy.sparse as sp
 from scipy.signal import correlate
 
@@ -410,3 +412,20 @@ def test_activation_connectome_gpu_unavailable_or_bad_device(rng):
     if not gpu_available():
         with pytest.raises(RuntimeError, match="CuPy"):
             ann.activation_connectome(rng.normal(size=(5, 3)), device="gpu")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),
+       st.integers(0, 2), st.integers(1, 3), st.integers(4, 9), st.integers(4, 9),
+       st.integers(0, 2**31 - 1))
+def test_weight_graph_unroll_random_shapes(cout, cin, kh, kw, pad, stride, H, W, seed):
+    r = np.random.default_rng(seed)
+    K = r.normal(size=(cout, cin, kh, kw))
+    x = r.normal(size=(cin, H, W))
+    g = ann.weight_graph([{"weight": K, "padding": pad, "stride": stride}], conv="unroll",
+                         input_shape=x.shape)
+    y = (x.ravel() @ g.block(1)).reshape(g.layer_shapes[1])
+    np.testing.assert_allclose(y, _conv_ref(x, K, pad, stride), rtol=1e-12, atol=1e-12)
+    # channel mode of the same layer: sums of |kernel| per channel pair
+    gc = ann.weight_graph([K], dense=True)
+    np.testing.assert_allclose(gc.adjacency[:cin, cin:], np.abs(K).sum(axis=(2, 3)).T)
