@@ -27,6 +27,7 @@ Conventions
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -1041,7 +1042,10 @@ def maxent_features(acts, *, max_units: int = 15, threshold="mean", method: str 
     check_choice(select, "select", ("random", "variance"))
     rng = check_random_state(seed)
     A, _, _ = stack_activations(acts)
-    B = np.asarray(maxent.binarize(A, threshold=threshold))
+    with warnings.catch_warnings():  # constant units are expected here and left out below
+        warnings.filterwarnings("ignore", message=".*constant after thresholding",
+                                category=RuntimeWarning)
+        B = np.asarray(maxent.binarize(A, threshold=threshold))
     varying = np.flatnonzero(B.min(axis=0) != B.max(axis=0))
     if varying.size < 2:
         raise ValueError("fewer than 2 units have non-constant binarised activity; "
