@@ -87,7 +87,7 @@ def train(X, y, seed, hidden, max_iter):
 
 
 def random_init(clf, seed):
-    """The same architecture with weights from scikit-learn's init (Glorot uniform, ReLU factor 6)."""
+    """The same architecture, fresh weights as scikit-learn draws them (Glorot uniform, factor 6)."""
     rng = np.random.default_rng(seed)
     out = copy.deepcopy(clf)
     out.coefs_, out.intercepts_ = [], []
@@ -138,7 +138,7 @@ def holm(pvals):
 
 
 def compare(results: dict) -> list[dict]:
-    """Mann-Whitney U (two-sided) trojan vs clean and clean vs random, Holm-adjusted per comparison."""
+    """Two-sided Mann-Whitney U, clean vs trojan and random vs clean; Holm per comparison."""
     from scipy.stats import mannwhitneyu
 
     metrics = list(results["clean"][0])
@@ -253,7 +253,8 @@ def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
 
 
 def format_table(rows) -> str:
-    lines = ["| metric | random | clean | trojan | p clean/trojan (Holm) | p random/clean (Holm) |",
+    lines = ["| metric | random | clean | trojan | p clean/trojan (Holm) | "
+             "p random/clean (Holm) |",
              "|---|---|---|---|---|---|"]
     for r in rows:
         cells = [f"{r[c][0]:.4g} ± {r[c][1]:.2g}" for c in ("random", "clean", "trojan")]

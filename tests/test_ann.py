@@ -134,7 +134,8 @@ def test_weight_graph_unroll_pooling(rng, mode):
         assert np.array_equal(P.sum(axis=0), np.full(18, 4.0))
         assert set(np.unique(P)) == {0.0, 1.0}
         best = np.where(P > 0, h.ravel()[:, None], -np.inf).max(axis=0)
-        np.testing.assert_array_equal(best.reshape(2, 3, 3), h.reshape(2, 3, 2, 3, 2).max(axis=(2, 4)))
+        np.testing.assert_array_equal(best.reshape(2, 3, 3),
+                                      h.reshape(2, 3, 2, 3, 2).max(axis=(2, 4)))
 
 
 def _lenet_spec(z):
@@ -250,10 +251,11 @@ def test_activations_sklearn_other_nonlinearities(rng, activation):
 
     X = rng.normal(size=(60, 4))
     y = (X[:, 0] > 0).astype(int)
-    clf = MLPClassifier(hidden_layer_sizes=(5,), activation=activation, max_iter=30, random_state=0).fit(X, y)
+    kw = dict(hidden_layer_sizes=(5,), activation=activation, max_iter=30, random_state=0)
+    clf = MLPClassifier(**kw).fit(X, y)
     out = ann.activations(clf, X, layers="output")["output"]
     np.testing.assert_allclose(out, clf.predict_proba(X)[:, 1:], rtol=1e-10, atol=1e-12)
-    reg = MLPRegressor(hidden_layer_sizes=(5,), activation=activation, max_iter=30, random_state=0).fit(X, X[:, 0])
+    reg = MLPRegressor(**kw).fit(X, X[:, 0])
     out = ann.activations(reg, X, layers="output")["output"]
     np.testing.assert_allclose(out[:, 0], reg.predict(X), rtol=1e-10, atol=1e-12)
 

@@ -163,7 +163,8 @@ def test_correlation_matches_connectivity_module(rng):
 def test_example_runs_reduced():
     for mod in ("netneuro.topology", "netneuro.control", "netneuro.graph"):
         pytest.importorskip(mod)
-    spec = importlib.util.spec_from_file_location("ann_trojan", REPO / "examples" / "ann_trojan.py")
+    path = REPO / "examples" / "ann_trojan.py"
+    spec = importlib.util.spec_from_file_location("ann_trojan", path)
     ex = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ex)
     out = ex.run(quick=True, verbose=False)

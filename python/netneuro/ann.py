@@ -163,8 +163,7 @@ def _parse_layer(item, index, name=None) -> _Layer:
         name = item.get("name", name)
     else:
         w, stride, padding = item, 1, 0
-    w = check_array(_as_numpy(w), where, ndim=(1, 2, 4) if not isinstance(w, np.ndarray)
-                    or w.ndim in (1, 2, 4) else (2, 4))
+    w = check_array(_as_numpy(w), where, ndim=(1, 2, 4))
     if w.ndim == 1:
         raise ValueError(f"{where} is 1-D (a bias?); weight_graph takes weight matrices "
                          "(out x in) and convolution kernels (out x in x kh x kw) only")
@@ -186,16 +185,18 @@ def _layers_from_torch_module(module):
         elif isinstance(m, tnn.Conv2d):
             s, p, d = m.stride, m.padding, m.dilation
             if isinstance(p, str) or len(set(s)) != 1 or len(set(p)) != 1 or set(d) != {1} \
-                    or m.groups != 1:
-                raise ValueError(f"module {name!r}: only square stride/padding, dilation 1 and "
-                                 "groups 1 are supported")
+                    or m.groups != 1 or m.padding_mode != "zeros":
+                raise ValueError(f"module {name!r}: only square stride/padding, zero padding, "
+                                 "dilation 1 and groups 1 are supported")
             out.append(_Layer("conv", name, m.weight.detach().cpu().numpy(), s[0], p[0]))
         elif isinstance(m, (tnn.MaxPool2d, tnn.AvgPool2d)):
             k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
             s = m.stride if isinstance(m.stride, int) else m.stride[0]
             pad = m.padding if isinstance(m.padding, int) else m.padding[0]
-            if pad != 0:
-                raise ValueError(f"module {name!r}: padded pooling is not supported")
+            dil = getattr(m, "dilation", 1)
+            if pad != 0 or getattr(m, "ceil_mode", False) or dil not in (1, (1, 1)):
+                raise ValueError(f"module {name!r}: padded, dilated or ceil-mode pooling is "
+                                 "not supported")
             out.append(_Layer("pool", name, np.empty((k, k)), s or k, 0,
                               "max" if isinstance(m, tnn.MaxPool2d) else "avg"))
     return out
@@ -226,7 +227,9 @@ def _normalise_layers(layers):
             w = np.asarray(_as_numpy(layers[key]))
             if w.ndim not in (2, 4):  # norm-layer scales are 1-D
                 continue
-            out.append(_parse_layer(w, len(out), name=str(key)[: -len(".weight")] or str(key)))
+            key = str(key)
+            name = key[: -len(".weight")] if key.endswith(".weight") else key
+            out.append(_parse_layer(w, len(out), name=name or key))
         if not out:
             raise ValueError("layers (a mapping) holds no 2-D or 4-D '*weight' entries")
         return out
