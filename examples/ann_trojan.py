@@ -87,7 +87,7 @@ def train(X, y, seed, hidden, max_iter):
 
 
 def random_init(clf, seed):
-    """The same architecture, fresh weights as scikit-learn draws them (Glorot uniform, factor 6)."""
+    """The same architecture, fresh weights drawn as scikit-learn does (Glorot uniform)."""
     rng = np.random.default_rng(seed)
     out = copy.deepcopy(clf)
     out.coefs_, out.intercepts_ = [], []
