@@ -685,11 +685,12 @@ def _blas_threads(n_jobs):
 def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     """Pearson correlation of the columns of ``A`` (all non-constant), in blocks of columns.
 
-    ``Z`` = centred columns scaled to unit norm; ``C = Z.T @ Z`` block row by
-    block row: the diagonal blocks as symmetric rank-k updates (NumPy's syrk
-    path for ``Zb.T @ Zb``), the blocks right of the diagonal as gemm, the
-    lower triangle mirrored, so ``C`` is exactly symmetric.  Parallelism is
-    the BLAS's own (``n_jobs`` threads).
+    ``Z`` = centred columns scaled to unit norm; ``C = Z.T @ Z`` in one
+    symmetric rank-k update (NumPy's syrk path) when ``N <= chunk_size``, else
+    block row by block row (diagonal blocks by syrk, blocks right of the
+    diagonal by gemm); the lower triangle is then copied from the upper one,
+    so ``C`` is exactly symmetric.  Parallelism is the BLAS's own (``n_jobs``
+    threads).
     """
     n, N = A.shape
     Z = A - A.mean(axis=0)
@@ -697,19 +698,28 @@ def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     with _blas_threads(n_jobs) if xp is np else nullcontext():
         if N <= chunk_size:
             C = Z.T @ Z
-            C = xp.triu(C) + xp.triu(C, 1).T
         else:
             C = xp.empty((N, N))
             for s, e in _chunks(N, chunk_size):
                 Zb = xp.ascontiguousarray(Z[:, s:e])
-                D = Zb.T @ Zb
-                C[s:e, s:e] = xp.triu(D) + xp.triu(D, 1).T
+                C[s:e, s:e] = Zb.T @ Zb
                 if e < N:
                     C[s:e, e:] = Zb.T @ Z[:, e:]
-                    C[e:, s:e] = C[s:e, e:].T
+    _mirror_upper(C, xp)
     xp.clip(C, -1.0, 1.0, out=C)
     C[xp.arange(N), xp.arange(N)] = 1.0
     return C
+
+
+def _mirror_upper(C, xp=np, tile: int = 512) -> None:
+    """Copy the upper triangle of square ``C`` onto its lower triangle, in place, tile by tile."""
+    N = C.shape[0]
+    for s, e in _chunks(N, tile):
+        D = C[s:e, s:e]
+        il = xp.tril_indices(e - s, -1)
+        D[il] = D.T[il]
+        if e < N:
+            C[e:, s:e] = C[s:e, e:].T
 
 
 def _mutual_information_binned(A, n_bins, chunk_size, n_jobs):
@@ -740,13 +750,13 @@ def _mutual_information_binned(A, n_bins, chunk_size, n_jobs):
     with _blas_threads(n_jobs):
         for b in blocks:
             work(b)
-    M = 0.5 * (M + M.T)  # exact symmetry (float rounding of the two products)
+    _mirror_upper(M)  # exact symmetry (the two triangles come from different products)
     np.maximum(M, 0.0, out=M)
     return M
 
 
 def activation_connectome(acts, method: str = "correlation", *, dead: str = "zero",
-                          dead_tol: float = 0.0, chunk_size: int = 4096, n_bins: int = 8,
+                          dead_tol: float = 0.0, chunk_size: int = 8192, n_bins: int = 8,
                           n_jobs=None, device: str = "cpu", return_alive: bool = False,
                           **te_kwargs):
     """The functional connectome of units from their activations over a data set.
