@@ -141,9 +141,9 @@ def cases(quick):
             sub, metric="precomputed", maxdim=1, n_threads=2)["dgms"]
     except ImportError:
         pass
-    out.append(Case(f"H0 persistence of 1-|r|, {n_units} units", impls0, check=_same_diagrams,
+    out.append(Case(f"H0 persistence of 1-abs(r), {n_units} units", impls0, check=_same_diagrams,
                     repeat=3))
-    out.append(Case(f"H0+H1 persistence of 1-|r|, {n_h1} units", impls1,
+    out.append(Case(f"H0+H1 persistence of 1-abs(r), {n_h1} units", impls1,
                     check=_same_diagrams, repeat=1))
 
     def ours_pipeline():
@@ -180,7 +180,7 @@ def cases(quick):
                                                         maxdim=0)["dgms"]
         except ImportError:
             pass
-        out.append(Case(f"H0 persistence of 1-|r|, {B.shape[1]} units", impls5,
+        out.append(Case(f"H0 persistence of 1-abs(r), {B.shape[1]} units", impls5,
                         check=_same_diagrams, repeat=1))
     return out
 

@@ -116,7 +116,7 @@ def features(clf, X_probe, seed) -> dict:
     _, alive = ann.activation_connectome(acts, return_alive=True)
     topo = ann.topological_features(acts, per_layer=False, seed=seed)["network"]
     return {
-        "mean |w|": float(np.mean([np.abs(W).mean() for W in clf.coefs_])),
+        "mean abs weight": float(np.mean([np.abs(W).mean() for W in clf.coefs_])),
         "hidden strength (mean)": float(strength[hidden].mean()),
         "spectral norm layer 1": float(np.linalg.norm(clf.coefs_[0], 2)),
         "avg controllability (mean)": ctrl["mean_average_controllability"],
