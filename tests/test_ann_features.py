@@ -79,6 +79,10 @@ def test_topological_features_subsample_and_bad_input(layered_acts, rng):
         ann.topological_features(layered_acts, maxdim=3)
     with pytest.raises(ValueError, match="square"):
         ann.topological_features(rng.normal(size=(5, 4)), kind="correlation")
+    asym = np.eye(3)
+    asym[0, 1] = 0.5
+    with pytest.raises(ValueError, match="symmetric"):
+        ann.topological_features(asym, kind="correlation")
     with pytest.raises(ValueError, match="layer_labels"):
         ann.topological_features(rng.normal(size=(50, 4)), layer_labels=[0, 1])
     with pytest.raises(ValueError, match="finite"):

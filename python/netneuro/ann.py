@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._validation import (check_array, check_choice, check_float, check_int, check_memory,
-                          check_n_jobs, check_random_state)
+                          check_n_jobs, check_random_state, check_symmetric)
 
 __all__ = [
     "WeightGraph",
@@ -935,7 +935,7 @@ def topological_features(data, *, kind: str = "auto", layer_labels=None, per_lay
     thresholds = check_array(thresholds, "thresholds", ndim=1)
     if isinstance(data, Mapping):
         A, labels, names = stack_activations(data)
-        C = activation_connectome(A, dead="zero")
+        C = activation_connectome(A, dead="zero", n_jobs=n_jobs)
     else:
         X = check_array(data, "data", ndim=2)
         is_corr = kind == "correlation" or (kind == "auto" and _looks_like_correlation(X))
@@ -944,9 +944,10 @@ def topological_features(data, *, kind: str = "auto", layer_labels=None, per_lay
                 raise ValueError(f"data must be a square correlation matrix, got {X.shape}")
             if np.abs(X).max() > 1.0 + 1e-9:
                 raise ValueError("data (a correlation matrix) must have entries in [-1, 1]")
+            check_symmetric(X, "data")
             C = X
         else:
-            C = activation_connectome(X, dead="zero")
+            C = activation_connectome(X, dead="zero", n_jobs=n_jobs)
         if layer_labels is None:
             labels, names = np.zeros(C.shape[0], dtype=np.int64), ["all"]
         else:
