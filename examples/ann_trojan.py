@@ -24,7 +24,8 @@ here says what *these* small MLPs do; it is not a detector.
 
 The second part summarises the weight graph of a LeNet-5 trained on MNIST
 (channel-level and exact unrolled convolutions) and, when the MNIST sample of
-netneuro's shared data is present, the topology of its fc-layer activations.
+netneuro's shared data is present, the topology of its fc-layer activations
+and a pairwise maximum-entropy (Ising) fit of 10 binarised fc2 units.
 
     python examples/ann_trojan.py            # 8 seeds (about a minute on 2 cores)
     python examples/ann_trojan.py --quick    # 3 seeds, smaller networks
@@ -235,6 +236,9 @@ def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
                                   "H1 max persistence": t["max_persistence_h1"]}
                            for name, t in [("fc1+fc2", topo["network"])] +
                            list(topo["layers"].items())}
+        # pairwise maximum-entropy model of 10 binarised fc2 units (exact fit)
+        me = ann.maxent_features(acts["fc2"], max_units=10, seed=0)
+        out["maxent"] = {"units": me["units"], "goodness_of_fit": me["goodness_of_fit"]}
     if verbose:
         for mode in ("channel", "unroll"):
             g = out[mode]["graph"]
@@ -249,6 +253,10 @@ def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
                 print(f"    {name:8s} alive units {t['units']:4d}  H0 avg death "
                       f"{t['H0 average death']:.3f}  H1 max persistence "
                       f"{t['H1 max persistence']:.3f}")
+            gof = out["maxent"]["goodness_of_fit"]
+            print(f"  Ising fit of 10 binarised fc2 units: multi-information "
+                  f"{gof.multi_information:.3f} bits, fraction captured by pairs "
+                  f"r = {gof.r:.3f}, accuracy {gof.accuracy:.3f}")
         else:
             print(f"  ({MNIST} not found: LeNet activations skipped)")
     return out

@@ -182,3 +182,5 @@ def test_example_runs_reduced():
     assert lenet["unroll"]["graph"].n_units == 784 + 4704 + 1176 + 1600 + 400 + 120 + 84 + 10
     if "mnist accuracy" in lenet:
         assert lenet["mnist accuracy"] > 0.95
+        assert lenet["maxent"]["units"].size == 10
+        assert lenet["maxent"]["goodness_of_fit"].multi_information > 0
