@@ -54,16 +54,26 @@ inline py::tuple to_python(const nn::topology::RipsResult& r, bool cocycles) {
   return py::make_tuple(dgms, r.num_edges, cc);
 }
 
+// Vertex birth times: an empty array means every vertex is born at 0.
+template <class T>
+const T* births_ptr(const carray<T>& births, std::size_t n) {
+  if (births.size() == 0) return nullptr;
+  if (births.ndim() != 1 || static_cast<std::size_t>(births.size()) != n)
+    throw std::invalid_argument("births must be empty or have one entry per vertex");
+  return births.data();
+}
+
 template <class T>
 py::tuple rips_dense(const carray<T>& D, int maxdim, double threshold, long long modulus,
-                     int n_threads, bool cocycles, double memory_limit) {
+                     int n_threads, bool cocycles, double memory_limit, const carray<T>& births) {
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  const T* b = births_ptr(births, d.rows);
   auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit);
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
-    res = nn::topology::rips_dense<T>(d.data, d.rows, opt);
+    res = nn::topology::rips_dense<T>(d.data, d.rows, opt, b);
   }
   return to_python(res, cocycles);
 }
@@ -72,7 +82,8 @@ template <class T>
 py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
                       const carray<std::int64_t>& indices, const carray<T>& values, int maxdim,
                       double threshold, long long modulus, int n_threads, bool cocycles,
-                      double memory_limit) {
+                      double memory_limit, const carray<T>& births) {
+  const T* b = births_ptr(births, n);
   if (static_cast<std::size_t>(indptr.size()) != n + 1)
     throw std::invalid_argument("indptr must have n + 1 entries");
   if (indices.size() != values.size())
@@ -86,7 +97,7 @@ py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
-    res = nn::topology::rips_sparse<T>(n, ip, indices.data(), values.data(), opt);
+    res = nn::topology::rips_sparse<T>(n, ip, indices.data(), values.data(), opt, b);
   }
   return to_python(res, cocycles);
 }
@@ -142,12 +153,12 @@ inline void register_topology(py::module_& m) {
 #define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
   m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \
         py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),     \
-        py::arg("memory_limit"),                                                                  \
+        py::arg("memory_limit"), py::arg("births"),                                              \
         "Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles).");  \
   m.def("rips_sparse_" SUFFIX, &rips_sparse<T>, py::arg("n"), py::arg("indptr"),                \
         py::arg("indices"), py::arg("values"), py::arg("maxdim"), py::arg("threshold"),         \
         py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("memory_limit"), \
-        "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
+        py::arg("births"), "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
   m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
         py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
         py::arg("memory_limit"), "Rips persistence of many dense matrices, one per thread.");   \

@@ -180,8 +180,9 @@ class Engine {
   using E = Entry<T>;
   using S = Simplex<T>;
 
-  Engine(const Dist& dist, index_t n, const RipsOptions& opt)
+  Engine(const Dist& dist, index_t n, const RipsOptions& opt, const T* births)
       : dist_(dist),
+        births_(births),
         n_(n),
         maxdim_(opt.maxdim),
         threshold_(static_cast<T>(opt.threshold)),
@@ -431,7 +432,11 @@ class Engine {
     });
     check_interrupt();
     std::vector<index_t> parent(static_cast<std::size_t>(n_)), rank(static_cast<std::size_t>(n_), 0);
-    for (index_t i = 0; i < n_; ++i) parent[i] = i;
+    std::vector<T> birth(static_cast<std::size_t>(n_), T(0));
+    for (index_t i = 0; i < n_; ++i) {
+      parent[i] = i;
+      if (births_ != nullptr) birth[i] = births_[i];
+    }
     auto find = [&](index_t x) {
       index_t r = x;
       while (parent[r] != r) r = parent[r];
@@ -449,12 +454,15 @@ class Engine {
       const index_t v0 = edges[k].idx - binom_(u0, 2);
       index_t u = find(u0), v = find(v0);
       if (u != v) {
-        if (edges[k].diam > 0) {
-          out0.push_back(0.0);
+        // elder rule: the younger component dies
+        const T b = std::max(birth[u], birth[v]);
+        if (edges[k].diam > b) {
+          out0.push_back(static_cast<double>(b));
           out0.push_back(static_cast<double>(edges[k].diam));
         }
         if (rank[u] < rank[v]) std::swap(u, v);
         parent[v] = u;
+        birth[u] = std::min(birth[u], birth[v]);
         if (rank[u] == rank[v]) ++rank[u];
       } else {
         cycle[k] = 1;
@@ -462,7 +470,7 @@ class Engine {
     }
     for (index_t i = 0; i < n_; ++i)
       if (find(i) == i) {
-        out0.push_back(0.0);
+        out0.push_back(static_cast<double>(birth[i]));
         out0.push_back(std::numeric_limits<double>::infinity());
       }
     if (maxdim_ < 1) {
@@ -723,6 +731,7 @@ class Engine {
   }
 
   const Dist& dist_;
+  const T* births_;
   index_t n_;
   int maxdim_;
   T threshold_;
@@ -750,7 +759,7 @@ T enclosing_radius(const T* dist, std::size_t n) {
 }
 
 template <class T>
-RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt) {
+RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
   // With a threshold below most distances, neighbour lists are faster than
   // scanning every vertex (Ripser does the same).
@@ -768,17 +777,17 @@ RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt) {
           sp.nb.push_back(Neighbour<T>{static_cast<index_t>(j), dist[i * n + j]});
       sp.start[i + 1] = sp.nb.size();
     }
-    Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt);
+    Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt, births);
     return eng.run();
   }
   DenseDist<T> dd{dist, static_cast<index_t>(n)};
-  Engine<T, DenseDist<T>, true> eng(dd, static_cast<index_t>(n), opt);
+  Engine<T, DenseDist<T>, true> eng(dd, static_cast<index_t>(n), opt, births);
   return eng.run();
 }
 
 template <class T>
 RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int64_t* indices,
-                       const T* values, const RipsOptions& opt) {
+                       const T* values, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
   SparseDist<T> sp;
   sp.n = static_cast<index_t>(n);
@@ -795,16 +804,18 @@ RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int
     std::sort(sp.nb.begin() + static_cast<std::ptrdiff_t>(sp.start[i]), sp.nb.end(),
               [](const Neighbour<T>& a, const Neighbour<T>& b) { return a.v < b.v; });
   }
-  Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt);
+  Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt, births);
   return eng.run();
 }
 
-template RipsResult rips_dense<float>(const float*, std::size_t, const RipsOptions&);
-template RipsResult rips_dense<double>(const double*, std::size_t, const RipsOptions&);
+template RipsResult rips_dense<float>(const float*, std::size_t, const RipsOptions&,
+                                     const float*);
+template RipsResult rips_dense<double>(const double*, std::size_t, const RipsOptions&,
+                                      const double*);
 template RipsResult rips_sparse<float>(std::size_t, const std::int64_t*, const std::int64_t*,
-                                       const float*, const RipsOptions&);
+                                       const float*, const RipsOptions&, const float*);
 template RipsResult rips_sparse<double>(std::size_t, const std::int64_t*, const std::int64_t*,
-                                        const double*, const RipsOptions&);
+                                        const double*, const RipsOptions&, const double*);
 template float enclosing_radius<float>(const float*, std::size_t);
 template double enclosing_radius<double>(const double*, std::size_t);
 

@@ -49,15 +49,18 @@ struct RipsResult {
 };
 
 // Dense distances: full row-major n x n symmetric matrix (only the lower
-// triangle is read); the diagonal is ignored.
+// triangle is read); the diagonal is ignored.  births: nullptr (every vertex
+// born at 0) or n vertex birth times, which only change dimension 0
+// (ripser.py's convention: a merged component keeps the older birth).
 template <class T>
-RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt);
+RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt,
+                      const T* births = nullptr);
 
 // Sparse distances: CSR neighbour lists (both directions present, column
 // indices sorted within each row, no diagonal), values = edge lengths.
 template <class T>
 RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int64_t* indices,
-                       const T* values, const RipsOptions& opt);
+                       const T* values, const RipsOptions& opt, const T* births = nullptr);
 
 // Enclosing radius min_i max_j d(i, j) of a dense matrix (full row-major n x n).
 template <class T>

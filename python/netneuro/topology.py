@@ -101,8 +101,8 @@ def _dense_distances(X, metric: str, n_jobs: int, name: str = "X") -> np.ndarray
         D = check_square(X, name, finite=False)
         _check_distance_values(D, name)
         _check_symmetric_distances(D, name)
-        # Only the strict lower triangle is read; symmetrise it so both halves agree.
-        D = np.tril(D, -1)
+        # Symmetrise from the strict upper triangle (the half ripser.py reads).
+        D = np.triu(D, 1)
         D = D + D.T
         return D
     X = check_array(X, name, ndim=2)
@@ -221,14 +221,15 @@ def _memory_limit() -> float:
     return 0.0 if not np.isfinite(m) else 0.9 * m
 
 
-def _run(kind, data, thr, maxdim, coeff, n_jobs, dt, cocycles=False):
+def _run(kind, data, thr, maxdim, coeff, n_jobs, dt, cocycles=False, births=None):
     suffix = _DTYPES[dt]
+    births = np.zeros(0, dtype=dt) if births is None else np.ascontiguousarray(births, dtype=dt)
     if kind == "sparse":
         n, ip, ix, v = data
         return getattr(_core.topology, f"rips_sparse_{suffix}")(
-            n, ip, ix, v, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit())
+            n, ip, ix, v, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit(), births)
     return getattr(_core.topology, f"rips_dense_{suffix}")(
-        data, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit())
+        data, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit(), births)
 
 
 # ---------------------------------------------------------------------------
