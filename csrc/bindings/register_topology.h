@@ -146,9 +146,8 @@ double enclosing_radius(const carray<T>& D) {
 
 inline void register_topology(py::module_& m) {
   using namespace topo_detail;
-  static py::exception<nn::topology::RipsMemoryError> mem_error(m, "RipsMemoryError",
-                                                                PyExc_MemoryError);
-  (void)mem_error;
+  py::register_exception<nn::topology::RipsMemoryError>(m, "RipsMemoryError",
+                                                         PyExc_MemoryError);
 
 #define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
   m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \

@@ -88,7 +88,8 @@ def _check_symmetric_distances(D: np.ndarray, name: str) -> None:
     fin = np.isfinite(D)
     if not np.array_equal(fin, fin.T):
         raise ValueError(f"{name} must be symmetric; its infinite entries are not")
-    diff = np.where(fin & fin.T, np.abs(D - D.T), 0.0) if D.size else np.zeros(1)
+    with np.errstate(invalid="ignore"):
+        diff = np.where(fin & fin.T, np.abs(D - D.T), 0.0) if D.size else np.zeros(1)
     scale = np.max(np.abs(np.where(fin, D, 0.0))) if D.size else 0.0
     worst = float(np.max(diff)) if diff.size else 0.0
     if worst > 1e-10 + 1e-10 * scale:
