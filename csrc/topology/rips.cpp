@@ -266,13 +266,14 @@ class Engine {
   }
 
   // ------------------------------------------------------------ enumeration
-  // Calls f(cofacet) for the cofacets of s (dimension dim) with diameter <=
-  // cap, in decreasing index order; only those whose new vertex exceeds every
-  // vertex of s when !all.  f returns false to stop.
+  // Simplices are handled as vertex arrays in decreasing order (vs[0] largest)
+  // wherever possible, so indices are decoded once.
+
+  // Calls f(cofacet, w, j) for the cofacets of s (vertices vs, m of them) with
+  // diameter <= cap, in decreasing index order; w = added vertex, j = number
+  // of vertices of s above w.  Only w > vs[0] when !all.  f returns false to stop.
   template <class F>
-  void for_each_cofacet(const E& s, int dim, bool all, T cap, F&& f) const {
-    index_t vs[kMaxVertices];
-    const int m = vertices(s.idx, dim, vs);
+  void for_each_cofacet(const E& s, const index_t* vs, int m, bool all, T cap, F&& f) const {
     index_t idx_below = s.idx, idx_above = 0;
     int j = 0;
     if constexpr (kDense) {
@@ -301,7 +302,7 @@ class Engine {
         if (!ok) continue;
         const index_t idx = idx_above + binom_(w, m - j + 1) + idx_below;
         const coef_t c = ((m - j) & 1) ? p_ - s.c : s.c;
-        if (!f(E{diam, idx, c})) return;
+        if (!f(E{diam, idx, c}, w, j)) return;
       }
     } else {
       const Neighbour<T>* beg[kMaxVertices];
@@ -335,45 +336,127 @@ class Engine {
         if (diam > cap) continue;
         const index_t idx = idx_above + binom_(w, m - j + 1) + idx_below;
         const coef_t c = ((m - j) & 1) ? p_ - s.c : s.c;
-        if (!f(E{diam, idx, c})) return;
+        if (!f(E{diam, idx, c}, w, j)) return;
       }
     }
   }
 
-  // The first cofacet (the pivot of the coboundary) of equal diameter, if any.
-  bool zero_pivot_cofacet(const E& s, int dim, E& out) const {
-    bool found = false;
-    for_each_cofacet(s, dim, true, s.diam, [&](const E& c) {
-      if (c.diam == s.diam) {
-        out = c;
-        found = true;
-        return false;
+  template <class F>
+  void for_each_cofacet(const E& s, int dim, bool all, T cap, F&& f) const {
+    index_t vs[kMaxVertices];
+    const int m = vertices(s.idx, dim, vs);
+    for_each_cofacet(s, vs, m, all, cap, f);
+  }
+
+  static int insert_vertex(const index_t* vs, int m, index_t w, int j, index_t* out) {
+    for (int i = 0; i < j; ++i) out[i] = vs[i];
+    out[j] = w;
+    for (int i = j; i < m; ++i) out[i + 1] = vs[i];
+    return m + 1;
+  }
+
+  static int remove_vertex(const index_t* vs, int m, int pos, index_t* out) {
+    for (int i = 0, k = 0; i < m; ++i)
+      if (i != pos) out[k++] = vs[i];
+    return m - 1;
+  }
+
+  index_t index_of(const index_t* vs, int m) const {
+    index_t idx = 0;
+    for (int i = 0; i < m; ++i) idx += binom_(vs[i], m - i);
+    return idx;
+  }
+
+  // The pivot cofacet of the simplex vs (diameter diam) when it has the same
+  // diameter: the largest vertex w within diam of every vertex; j = number of
+  // vertices above w.
+  bool zero_pivot_cofacet_v(const index_t* vs, int m, T diam, index_t& w_out, int& j_out) const {
+    if constexpr (kDense) {
+      // Branch-free scan in blocks of 16 vertices (vectorisable).
+      const T* rows[kMaxVertices];
+      for (int i = 0; i < m; ++i) rows[i] = dist_.d + vs[i] * n_;
+      constexpr int B = 16;
+      index_t w_hi = n_ - 1;
+      while (w_hi >= 0) {
+        index_t w_lo = w_hi - (B - 1);
+        unsigned mask = 0;
+        if (w_lo >= 0) {
+          T mx[B];
+          for (int t = 0; t < B; ++t) mx[t] = rows[0][w_lo + t];
+          for (int i = 1; i < m; ++i)
+            for (int t = 0; t < B; ++t) mx[t] = std::max(mx[t], rows[i][w_lo + t]);
+          for (int t = 0; t < B; ++t) mask |= static_cast<unsigned>(mx[t] <= diam) << t;
+        } else {
+          w_lo = 0;
+          for (index_t w = w_lo; w <= w_hi; ++w) {
+            bool ok = true;
+            for (int i = 0; i < m; ++i) ok &= rows[i][w] <= diam;
+            mask |= static_cast<unsigned>(ok) << (w - w_lo);
+          }
+        }
+        while (mask != 0) {
+          const int t = 31 - __builtin_clz(mask);  // highest candidate first
+          mask &= ~(1u << t);
+          const index_t w = w_lo + t;
+          int j = 0;
+          bool is_vertex = false;
+          for (int i = 0; i < m; ++i) {
+            is_vertex |= vs[i] == w;
+            j += vs[i] > w;
+          }
+          if (is_vertex) continue;
+          w_out = w;
+          j_out = j;
+          return true;
+        }
+        w_hi = w_lo - 1;
       }
-      return true;
-    });
-    return found;
+      return false;
+    } else {
+      const Neighbour<T>* beg[kMaxVertices];
+      const Neighbour<T>* cur[kMaxVertices];
+      for (int i = 0; i < m; ++i) {
+        beg[i] = dist_.nb.data() + dist_.start[vs[i]];
+        cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
+      }
+      while (cur[0] != beg[0]) {
+        --cur[0];
+        if (cur[0]->d > diam) continue;
+        const index_t w = cur[0]->v;
+        bool common = true;
+        for (int i = 1; i < m; ++i) {
+          while (cur[i] != beg[i] && (cur[i] - 1)->v > w) --cur[i];
+          if (cur[i] == beg[i]) return false;
+          if ((cur[i] - 1)->v != w || (cur[i] - 1)->d > diam) {
+            common = false;
+            break;
+          }
+        }
+        if (!common) continue;
+        int j = 0;
+        for (int i = 0; i < m; ++i) j += vs[i] > w;
+        w_out = w;
+        j_out = j;
+        return true;
+      }
+      return false;
+    }
   }
 
   // Of the facets of equal diameter, the one latest in the filtration (the
-  // smallest index), if any.  pos = position of the removed vertex in
-  // decreasing vertex order.
-  bool zero_pivot_facet(const E& s, int dim, E& out, int& pos) const {
-    index_t vs[kMaxVertices];
-    const int m = vertices(s.idx, dim, vs);
+  // smallest index), if any: pos = position of the removed vertex.
+  bool zero_pivot_facet_v(const index_t* vs, int m, T diam, int& pos) const {
+    T dd[kMaxVertices][kMaxVertices];
+    for (int a = 0; a < m; ++a)
+      for (int b = a + 1; b < m; ++b) dd[a][b] = dist_(vs[a], vs[b]);
     for (int i = 0; i < m; ++i) {
       T fd = 0;
-      for (int a = 0; a < m && fd <= s.diam; ++a) {
+      for (int a = 0; a < m; ++a) {
         if (a == i) continue;
-        for (int b = a + 1; b < m; ++b) {
-          if (b == i) continue;
-          fd = std::max(fd, dist_(vs[a], vs[b]));
-        }
+        for (int b = a + 1; b < m; ++b)
+          if (b != i) fd = std::max(fd, dd[a][b]);
       }
-      if (fd == s.diam) {
-        index_t idx = 0;
-        for (int t = 0; t < i; ++t) idx += binom_(vs[t], m - 1 - t);
-        for (int t = i + 1; t < m; ++t) idx += binom_(vs[t], m - t);
-        out = E{fd, idx, 1};
+      if (fd == diam) {
         pos = i;
         return true;
       }
@@ -381,23 +464,29 @@ class Engine {
     return false;
   }
 
-  bool zero_apparent_facet(const E& s, int dim, E& out, int& pos) const {
-    if (!zero_pivot_facet(s, dim, out, pos)) return false;
-    E c;
-    return zero_pivot_cofacet(out, dim - 1, c) && c.idx == s.idx;
+  // s is paired with its cofacet (zero apparent pair)?
+  bool zero_apparent_cofacet_v(const index_t* vs, int m, T diam) const {
+    index_t w;
+    int j, pos;
+    if (!zero_pivot_cofacet_v(vs, m, diam, w, j)) return false;
+    index_t cv[kMaxVertices];
+    insert_vertex(vs, m, w, j, cv);
+    return zero_pivot_facet_v(cv, m + 1, diam, pos) && pos == j;
   }
 
-  bool zero_apparent_cofacet(const E& s, int dim) const {
-    E c, f;
-    int pos;
-    return zero_pivot_cofacet(s, dim, c) && zero_pivot_facet(c, dim + 1, f, pos) &&
-           f.idx == s.idx;
+  // s is paired with its facet (zero apparent pair)?  pos = removed vertex.
+  bool zero_apparent_facet_v(const index_t* vs, int m, T diam, int& pos) const {
+    if (m < 2 || !zero_pivot_facet_v(vs, m, diam, pos)) return false;
+    index_t fv[kMaxVertices];
+    remove_vertex(vs, m, pos, fv);
+    index_t w;
+    int j;
+    return zero_pivot_cofacet_v(fv, m - 1, diam, w, j) && w == vs[pos];
   }
 
-  bool in_zero_apparent_pair(const E& s, int dim) const {
-    E f;
+  bool in_zero_apparent_pair_v(const index_t* vs, int m, T diam) const {
     int pos;
-    return zero_apparent_cofacet(s, dim) || zero_apparent_facet(s, dim, f, pos);
+    return zero_apparent_cofacet_v(vs, m, diam) || zero_apparent_facet_v(vs, m, diam, pos);
   }
 
   // ------------------------------------------------------------ memory
@@ -483,7 +572,10 @@ class Engine {
     parallel_for(edges.size(), n_threads_, 4096, [&](std::size_t b, std::size_t e, int) {
       for (std::size_t k = b; k < e; ++k) {
         if (!cycle[k]) continue;
-        keep[k] = !zero_apparent_cofacet(E{edges[k].diam, edges[k].idx, 1}, 1);
+        index_t ev[2];
+        ev[0] = max_vertex(edges[k].idx, 2, n_ - 1);
+        ev[1] = edges[k].idx - binom_(ev[0], 2);
+        keep[k] = !zero_apparent_cofacet_v(ev, 2, edges[k].diam);
         if ((k & 255) == 0) check_interrupt();
       }
     });
@@ -511,11 +603,16 @@ class Engine {
         auto& nx = next_parts[ch];
         auto& cl = col_parts[ch];
         for (std::size_t k = b; k < e; ++k) {
-          for_each_cofacet(E{simplices[k].diam, simplices[k].idx, 1}, dim, false, threshold_,
-                           [&](const E& c) {
+          index_t vs[kMaxVertices], cv[kMaxVertices];
+          const int m = vertices(simplices[k].idx, dim, vs);
+          for_each_cofacet(E{simplices[k].diam, simplices[k].idx, 1}, vs, m, false, threshold_,
+                           [&](const E& c, index_t w, int j) {
                              if (keep_next) nx.push_back(S{c.diam, c.idx});
-                             if (!pivots_.contains(c.idx) && !in_zero_apparent_pair(c, dim + 1))
-                               cl.push_back(S{c.diam, c.idx});
+                             if (!pivots_.contains(c.idx)) {
+                               insert_vertex(vs, m, w, j, cv);
+                               if (!in_zero_apparent_pair_v(cv, m + 1, c.diam))
+                                 cl.push_back(S{c.diam, c.idx});
+                             }
                              return true;
                            });
         }
@@ -615,7 +712,7 @@ class Engine {
 
   void add_simplex_coboundary(const E& s, int dim, std::vector<E>& wr, std::vector<E>& wc) const {
     heap_push(wr, s);
-    for_each_cofacet(s, dim, true, threshold_, [&](const E& c) {
+    for_each_cofacet(s, dim, true, threshold_, [&](const E& c, index_t, int) {
       heap_push(wc, c);
       return true;
     });
@@ -660,11 +757,13 @@ class Engine {
           piv = get_pivot(wc);
           continue;
         }
-        E f;
+        index_t pv[kMaxVertices], fv[kMaxVertices];
+        const int M = vertices(piv.idx, dim + 1, pv);
         int pos;
-        if (zero_apparent_facet(piv, dim + 1, f, pos)) {
+        if (zero_apparent_facet_v(pv, M, piv.diam, pos)) {
           // piv is paired with its facet f: subtract the coboundary of f.
-          const int M = dim + 2;  // vertices of piv
+          remove_vertex(pv, M, pos, fv);
+          E f{piv.diam, index_of(fv, M - 1), 0};
           const coef_t sign_odd = (M - 1 - pos) & 1;
           f.c = sign_odd ? piv.c : (p_ - piv.c) % p_;
           add_simplex_coboundary(f, dim, wr, wc);
@@ -710,12 +809,14 @@ class Engine {
     bool check_emergent = true;
     bool emergent = false;
     E found{0, -1, 0};
-    for_each_cofacet(col, dim, true, threshold_, [&](const E& c) {
+    index_t vs[kMaxVertices], cv[kMaxVertices];
+    const int m = vertices(col.idx, dim, vs);
+    for_each_cofacet(col, vs, m, true, threshold_, [&](const E& c, index_t w, int j) {
       cofacets.push_back(c);
       if (check_emergent && c.diam == col.diam) {
-        E f;
         int pos;
-        if (!pivots_.contains(c.idx) && !zero_apparent_facet(c, dim + 1, f, pos)) {
+        insert_vertex(vs, m, w, j, cv);
+        if (!pivots_.contains(c.idx) && !zero_apparent_facet_v(cv, m + 1, c.diam, pos)) {
           found = c;
           emergent = true;
           return false;
