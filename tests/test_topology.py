@@ -43,7 +43,8 @@ def _ripser_dgms(D, maxdim, coeff=2, thresh=np.inf):
 def _gudhi_dgms(D, maxdim, coeff=2, thresh=np.inf):
     rc = gudhi.RipsComplex(distance_matrix=D, max_edge_length=thresh)
     st_ = rc.create_simplex_tree(max_dimension=maxdim + 1)
-    st_.compute_persistence(homology_coeff_field=coeff, min_persistence=0)
+    # persistence_dim_max: also report H_k when the complex has no (k+1)-simplices
+    st_.compute_persistence(homology_coeff_field=coeff, min_persistence=0, persistence_dim_max=True)
     return [_sorted(st_.persistence_intervals_in_dimension(d)) for d in range(maxdim + 1)]
 
 

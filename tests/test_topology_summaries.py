@@ -55,9 +55,11 @@ def test_wasserstein_matches_gudhi_hera_and_persim(args, order):
     ref = hera_w(a, b, order=order, internal_p=np.inf, delta=1e-4)
     assert ours <= ref * (1 + 1e-12) + 1e-12 and ref <= ours * (1 + 1e-4) + 1e-12
     if order == 1.0 and n and m:
-        # persim: Euclidean ground metric, Hungarian method -> exact
+        # persim: Euclidean ground metric, Hungarian method -> exact matching, but its
+        # costs come from sklearn's |x|^2 + |y|^2 - 2 x.y distances, which lose about
+        # half the digits for nearby points (1e-8 seen): tolerance 1e-7
         assert T.wasserstein(a, b, 1, internal_p=2) == pytest.approx(
-            persim.wasserstein(a, b), abs=1e-12)
+            persim.wasserstein(a, b), abs=1e-7)
 
 
 def test_wasserstein_brute_force_small():

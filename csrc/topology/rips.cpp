@@ -279,30 +279,37 @@ class Engine {
     if constexpr (kDense) {
       const T* rows[kMaxVertices];
       for (int i = 0; i < m; ++i) rows[i] = dist_.d + vs[i] * n_;
-      for (index_t w = n_ - 1; w >= 0; --w) {
-        if (j < m && w == vs[j]) {
-          idx_below -= binom_(vs[j], m - j);
-          idx_above += binom_(vs[j], m - j + 1);
-          ++j;
-          continue;
-        }
-        if (!all && j > 0) return;
-        T diam = s.diam;
-        bool ok = true;
-        for (int i = 0; i < m; ++i) {
-          T d = rows[i][w];
-          if (d > diam) {
-            if (d > cap) {
-              ok = false;
-              break;
-            }
-            diam = d;
+      constexpr int B = 16;
+      T mx[B];
+      for (index_t w_hi = n_ - 1; w_hi >= 0;) {
+        const index_t w_lo = std::max<index_t>(0, w_hi - (B - 1));
+        if (w_hi - w_lo + 1 == B) {  // vectorisable block
+          for (int t = 0; t < B; ++t) mx[t] = rows[0][w_lo + t];
+          for (int i = 1; i < m; ++i)
+            for (int t = 0; t < B; ++t) mx[t] = std::max(mx[t], rows[i][w_lo + t]);
+        } else {
+          for (index_t w = w_lo; w <= w_hi; ++w) {
+            T v = rows[0][w];
+            for (int i = 1; i < m; ++i) v = std::max(v, rows[i][w]);
+            mx[w - w_lo] = v;
           }
         }
-        if (!ok) continue;
-        const index_t idx = idx_above + binom_(w, m - j + 1) + idx_below;
-        const coef_t c = ((m - j) & 1) ? p_ - s.c : s.c;
-        if (!f(E{diam, idx, c}, w, j)) return;
+        for (index_t w = w_hi; w >= w_lo; --w) {
+          if (j < m && w == vs[j]) {
+            idx_below -= binom_(vs[j], m - j);
+            idx_above += binom_(vs[j], m - j + 1);
+            ++j;
+            continue;
+          }
+          if (!all && j > 0) return;
+          const T d = mx[w - w_lo];
+          if (d > cap) continue;
+          const T diam = std::max(d, s.diam);
+          const index_t idx = idx_above + binom_(w, m - j + 1) + idx_below;
+          const coef_t c = ((m - j) & 1) ? p_ - s.c : s.c;
+          if (!f(E{diam, idx, c}, w, j)) return;
+        }
+        w_hi = w_lo - 1;
       }
     } else {
       const Neighbour<T>* beg[kMaxVertices];
@@ -446,21 +453,21 @@ class Engine {
   // Of the facets of equal diameter, the one latest in the filtration (the
   // smallest index), if any: pos = position of the removed vertex.
   bool zero_pivot_facet_v(const index_t* vs, int m, T diam, int& pos) const {
-    T dd[kMaxVertices][kMaxVertices];
+    // Facet i keeps the diameter iff some pair at distance diam avoids vertex i.
+    int total = 0;
+    int cnt[kMaxVertices] = {0};
     for (int a = 0; a < m; ++a)
-      for (int b = a + 1; b < m; ++b) dd[a][b] = dist_(vs[a], vs[b]);
-    for (int i = 0; i < m; ++i) {
-      T fd = 0;
-      for (int a = 0; a < m; ++a) {
-        if (a == i) continue;
-        for (int b = a + 1; b < m; ++b)
-          if (b != i) fd = std::max(fd, dd[a][b]);
-      }
-      if (fd == diam) {
+      for (int b = a + 1; b < m; ++b)
+        if (dist_(vs[a], vs[b]) == diam) {
+          ++total;
+          ++cnt[a];
+          ++cnt[b];
+        }
+    for (int i = 0; i < m; ++i)
+      if (total > cnt[i]) {
         pos = i;
         return true;
       }
-    }
     return false;
   }
 
