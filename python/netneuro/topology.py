@@ -238,7 +238,7 @@ def _run(kind, data, thr, maxdim, coeff, n_jobs, dt, cocycles=False, births=None
 
 
 def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff: int = 2,
-         n_jobs=None, dtype=np.float64) -> list[np.ndarray]:
+         n_jobs=None, dtype=np.float64, return_cocycles: bool = False):
     """Persistence diagrams of the Vietoris–Rips filtration, dimensions ``0..maxdim``.
 
     Parameters
@@ -257,17 +257,41 @@ def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff
         sorting); diagrams are identical for every value.
     dtype : numpy.float64 (default) or numpy.float32; float32 computes in
         single precision exactly as ripser.py / giotto-ph do.
+    return_cocycles : also return a representative cocycle of every class.
 
     Returns
     -------
     list of ``maxdim + 1`` arrays ``(n_i, 2)`` float64, rows ``(birth, death)``
     with ``death > birth``, sorted by ``(birth, death)``; ``death = inf`` for
-    essential classes.
+    essential classes.  With ``return_cocycles``, ``(dgms, cocycles)`` where
+    ``cocycles[d][k]`` (d >= 1) is an int64 array ``(r, d + 2)`` of simplices
+    (vertices in decreasing order) and their coefficient in ``0..coeff-1``,
+    a cocycle representing the class of row k of ``dgms[d]`` (as ripser.py's
+    ``do_cocycles``); ``cocycles[0]`` is empty.
     """
+    if not isinstance(return_cocycles, (bool, np.bool_)):
+        raise TypeError(f"return_cocycles must be a bool, got {type(return_cocycles).__name__}")
     kind, data, thr, maxdim, coeff, n_jobs, dt = _prepare(
         X, maxdim, threshold, metric, coeff, n_jobs, dtype)
-    dgms, _, _ = _run(kind, data, thr, maxdim, coeff, n_jobs, dt)
-    return [_sorted(d) for d in dgms]
+    dgms, _, cocycles = _run(kind, data, thr, maxdim, coeff, n_jobs, dt,
+                             cocycles=bool(return_cocycles))
+    if not return_cocycles:
+        return [_sorted(d) for d in dgms]
+    out_d, out_c = [], []
+    for d, dgm in enumerate(dgms):
+        order = np.lexsort((dgm[:, 1], dgm[:, 0])) if len(dgm) else np.zeros(0, dtype=int)
+        out_d.append(np.ascontiguousarray(dgm[order]) if len(dgm) else np.zeros((0, 2)))
+        if d == 0:
+            out_c.append([])
+            continue
+        cc = cocycles[d]
+        fixed = []
+        for k in order:
+            c = np.array(cc[k], dtype=np.int64)
+            c[:, -1] = np.mod(c[:, -1], coeff)
+            fixed.append(c)
+        out_c.append(fixed)
+    return out_d, out_c
 
 
 def rips_batch(Xs, maxdim: int = 1, *, threshold=None, metric: str = "euclidean",
