@@ -499,3 +499,41 @@ def test_bad_options():
         graph.structure_function_coupling(W, np.eye(10), predictors=["fc"])
     with pytest.raises(ValueError, match="method"):
         graph.structure_function_coupling(W, np.eye(10), method="kendall")
+
+
+# ---------------------------------------------------------------------------
+# property tests: random (possibly disconnected, possibly empty) graphs
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def weighted_graphs(draw):
+    n = draw(st.integers(2, 30))
+    density = draw(st.sampled_from([0.0, 0.05, 0.2, 0.6, 1.0]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return random_weighted(n, density, seed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(weighted_graphs())
+def test_property_paths_and_clustering(W):
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    L = np.zeros_like(W)
+    L[W > 0] = 1.0 / W[W > 0]
+    ref = dijkstra(csr_matrix(L), directed=True)
+    D = graph.shortest_path_lengths(W)
+    np.testing.assert_allclose(D, ref, rtol=RTOL)
+    np.testing.assert_array_equal(D, graph.shortest_path_lengths(W, n_jobs=3))
+    n = W.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    inv = np.where(np.isinf(ref), 0.0, 1.0 / np.where(ref == 0, 1.0, ref))
+    assert graph.global_efficiency(W) == pytest.approx(inv[off].sum() / (n * (n - 1)), rel=RTOL,
+                                                       abs=1e-15)
+    np.testing.assert_allclose(graph.clustering(W), bct.clustering_coef_wu(W), rtol=RTOL,
+                               atol=1e-15)
+    C = graph.clustering(W)
+    assert np.all((C >= 0) & (C <= 1 + 1e-12))  # weights in [0, 1]

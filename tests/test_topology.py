@@ -189,6 +189,12 @@ def test_threshold_and_infinite_distances():
     D = squareform(pdist(X))
     D[D > 1] = np.inf  # inf = no edge
     _assert_same(T.rips(D, 1, metric="precomputed"), T.rips(X, 1, threshold=1.0))
+    _assert_same(T.rips(D, 2, metric="precomputed", threshold=np.inf), T.rips(X, 2, threshold=1.0))
+    # a square with one infinite diagonal: the finite cycle is an essential H1 class
+    S = np.array([[0, 1, np.inf, 1], [1, 0, 1, 1.5], [np.inf, 1, 0, 1], [1, 1.5, 1, 0]])
+    d = T.rips(S, 2, metric="precomputed")
+    assert d[1].tolist() == [[1.0, 1.5]] and len(d[2]) == 0
+    assert np.isfinite(d[1]).all()
 
 
 # ---------------------------------------------------------------------------

@@ -34,8 +34,11 @@ void clustering_onnela(StackView<const double> W, double* out, double* cyc, doub
                        int n_threads);
 
 // ---- shortest paths -------------------------------------------------------------
-// All-pairs shortest path lengths (Dijkstra from every source on the dense
-// length matrix).  out: (S x n x n); +inf where unreachable, 0 on the diagonal.
+// All-pairs shortest path lengths.  Per matrix: blocked Floyd-Warshall when
+// >= 15 % of the pairs are joined, else Dijkstra from every source (dense scan
+// below 200 nodes, binary heap over pruned adjacency lists above).  The choice
+// depends only on the matrix.  out: (S x n x n); +inf where unreachable, 0 on
+// the diagonal.
 void shortest_paths(StackView<const double> W, Transform t, StackView<double> out,
                     int n_threads);
 

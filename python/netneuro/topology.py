@@ -198,6 +198,8 @@ def _prepare(X, maxdim, threshold, metric, coeff, n_jobs, dtype, name="X"):
         n, ip, ix, v = _sparse_distances(X, name)
         v = v.astype(dt)
         thr = np.inf if threshold is None else threshold
+        fin = v[np.isfinite(v)]
+        thr = min(thr, float(np.max(fin)) if fin.size else 0.0)  # inf entries are no edges
         keep = v <= thr
         rows = np.repeat(np.arange(n), np.diff(ip))
         low = keep & (ix < rows)
@@ -211,6 +213,9 @@ def _prepare(X, maxdim, threshold, metric, coeff, n_jobs, dtype, name="X"):
         thr = getattr(_core.topology, f"enclosing_radius_{_DTYPES[dt]}")(D) if n > 1 else 0.0
     else:
         thr = threshold
+    if not np.isfinite(D).all():  # inf entries are no edges: never let the threshold admit them
+        fin = D[np.isfinite(D)]
+        thr = min(thr, float(np.max(fin)) if fin.size else 0.0)
     lower = np.tril(D <= dt.type(thr) if np.isfinite(thr) else np.isfinite(D), -1)
     lower_degree = lower.sum(axis=1)
     _guard(n, maxdim, lower_degree, int(lower_degree.sum()), dt.itemsize)
