@@ -6,8 +6,10 @@ Supported formats (chosen by file extension, case-insensitive):
 ``.npy``             one array (``allow_pickle=False``)
 ``.npz``             a named array (``key=``) or the only numeric array
 ``.csv`` ``.tsv``    delimited text, optionally gzipped (``.csv.gz``); a header
-``.txt`` ``.1D``     row is detected (non-numeric first row) and skipped;
-                     ``.txt`` / ``.1D`` are whitespace-separated
+``.txt`` ``.1D``     row is detected (non-numeric first row) and skipped, as
+                     is a row-name column (non-numeric, or an unnamed first
+                     header cell as pandas writes); ``.txt``/``.1D`` are
+                     whitespace-separated
 ``.mat``             MATLAB v4-v7.2 through :func:`scipy.io.loadmat`; v7.3
                      (HDF5) through h5py when installed (transposed back to
                      MATLAB's row/column order)
@@ -152,11 +154,17 @@ def _load_text(p: Path, ext: str) -> np.ndarray:
         delim = None  # whitespace
     rows = [ln.split(delim) if delim else ln.split() for ln in lines]
     rows = [[t.strip().strip('"') for t in r] for r in rows]
-    if not all(_is_number(t) for t in rows[0]):
-        rows = rows[1:]  # header row
+    header = None
+    if not all(_is_number(t) for t in rows[0]) or (rows[0] and rows[0][0] == ""
+                                                   and len(rows) > 1):
+        header, rows = rows[0], rows[1:]  # header row
     if not rows:
         raise ValueError("the file has a header but no data rows")
     width = len(rows[0])
+    # an unnamed first header cell marks a row-index column (pandas' to_csv default)
+    if header is not None and header[0] == "" and width == len(header) and width > 1:
+        rows = [r[1:] for r in rows]
+        width -= 1
     # a leading non-numeric column (row names) is dropped when every row has one
     if width > 1 and all(not _is_number(r[0]) for r in rows if r):
         rows = [r[1:] for r in rows]
