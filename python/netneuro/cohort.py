@@ -34,8 +34,8 @@ A subject whose pipeline raises is recorded in ``failures/`` and the others go
 on.  Failed subjects are retried on the next run (``resume=True`` skips only
 *finished* ones); a success removes the failure record.  A worker process that
 dies (segfault, out-of-memory kill) breaks the local pool: the pool is
-restarted and the subjects that were in flight are retried; a subject in flight
-during ``max_crashes`` pool crashes is recorded as failed.
+restarted and each subject that was in flight is re-run alone; one whose lone
+run kills its worker ``max_crashes`` times is recorded as failed.
 
 Executors
 ---------
@@ -47,7 +47,10 @@ collected with ``distributed.as_completed``); any other
 ``concurrent.futures.Executor`` is used as given.  Results always come back to
 this process, which alone writes the store, so workers need no access to it.
 Paths in ``subjects`` are loaded *on the worker* (through :mod:`netneuro.io`),
-so on a cluster they must be readable there.
+so on a cluster they must be readable there.  The pipeline runs with one
+BLAS thread on every executor (threadpoolctl, when installed), so a subject's
+results are bit-identical whichever executor computed them; parallelism comes
+from running subjects side by side.
 
 The pipeline must be picklable for pool and Dask runs: a module-level function,
 a :class:`netneuro.pipelines.Pipeline`, or any picklable callable mapping one
@@ -166,7 +169,8 @@ def _process(pipeline, name, item, loader):
             data = loader(item) if loader is not None else _default_loader(item)
         else:
             data = item
-        results = pipeline(data)
+        with _single_threaded_blas():
+            results = pipeline(data)
         structure = {"scalars": [], "lists": {}}
         arrays = _flatten(results, "", OrderedDict(), structure)
         return ("ok", name, arrays, structure, time.perf_counter() - t0)
@@ -175,6 +179,30 @@ def _process(pipeline, name, item, loader):
             raise
         return ("error", name, type(exc).__name__, str(exc), traceback.format_exc(),
                 time.perf_counter() - t0)
+
+
+class _single_threaded_blas:
+    """Run with one BLAS/OpenMP thread (threadpoolctl, when installed).
+
+    Every executor (this process, the pool, Dask workers) then computes with the
+    same BLAS thread count, so results are bit-identical whichever ran them
+    (multi-threaded BLAS may sum in another order), and pool workers do not
+    oversubscribe the CPUs.
+    """
+
+    def __enter__(self):
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            self._ctx = None
+            return self
+        self._ctx = threadpool_limits(limits=1)
+        return self
+
+    def __exit__(self, *exc):
+        if self._ctx is not None:
+            self._ctx.restore_original_limits()
+        return False
 
 
 def _default_loader(path):
@@ -673,8 +701,8 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     loader : callable or None
         ``loader(path) -> data`` for path inputs (e.g. :func:`netneuro.io.load_matrix`).
     max_crashes : int
-        Local pool only: a subject in flight during this many worker crashes is
-        recorded as failed instead of being retried again.
+        Local pool only: a subject whose lone re-run kills its worker this many
+        times is recorded as failed (``WorkerCrash``) instead of being retried.
     max_in_flight : int or None
         Subjects submitted but not finished at any time (default 2 per worker).
 
@@ -759,8 +787,13 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
 
 def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,
               max_crashes, max_in_flight):
+    """Run on a process pool; after a worker death, retry the in-flight subjects one by one.
+
+    A subject that was in flight when a worker died is re-run *alone* on a fresh
+    pool, so an innocent neighbour is never blamed; a subject whose lone run
+    kills its worker ``max_crashes`` times is recorded as failed (WorkerCrash).
+    """
     own = executor is None
-    crashes = {}
     queue = list(todo)
     queue.reverse()  # pop() from the end keeps input order
 
@@ -771,42 +804,55 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
 
     pool = make_pool() if own else executor
     window = max_in_flight or 2 * (workers or getattr(executor, "_max_workers", 4) or 4)
-    try:
-        while True:
-            pending = {}
-            try:
-                while queue or pending:
-                    while queue and len(pending) < window:
-                        name = queue.pop()
-                        pending[pool.submit(_process, pipeline, name, items[name], loader)] = name
-                    done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    for fut in done:
-                        out = fut.result()  # _process never raises; a dead worker does
-                        del pending[fut]
-                        handle(out)
-            except cf.process.BrokenProcessPool:
-                if not own:
-                    raise
-            else:
-                break
-            # a worker died: keep what finished, retry what was in flight, give up on
-            # subjects that were in flight during max_crashes crashes
-            pool.shutdown(wait=False, cancel_futures=True)
-            retry = []
-            for fut, name in pending.items():
+
+    def run_batch(queue, window):
+        """Run the queue; return the names in flight if the pool broke, else []."""
+        pending = {}
+        try:
+            while queue or pending:
+                while queue and len(pending) < window:
+                    name = queue[-1]  # popped only once submitted (submit may raise)
+                    fut = pool.submit(_process, pipeline, name, items[name], loader)
+                    queue.pop()
+                    pending[fut] = name
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    out = fut.result()  # _process never raises; a dead worker does
+                    del pending[fut]
+                    handle(out)
+        except cf.process.BrokenProcessPool:
+            if not own:
+                raise
+            lost = []
+            for fut, name in pending.items():  # keep what finished before the break
                 if fut.done() and not fut.cancelled() and fut.exception() is None:
                     handle(fut.result())
-                    continue
-                crashes[name] = crashes.get(name, 0) + 1
-                if crashes[name] >= max_crashes:
-                    msg = (f"the worker process died while running this subject "
-                           f"({crashes[name]} times; segfault or out-of-memory kill?)")
-                    st._write_failure(name, "WorkerCrash", msg, "", 0.0, crashes[name])
-                    result.failed[name] = f"WorkerCrash: {msg}"
-                    bar.update(failed=True)
                 else:
-                    retry.append(name)
-            queue.extend(reversed(retry))
+                    lost.append(name)
+            return lost
+        return []
+
+    try:
+        while True:
+            lost = run_batch(queue, window)
+            if not lost:
+                break
+            crashes = {}
+            for name in lost:  # suspects: each alone on a fresh pool
+                while True:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = make_pool()
+                    if not run_batch([name], 1):
+                        break
+                    crashes[name] = crashes.get(name, 0) + 1
+                    if crashes[name] >= max_crashes:
+                        msg = (f"the worker process died while running this subject alone "
+                               f"({crashes[name]} times; segfault or out-of-memory kill?)")
+                        st._write_failure(name, "WorkerCrash", msg, "", 0.0, crashes[name])
+                        result.failed[name] = f"WorkerCrash: {msg}"
+                        bar.update(failed=True)
+                        break
+            pool.shutdown(wait=False, cancel_futures=True)
             pool = make_pool()
     except BaseException:
         if own:
