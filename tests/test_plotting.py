@@ -80,6 +80,17 @@ def test_energy_landscape_dict_and_delegation():
     assert _nonblank(ax)
     np.testing.assert_array_equal(ax.collections[0].get_offsets()[:, 1], [-2.0, -1.0])
 
+    # with a linkage: a disconnectivity graph, saddles as horizontal bars
+    land = {"minima": np.array([[1, 1], [-1, 1], [-1, -1]]),
+            "minima_energies": np.array([-3.0, -2.0, -1.0]),
+            "merges": np.array([[0, 1, -1.5, 1], [3, 2, -0.5, 2]])}
+    ax = plotting.plot_energy_landscape(land, _ax())
+    assert _nonblank(ax)
+    heights = sorted({ln.get_ydata()[0] for ln in ax.get_lines()
+                      if ln.get_ydata()[0] == ln.get_ydata()[1]})
+    assert heights == [-1.5, -0.5]
+    np.testing.assert_array_equal(sorted(ax.collections[0].get_offsets()[:, 1]), [-3, -2, -1])
+
     class Landscape:
         called = False
 

@@ -128,7 +128,8 @@ class GraphMetrics(Step):
     strongest ``density`` fraction of edges is kept
     (:func:`netneuro.graph.threshold_proportional`).  Per region: ``strength``,
     ``degree``, ``clustering``, ``community``; scalars: ``mean_clustering``,
-    ``characteristic_path_length``, ``global_efficiency``, ``modularity``,
+    ``characteristic_path_length`` (mean over reachable pairs, lengths 1/w),
+    ``global_efficiency``, ``modularity``,
     ``n_communities`` and (``n_null > 0``) ``small_worldness`` (sigma of
     Humphries & Gurney 2008 against ``n_null`` random graphs).
     """
@@ -154,7 +155,7 @@ class GraphMetrics(Step):
             "degree": np.asarray(graph.degree(A), dtype=np.float64),
             "clustering": clustering,
             "mean_clustering": float(np.mean(clustering)),
-            "characteristic_path_length": float(graph.characteristic_path_length(A)),
+            "characteristic_path_length": float(_path_length(graph, A)),
             "global_efficiency": float(graph.global_efficiency(A)),
         }
         comm = graph.community_louvain(A, seed=self.seed)
@@ -168,6 +169,14 @@ class GraphMetrics(Step):
             sw = graph.small_worldness(A, method="sigma", n_null=self.n_null, seed=self.seed)
             out["small_worldness"] = float(_first_scalar(sw))
         return out
+
+
+def _path_length(graph, A):
+    """Characteristic path length over reachable pairs (thresholded graphs may split)."""
+    try:
+        return graph.characteristic_path_length(A, include_infinite=False)
+    except TypeError:  # an implementation without the option
+        return graph.characteristic_path_length(A)
 
 
 def _community_parts(comm):
@@ -274,8 +283,11 @@ class MaxEnt(Step):
     binarised at their mean to +-1 (Ezaki et al. 2017), an Ising model is fitted
     (:func:`netneuro.maxent.fit_ising`) and its energy landscape computed.
     Results: ``regions``, ``h`` (n,), ``J`` (n, n), fit quality ``accuracy``,
-    ``r``, ``S1``, ``S2``, ``SN``; landscape ``n_minima``, ``minima``
-    (k, n) +-1, ``minima_energies`` (k,), ``barriers`` (k, k) when available.
+    ``r``, ``S1``, ``S2``, ``SN`` (bits; see :func:`netneuro.maxent.goodness_of_fit`);
+    landscape ``n_minima``, ``minima`` (k, n) +-1 states, ``minima_energies``
+    (k,), and when the landscape provides them ``barriers`` (k, k),
+    ``saddle`` (k, k), ``merges`` (k-1, 4) (disconnectivity graph),
+    ``basin_size``, ``basin_probability`` (k,).
     """
 
     name = "maxent"
@@ -324,20 +336,32 @@ class MaxEnt(Step):
                "h": np.asarray(model.h, dtype=np.float64),
                "J": np.asarray(model.J, dtype=np.float64)}
         gof = maxent.goodness_of_fit(model, X)
-        for f in ("accuracy", "r", "S1", "S2", "SN"):
+        for f in ("accuracy", "r", "S1", "S2", "SN", "multi_information", "D1", "D2"):
             v = getattr(gof, f, None)
-            if v is not None and np.ndim(v) == 0:
+            if isinstance(v, (numbers.Real, np.floating)):
                 out[f] = float(v)
         land = maxent.energy_landscape(model)
-        minima = np.asarray(land.minima)
-        out["minima"] = minima
-        out["n_minima"] = int(len(minima))
-        energies = getattr(land, "energies", None)
-        if energies is not None:
-            out["minima_energies"] = np.asarray(energies, dtype=np.float64)
-        barriers = getattr(land, "barriers", None)
-        if barriers is not None and np.asarray(barriers).dtype.kind in "fiu":
-            out["barriers"] = np.asarray(barriers, dtype=np.float64)
+        states = getattr(land, "minima_states", None)
+        if states is None:  # landscapes that list the minima as states directly
+            states = land.minima
+        states = np.asarray(states)
+        out["minima"] = states.astype(np.int8) if states.dtype.kind in "iub" else states
+        out["n_minima"] = int(states.shape[0]) if states.ndim else 0
+        for src, dst, dtype in (("minima_energies", "minima_energies", np.float64),
+                                ("energies", "minima_energies", np.float64),
+                                ("barrier", "barriers", np.float64),
+                                ("barriers", "barriers", np.float64),
+                                ("saddle", "saddle", np.float64),
+                                ("merges", "merges", np.float64),
+                                ("basin_size", "basin_size", np.int64),
+                                ("basin_probability", "basin_probability", np.float64)):
+            v = getattr(land, src, None)
+            if dst in out or v is None:
+                continue
+            v = np.asarray(v)
+            if v.dtype.kind in "fiub" and (dst != "minima_energies"
+                                           or v.shape[:1] == (out["n_minima"],)):
+                out[dst] = v.astype(dtype)
         state["energy_landscape"] = land
         return out
 

@@ -175,9 +175,10 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     ``landscape``: an object with a ``plot(ax)`` method (e.g. the result of
     :func:`netneuro.maxent.energy_landscape`), to which this delegates; or a
     dict with ``minima`` ``(k, n)`` (+-1 states) and ``minima_energies`` ``(k,)``
-    (and optionally ``barriers`` ``(k, k)``), as stored by the maxent pipeline
-    step, drawn as the local minima sorted by energy with their activity
-    patterns.
+    as stored by the maxent pipeline step: with ``merges`` ``(k - 1, 4)`` (rows
+    minimum/cluster a, b, saddle energy, saddle state) drawn as a
+    disconnectivity graph (Ezaki et al. 2017), else as the local minima sorted
+    by energy with their activity patterns (and ``barriers`` to the deepest).
     """
     ax = _axes(ax, (5, 3.8))
     if hasattr(landscape, "plot") and callable(landscape.plot) and not isinstance(landscape,
@@ -191,6 +192,16 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
                         "'minima_energies'")
     e = check_array(landscape["minima_energies"], "minima_energies", ndim=1)
     m = np.asarray(landscape.get("minima", np.empty((0, 0))))
+    merges = landscape.get("merges")
+    if merges is not None and np.ndim(merges) == 2 and np.shape(merges) == (e.size - 1, 4) \
+            and e.size > 1:
+        _disconnectivity(ax, e, np.asarray(merges, dtype=float), m)
+        ax.set_ylabel("energy")
+        ax.set_title(title or "disconnectivity graph")
+        if region_labels is not None:
+            ax.text(0.99, 0.99, "spins: " + ", ".join(map(str, region_labels)), ha="right",
+                    va="top", fontsize=6, transform=ax.transAxes, wrap=True)
+        return ax
     order = np.argsort(e)
     x = np.arange(e.size)
     ax.scatter(x, e[order], s=40, color="C3", zorder=3)
@@ -215,6 +226,36 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     if title:
         ax.set_title(title)
     return ax
+
+
+def _disconnectivity(ax, energies, merges, states):
+    """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state)."""
+    k = energies.size
+    children = {k + i: (int(a), int(b)) for i, (a, b, _, _) in enumerate(merges)}
+    height = {i: float(energies[i]) for i in range(k)}
+    height.update({k + i: float(row[2]) for i, row in enumerate(merges)})
+    order, stack = [], [k + len(merges) - 1]
+    while stack:  # leaves left to right
+        x = stack.pop()
+        if x in children:
+            stack.extend(reversed(children[x]))
+        else:
+            order.append(x)
+    xpos = {leaf: float(i) for i, leaf in enumerate(order)}
+    for c in sorted(children):
+        a, b = children[c]
+        xpos[c] = 0.5 * (xpos[a] + xpos[b])
+        for ch in (a, b):
+            ax.plot([xpos[ch], xpos[ch]], [height[ch], height[c]], color="k", lw=1)
+        ax.plot([xpos[a], xpos[b]], [height[c], height[c]], color="k", lw=1)
+    ax.scatter([xpos[i] for i in order], [height[i] for i in order], color="C3", zorder=3)
+    ax.set_xticks([xpos[i] for i in order])
+    if states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
+        ax.set_xticklabels(["".join("+" if v > 0 else "\u2212" for v in states[i])
+                            for i in order], rotation=90, fontsize=7, family="monospace")
+        ax.set_xlabel("local minimum (activity pattern, + = above mean)")
+    else:
+        ax.set_xticklabels([str(i) for i in order])
 
 
 def plot_group_comparison(values, labels, ax=None, *, name="value", label_name="label",

@@ -257,7 +257,7 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
     if "maxent.minima_energies" in ex:
         land = {"minima": ex.get("maxent.minima"),
                 "minima_energies": ex["maxent.minima_energies"],
-                "barriers": ex.get("maxent.barriers")}
+                "barriers": ex.get("maxent.barriers"), "merges": ex.get("maxent.merges")}
         regs = ex.get("maxent.regions")
         reg_labels = None
         if regs is not None and region_names is not None:
