@@ -313,3 +313,21 @@ def test_bad_inputs(tmp_path):
     cohort.run(stats_pipeline, subs, tmp_path / "ok", progress=False)
     with pytest.raises(KeyError, match="nobody"):
         cohort.open_store(tmp_path / "ok").load("nobody")
+
+
+def test_progress_line_on_a_terminal_without_tqdm(tmp_path, monkeypatch):
+    import io as _io
+
+    class TTY(_io.StringIO):
+        def isatty(self):
+            return True
+
+    err = TTY()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    subs = make_cohort(3)
+    subs["sub-001"] = subs["sub-001"] + 5000.0
+    cohort.run(failing_pipeline, subs, tmp_path / "st", progress=True)
+    out = err.getvalue()
+    assert "3/3 subjects (1 failed)" in out and out.endswith("\n")

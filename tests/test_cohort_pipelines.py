@@ -173,3 +173,46 @@ def test_bad_inputs():
         pipelines.standard_pipeline()(np.zeros(10))
     with pytest.raises(ValueError, match="index"):
         pipelines.MaxEnt(regions=[50])(np.random.default_rng(0).standard_normal((30, 5)), {})
+
+
+def test_matrix_pipeline_on_celegans_structural_connectome(tmp_path):
+    """Controllability on real structural data: C. elegans (Varshney et al. 2011)."""
+    _need("graph", "control")
+    from netneuro import data
+
+    ce = data.load_celegans()
+    A = (ce["chemical"] + ce["chemical"].T + ce["electrical"]).astype(float)
+    np.fill_diagonal(A, 0.0)  # the step drops self-connections
+    pipe = pipelines.Pipeline([pipelines.Controllability(), pipelines.GraphMetrics(
+        density=1.0, n_null=0)], input="matrix")
+    res = cohort.run(pipe, {"celegans": A}, tmp_path / "st", progress=False)
+    assert res.ok
+    out = cohort.open_store(tmp_path / "st").load("celegans")
+    An = A / (1 + np.linalg.svd(A, compute_uv=False)[0])
+    lam, V = np.linalg.eigh(An)
+    np.testing.assert_allclose(out["control.modal"], ((1 - lam ** 2) * V ** 2).sum(1),
+                               rtol=1e-8)
+    np.testing.assert_allclose(out["graph.strength"], A.sum(0), rtol=1e-12)
+    # in C. elegans as in human connectomes, average controllability tracks degree
+    assert out["control.average_vs_strength"] > 0.5
+    with pytest.raises(ValueError, match="needs time series"):
+        pipelines.Pipeline([pipelines.MaxEnt()], input="matrix")(A)
+
+
+def test_celegans_matches_upstream_edges():
+    from conftest import shared_file
+
+    from netneuro import data
+
+    pd = pytest.importorskip("pandas")
+    e = pd.read_csv(shared_file("structural/celegans_varshney2011_edges.csv"))
+    ce = data.load_celegans()
+    assert len(ce["neurons"]) == 279
+    idx = {n: i for i, n in enumerate(ce["neurons"])}
+    chem = np.zeros((279, 279), int)
+    for a, b, t, n in e[["Neuron 1", "Neuron 2", "Type", "Nbr"]].itertuples(index=False):
+        if t in ("S", "Sp"):
+            chem[idx[a], idx[b]] += n
+    np.testing.assert_array_equal(ce["chemical"], chem)
+    np.testing.assert_array_equal(ce["electrical"], ce["electrical"].T)
+    assert ce["electrical"].sum() == e.loc[e.Type == "EJ", "Nbr"].sum()

@@ -367,12 +367,17 @@ class MaxEnt(Step):
 
 
 class Pipeline:
-    """Steps run in order on one subject: ``pipeline(ts) -> {step.name: results}``.
+    """Steps run in order on one subject: ``pipeline(data) -> {step.name: results}``.
 
-    ``ts`` is validated as a ``(n_timepoints, n_regions)`` float64 array first.
+    ``input="timeseries"`` (default): ``data`` is validated as a
+    ``(n_timepoints, n_regions)`` float64 array.  ``input="matrix"``: ``data`` is
+    a square ``(N, N)`` connectome (e.g. structural) placed in
+    ``state["connectome"]`` for :class:`GraphMetrics` and
+    :class:`Controllability`; steps that need time series then refuse.
     """
 
-    def __init__(self, steps):
+    def __init__(self, steps, input: str = "timeseries"):
+        self.input = check_choice(input, "input", ("timeseries", "matrix"))
         steps = list(steps)
         if not steps:
             raise ValueError("a Pipeline needs at least one step")
@@ -386,15 +391,22 @@ class Pipeline:
         self.steps = steps
 
     def describe(self) -> str:
+        inp = "" if self.input == "timeseries" else f", input={self.input!r}"
         return "Pipeline([" + ", ".join(s.describe() if hasattr(s, "describe") else repr(s)
-                                        for s in self.steps) + "])"
+                                        for s in self.steps) + "]" + inp + ")"
 
     __repr__ = describe
 
     def run(self, ts, state=None):
         """Like calling the pipeline, also returning the ``state`` (e.g. landscape objects)."""
-        ts = check_timeseries(ts, "ts", min_timepoints=3, min_regions=2)
         state = {} if state is None else state
+        if self.input == "matrix":
+            from ._validation import check_square
+
+            state["connectome"] = check_square(ts, "matrix")
+            ts = _NoTimeseries()
+        else:
+            ts = check_timeseries(ts, "ts", min_timepoints=3, min_regions=2)
         out = {}
         for s in self.steps:
             out[s.name] = s(ts, state)
@@ -402,6 +414,18 @@ class Pipeline:
 
     def __call__(self, ts):
         return self.run(ts)[0]
+
+
+class _NoTimeseries:
+    """Stand-in for the time series in matrix pipelines: steps that need one refuse."""
+
+    shape = property(lambda self: self._refuse())
+
+    def _refuse(self, *a, **k):
+        raise ValueError("this step needs time series; the pipeline was built with "
+                         "input='matrix'")
+
+    __getitem__ = __array__ = _refuse
 
 
 def standard_pipeline(*, connectivity: str = "correlation", density: float = 0.15,

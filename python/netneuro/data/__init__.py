@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_example", "example_path"]
+__all__ = ["load_example", "load_celegans", "example_path", "EXAMPLE_MAXENT_REGIONS"]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -37,3 +37,16 @@ def load_example() -> dict:
         tr = float(z["tr_s"])
     return {"timeseries": ts, "regions": regions, "tr_s": tr,
             "labels_path": example_path("rpn_bochum_example_labels.csv")}
+
+
+def load_celegans() -> dict:
+    """The C. elegans connectome of Varshney et al. 2011 (via cect, MIT): 279 neurons.
+
+    Returns ``{"neurons": [names], "chemical": (279, 279) int synapse counts,
+    chemical[i, j] = synapses from i to j (directed), "electrical": (279, 279)
+    symmetric gap-junction counts}``.
+    """
+    with np.load(example_path("celegans_varshney2011.npz"), allow_pickle=False) as z:
+        return {"neurons": [str(n) for n in z["neurons"]],
+                "chemical": z["chemical"].astype(np.int64),
+                "electrical": z["electrical"].astype(np.int64)}
