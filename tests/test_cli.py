@@ -131,3 +131,25 @@ def test_console_script_help():
     r = subprocess.run([sys.executable, "-m", "netneuro", "analyze", "--help"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "--example" in r.stdout and "--dask" in r.stdout
+
+
+def test_analyze_on_dask_local_cluster_equals_local(tmp_path, rng):
+    pytest.importorskip("distributed")
+    _require_modules()
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(4):
+        np.save(inp / f"s{i}.npy", rng.standard_normal((50, 12)))
+    common = ["--quiet", "--no-report", "--steps", "connectome,persistence,control"]
+    assert cli.main(["analyze", str(inp), "--out", str(tmp_path / "loc")] + common) == 0
+    assert cli.main(["analyze", str(inp), "--out", str(tmp_path / "dask"), "--dask", "local",
+                     "--n-jobs", "1"] + common) == 0
+    a = cohort.open_store(tmp_path / "loc" / "store")
+    b = cohort.open_store(tmp_path / "dask" / "store")
+    assert a.subjects() == b.subjects() == [f"s{i}" for i in range(4)]
+    for n in a.subjects():
+        ra, rb = a.load(n), b.load(n)
+        np.testing.assert_array_equal(ra["connectome.matrix"], rb["connectome.matrix"])
+        np.testing.assert_array_equal(ra["control.average"], rb["control.average"])
+        for x, y in zip(ra["persistence.diagram"], rb["persistence.diagram"]):
+            np.testing.assert_array_equal(x, y)

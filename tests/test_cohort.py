@@ -331,3 +331,13 @@ def test_progress_line_on_a_terminal_without_tqdm(tmp_path, monkeypatch):
     cohort.run(failing_pipeline, subs, tmp_path / "st", progress=True)
     out = err.getvalue()
     assert "3/3 subjects (1 failed)" in out and out.endswith("\n")
+
+
+def test_parquet_summary_when_pyarrow_is_installed(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    subs = make_cohort(4)
+    cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    t = pq.read_table(tmp_path / "st" / "summary.parquet").to_pydict()
+    assert t["subject"] == list(subs)
+    assert t["mean"] == [stats_pipeline(x)["mean"] for x in subs.values()]
+    assert t["graph.label"] == ["corr"] * 4

@@ -838,12 +838,16 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
             if not lost:
                 break
             crashes = {}
-            for name in lost:  # suspects: each alone on a fresh pool
+            broken = True
+            for name in lost:  # suspects: each alone (a fresh pool after every crash)
                 while True:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = make_pool()
+                    if broken:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = make_pool()
+                        broken = False
                     if not run_batch([name], 1):
                         break
+                    broken = True
                     crashes[name] = crashes.get(name, 0) + 1
                     if crashes[name] >= max_crashes:
                         msg = (f"the worker process died while running this subject alone "
@@ -852,8 +856,9 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
                         result.failed[name] = f"WorkerCrash: {msg}"
                         bar.update(failed=True)
                         break
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = make_pool()
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = make_pool()
     except BaseException:
         if own:
             pool.shutdown(wait=False, cancel_futures=True)
