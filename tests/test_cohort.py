@@ -341,3 +341,15 @@ def test_parquet_summary_when_pyarrow_is_installed(tmp_path):
     assert t["subject"] == list(subs)
     assert t["mean"] == [stats_pipeline(x)["mean"] for x in subs.values()]
     assert t["graph.label"] == ["corr"] * 4
+
+
+def test_one_run_per_store_at_a_time(tmp_path):
+    subs = make_cohort(2)
+    cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    held = cohort._lock_store(tmp_path / "st")
+    try:
+        with pytest.raises(RuntimeError, match="in use by another cohort run"):
+            cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    finally:
+        cohort._unlock_store(held)
+    assert len(cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False).skipped) == 2

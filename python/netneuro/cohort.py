@@ -17,6 +17,7 @@ The store (a directory; format ``netneuro-cohort-store`` version 1)
       summary.parquet            the same table, when pyarrow is importable
       failures.csv               subject, error type, message
       manifest.json              every subject of the last run and its status
+      .lock                      advisory lock: one cohort run per store at a time
 
 ``subjects/<name>.npz`` is a plain NumPy archive (``np.load(f)``; no pickle):
 each array result under its name, each scalar as a 0-d array, a list of arrays
@@ -325,7 +326,7 @@ class Store:
                 info["pipeline"] = description
                 _write_text(manifest, json.dumps(info, indent=2))
         else:
-            if any(self.path.iterdir()):
+            if any(p.name != ".lock" for p in self.path.iterdir()):
                 raise ValueError(
                     f"store {str(self.path)!r} exists, is not empty and is not a netneuro "
                     "store; choose a new directory"
@@ -733,7 +734,46 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
 
     t_start = time.perf_counter()
     st = Store(store)
-    st._init(_pipeline_description(pipeline), bool(resume))
+    st.path.mkdir(parents=True, exist_ok=True)
+    lock = _lock_store(st.path)
+    try:
+        st._init(_pipeline_description(pipeline), bool(resume))
+        return _run_locked(pipeline, items, st, executor, dask, workers, resume, progress,
+                           loader, max_crashes, max_in_flight, t_start)
+    finally:
+        _unlock_store(lock)
+
+
+def _lock_store(path: Path):
+    """An exclusive advisory lock on ``path/.lock`` (released by the OS if we die)."""
+    f = open(path / ".lock", "a+b")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locking, best effort
+        return f
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise RuntimeError(
+            f"store {str(path)!r} is in use by another cohort run (lock held on "
+            f"{str(path / '.lock')!r}); wait for it to finish or use another store"
+        ) from None
+    return f
+
+
+def _unlock_store(f) -> None:
+    try:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    except (ImportError, OSError):
+        pass
+    f.close()
+
+
+def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, loader,
+                max_crashes, max_in_flight, t_start):
     result = RunResult(store=st)
     todo = []
     for name in items:
@@ -762,6 +802,7 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
             result.failed[name] = f"{etype}: {msg}"
             bar.update(failed=True)
 
+    finished = False
     try:
         if not todo:
             pass
@@ -774,12 +815,13 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
         else:
             _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,
                       max_crashes, max_in_flight)
+        finished = True
     finally:
         bar.close()
         try:
             st.write_tables(order=list(items))
-        except Exception:  # never mask the real error; tables are rebuilt next time
-            if sys.exc_info()[0] is None:
+        except Exception:  # never mask the run's own error; tables are rebuilt next time
+            if finished:
                 raise
     result.elapsed_s = time.perf_counter() - t_start
     return result
