@@ -298,6 +298,8 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match="subject name 'x'"):
         cohort.run(stats_pipeline, [tmp_path / "d1" / "x.npy", tmp_path / "d2" / "x.npy"],
                    tmp_path / "a")
+    with pytest.raises(ValueError, match="too long"):
+        cohort.run(stats_pipeline, {"x" * 300: subs["sub-000"]}, tmp_path / "a")
     with pytest.raises(TypeError, match="resume"):
         cohort.run(stats_pipeline, subs, tmp_path / "a", resume="yes")
     with pytest.raises(ValueError, match="max_crashes"):

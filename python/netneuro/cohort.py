@@ -562,6 +562,15 @@ def open_store(path) -> Store:
 
 
 def _normalise_subjects(subjects) -> "OrderedDict[str, object]":
+    out = _normalise_subjects_(subjects)
+    for name in out:
+        if len(_file_stem(name).encode("utf-8")) > 200:
+            raise ValueError(f"subject name {name[:40]!r}... is too long for a file name "
+                             "(at most 200 bytes once percent-encoded)")
+    return out
+
+
+def _normalise_subjects_(subjects) -> "OrderedDict[str, object]":
     if isinstance(subjects, (str, os.PathLike)):
         raise TypeError(
             "subjects must be a dict {name: data or path}, a list of paths or a list of arrays; "
