@@ -31,6 +31,7 @@ def _png(fig) -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
+    fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -292,7 +293,11 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
         add(f"<p>{n_match} of {len(subjects)} subjects matched a row of the label table. "
             "Two-valued labels: two-sided Mann-Whitney U; continuous labels: Spearman rho; "
             "q = Benjamini-Hochberg FDR over the results tested per label "
-            "(highlighted: q &lt; 0.05).</p>")
+            "(highlighted: q &lt; 0.05).")
+        if n_match < 30:
+            add(f" With {n_match} subjects these tests are exploratory: effects are "
+                "imprecise and the q-values do not correct across labels.")
+        add("</p>")
         if not rows:
             add("<p>No comparison could be made (too few matched subjects or labels "
                 "without variation).</p>")
@@ -320,7 +325,6 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
                     lab = labels["columns"][r["label"]][[pos[s] for s in np.array(subj)[keep]]]
                     plotting.plot_group_comparison(summary[r["result"]][keep].astype(float), lab,
                                                    ax, name=r["result"], label_name=r["label"])
-                fig.tight_layout()
                 add(f"<img alt='group comparisons' src='data:image/png;base64,{_png(fig)}'>")
                 add("<p class='note'>The comparisons with the smallest p-values.</p>")
     return _write(path, parts, title)
