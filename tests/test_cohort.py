@@ -121,6 +121,17 @@ def _wait_for(pred, timeout=60.0):
     return False
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
 def _is_our_python(pid):
     try:
         return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -151,6 +162,10 @@ def test_sigkill_worker_and_parent_then_resume_identical(tmp_path):
         proc.wait(timeout=30)
         killed_at = n_files()
         assert killed_at < n, "the run finished before it could be killed; raise the delay"
+        # the killed parent's pool workers exit on their own (they watch their parent)
+        workers = {int(p.stem) for p in piddir.glob("*.pid")} - {proc.pid, victim}
+        assert workers and _wait_for(lambda: not any(_alive(p) for p in workers), timeout=20), \
+            "pool workers outlived their killed parent"
     finally:
         if proc.poll() is None:
             proc.kill()

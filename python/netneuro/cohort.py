@@ -212,8 +212,27 @@ def _default_loader(path):
     return load_timeseries(path)
 
 
-def _worker_init(threads: int) -> None:
-    """Pool worker start-up: limit BLAS/OpenMP threads so workers do not oversubscribe."""
+def _exit_with_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """Pool workers exit when the parent process dies (e.g. ``kill -9``).
+
+    ProcessPoolExecutor workers otherwise wait forever on their task queue
+    (each holds a write end of it).  A daemon thread polls ``os.getppid()``.
+    """
+    import threading
+
+    def watch():
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="netneuro-parent-watch", daemon=True).start()
+
+
+def _worker_init(threads: int, parent_pid: int | None = None) -> None:
+    """Pool worker start-up: exit with the parent; limit BLAS/OpenMP threads."""
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     global _THREAD_LIMIT
     try:
         from threadpoolctl import threadpool_limits
@@ -851,7 +870,7 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
     def make_pool():
         ctx = multiprocessing.get_context("spawn")
         return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                      initializer=_worker_init, initargs=(1,))
+                                      initializer=_worker_init, initargs=(1, os.getpid()))
 
     pool = make_pool() if own else executor
     window = max_in_flight or 2 * (workers or getattr(executor, "_max_workers", 4) or 4)
