@@ -69,6 +69,8 @@ def make_pipeline(kind: str, n_regions: int, n_timepoints: int = 200):
         pipe = standard_pipeline(n_null=2, seed=0)
     elif kind == "light":  # connectome + graph + controllability
         pipe = standard_pipeline(steps=("connectome", "graph", "control"), n_null=0)
+    elif kind == "connectome":  # ~ms of compute, 320 kB of results: overhead-dominated
+        pipe = standard_pipeline(steps=("connectome",))
     else:
         raise ValueError(kind)
     return SyntheticSubject(pipe, n_timepoints, n_regions)
@@ -165,7 +167,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="50 subjects")
     ap.add_argument("--subjects", type=int, default=None)
     ap.add_argument("--regions", type=int, default=200)
-    ap.add_argument("--pipeline", choices=("standard", "light"), default="standard")
+    ap.add_argument("--pipeline", choices=("standard", "light", "connectome"),
+                    default="standard")
     ap.add_argument("--skip", default="", help="comma list of configs to skip")
     args = ap.parse_args(argv)
     n = args.subjects or (50 if args.quick else 1000)
