@@ -317,6 +317,7 @@ class Store:
         self.path = Path(path)
         self.subjects_dir = self.path / "subjects"
         self.failures_dir = self.path / "failures"
+        self._scalars = {}  # name -> {result: Python scalar}, from our writes and reads
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -459,10 +460,13 @@ class Store:
         rows = []
         columns = OrderedDict()
         for name in names:
-            with np.load(self.file(name), allow_pickle=False) as z:
-                meta = json.loads(str(z[_META_KEY]))
-                row = {k: z[k].item() for k in meta["scalars"]}
-            for k in meta["scalars"]:
+            row = self._scalars.get(name)
+            if row is None:
+                with np.load(self.file(name), allow_pickle=False) as z:
+                    meta = json.loads(str(z[_META_KEY]))
+                    row = {k: z[k].item() for k in meta["scalars"]}
+                self._scalars[name] = row
+            for k in row:
                 columns.setdefault(k, None)
             rows.append(row)
         table = OrderedDict(subject=np.array(names, dtype=str))
@@ -547,6 +551,7 @@ class Store:
         payload = dict(arrays)
         payload[_META_KEY] = np.array(json.dumps(meta))
         _atomic_write(self.file(name), lambda f: np.savez(f, **payload))
+        self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
         fail = self.failures_dir / (_file_stem(name) + ".json")
         if fail.exists():
             fail.unlink()
@@ -810,8 +815,18 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
         else:
             todo.append(name)
     bar = _Progress(len(items), len(result.skipped), progress)
+    # results are written by one thread of this process, so that writing (and
+    # fsync) overlaps with computing the next subjects
+    writer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
+    writes = []
 
     def handle(out):
+        for w in [w for w in writes if w.done()]:
+            writes.remove(w)
+            w.result()  # a failed write (disk full...) stops the run
+        writes.append(writer.submit(write, out))
+
+    def write(out):
         if out[0] == "ok":
             _, name, arrays, structure, elapsed = out
             try:
@@ -845,6 +860,10 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       max_crashes, max_in_flight)
         finished = True
     finally:
+        writer.shutdown(wait=True)
+        if finished:
+            for w in writes:
+                w.result()
         bar.close()
         try:
             st.write_tables(order=list(items))
@@ -922,9 +941,7 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
                     if crashes[name] >= max_crashes:
                         msg = (f"the worker process died while running this subject alone "
                                f"({crashes[name]} times; segfault or out-of-memory kill?)")
-                        st._write_failure(name, "WorkerCrash", msg, "", 0.0, crashes[name])
-                        result.failed[name] = f"WorkerCrash: {msg}"
-                        bar.update(failed=True)
+                        handle(("error", name, "WorkerCrash", msg, "", 0.0))
                         break
             if broken:
                 pool.shutdown(wait=False, cancel_futures=True)
