@@ -9,9 +9,10 @@ and the plain loop do identical work) runs through a pipeline:
 * ``cohort.run`` on a 1-worker and a 2-worker local process pool;
 * ``cohort.run`` on a 2-worker ``dask.distributed.LocalCluster`` (processes).
 
-Overhead per subject = (cohort time - plain-loop time) / subjects, reported also
-as a fraction of the per-subject compute.  Pool and cluster times include
-starting the workers.
+Overhead per subject = (cohort CPU time - plain-loop CPU time) / subjects, in
+CPU seconds of this process plus its worker processes (``os.times``; robust to
+other jobs on a shared machine, unlike wall time), also as a fraction of the
+per-subject compute.  Pool and cluster figures include starting the workers.
 
     python benchmarks/bench_cohort.py                 # 1000 subjects x 200 regions
     python benchmarks/bench_cohort.py --quick         # 50 subjects
@@ -21,6 +22,7 @@ starting the workers.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -186,20 +188,29 @@ def main(argv=None) -> int:
     run_plain(pipe, seeds[:2])  # warm-up: imports and first calls out of the timings
     configs = [(label, fn) for label, fn in configs if not any(s in label for s in skip)]
     times = {label: [] for label, _ in configs}
+    cpus = {label: [] for label, _ in configs}
     ref = None
     for rep in range(max(1, args.repeat)):  # interleaved repeats: load changes hit all alike
         for label, fn in configs:
+            c0 = os.times()
             t0 = time.perf_counter()
             dig = fn()
             t = time.perf_counter() - t0
+            c1 = os.times()
+            # CPU seconds of this process and of its (finished) worker processes
+            cpu = (c1.user - c0.user + c1.system - c0.system + c1.children_user
+                   - c0.children_user + c1.children_system - c0.children_system)
             if ref is None:
                 ref = dig
             else:
                 check_same(ref, dig)
             times[label].append(t)
-            print(f"  [{rep}] {label}: {t:.2f} s ({n / t:.2f} subjects/s)", flush=True)
-    rows = [(label, min(times[label])) for label, _ in configs]
+            cpus[label].append(cpu)
+            print(f"  [{rep}] {label}: {t:.2f} s wall, {cpu:.2f} s CPU "
+                  f"({n / t:.2f} subjects/s)", flush=True)
+    rows = [(label, min(times[label]), min(cpus[label])) for label, _ in configs]
     base = rows[0][1]
+    base_cpu = rows[0][2]
     per = base / n
     print()
     print(f"Machine: {machine_description()}; {time.strftime('%Y-%m-%d')}")
@@ -207,15 +218,17 @@ def main(argv=None) -> int:
     print(f"Cohort: {n} synthetic subjects x {args.regions} regions x 200 time points, "
           f"pipeline '{args.pipeline}': {pipe.describe()}")
     print()
-    print("| configuration | wall time | subjects / s | overhead / subject vs plain loop |")
-    print("|---|---|---|---|")
-    for label, t in rows:
-        over = (t - base) / n
-        over_s = "(baseline)" if t == base else f"{over * 1e3:+.1f} ms ({over / per * 100:+.1f} %)"
-        if "2 workers" in label:
-            over_s = f"speed-up x{base / t:.2f} vs plain loop"
-        print(f"| {label} | {t:.2f} s | {n / t:.2f} | {over_s} |")
-    print(f"\nCompute per subject (plain loop): {per * 1e3:.1f} ms. Times: best of "
+    print("| configuration | wall time | subjects / s (wall) | CPU time (all processes) | "
+          "CPU overhead / subject vs plain loop |")
+    print("|---|---|---|---|---|")
+    per_cpu = base_cpu / n
+    for label, t, cpu in rows:
+        over = (cpu - base_cpu) / n
+        over_s = "(baseline)" if cpu == base_cpu else \
+            f"{over * 1e3:+.2f} ms ({over / per_cpu * 100:+.1f} %)"
+        print(f"| {label} | {t:.2f} s | {n / t:.2f} | {cpu:.2f} s | {over_s} |")
+    print(f"\nCompute per subject (plain loop): {per * 1e3:.1f} ms wall, {per_cpu * 1e3:.1f} ms "
+          "CPU. CPU time includes starting worker processes / the cluster. Times: best of "
           f"{max(1, args.repeat)} interleaved runs. All configurations gave identical summary "
           "results.")
     return 0
