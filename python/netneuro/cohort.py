@@ -192,18 +192,41 @@ class _single_threaded_blas:
     """
 
     def __enter__(self):
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            self._ctx = None
-            return self
-        self._ctx = threadpool_limits(limits=1)
+        ctl = _thread_controller()
+        self._ctx = ctl.limit(limits=1) if ctl is not None else None
         return self
 
     def __exit__(self, *exc):
         if self._ctx is not None:
             self._ctx.restore_original_limits()
         return False
+
+
+_CTL = None
+_CTL_KEY = None
+
+
+def _thread_controller():
+    """A cached threadpoolctl controller (re-made when new modules were imported).
+
+    Creating one scans every loaded library (about 1 ms); reusing it makes the
+    per-subject thread limit cost microseconds.  NumPy's and SciPy's BLAS are
+    loaded first so that the first subject is limited like every other.
+    """
+    global _CTL, _CTL_KEY
+    key = len(sys.modules)
+    if _CTL is None or key != _CTL_KEY:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return None
+        try:
+            import scipy.linalg  # noqa: F401  (SciPy's BLAS/LAPACK library)
+        except ImportError:
+            pass
+        _CTL = ThreadpoolController()
+        _CTL_KEY = len(sys.modules)
+    return _CTL
 
 
 def _default_loader(path):
