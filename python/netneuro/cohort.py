@@ -71,7 +71,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -291,14 +291,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write ``path`` via ``write(fileobj)`` to a temp name, fsync, then os.replace."""
+def _atomic_write(path: Path, write, fsync: bool = True) -> None:
+    """Write ``path`` via ``write(fileobj)`` to a temp name, fsync, then os.replace.
+
+    The rename alone makes the write atomic for crashes and kills of this
+    process; ``fsync`` (file and directory) also makes it durable across a
+    power failure or kernel crash.
+    """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         with open(tmp, "wb") as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -306,7 +312,8 @@ def _atomic_write(path: Path, write) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if fsync:
+        _fsync_dir(path.parent)
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -341,6 +348,7 @@ class Store:
         self.subjects_dir = self.path / "subjects"
         self.failures_dir = self.path / "failures"
         self._scalars = {}  # name -> {result: Python scalar}, from our writes and reads
+        self.fsync = True
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -573,7 +581,7 @@ class Store:
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         payload = dict(arrays)
         payload[_META_KEY] = np.array(json.dumps(meta))
-        _atomic_write(self.file(name), lambda f: np.savez(f, **payload))
+        _atomic_write(self.file(name), lambda f: np.savez(f, **payload), self.fsync)
         self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
         fail = self.failures_dir / (_file_stem(name) + ".json")
         if fail.exists():
@@ -731,7 +739,7 @@ def _is_dask_client(executor) -> bool:
 
 def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool = True,
         progress: bool = True, loader=None, max_crashes: int = 2,
-        max_in_flight: int | None = None) -> RunResult:
+        max_in_flight: int | None = None, fsync: bool = True) -> RunResult:
     """Run ``pipeline`` over every subject, writing results to ``store`` as they finish.
 
     Parameters
@@ -762,6 +770,11 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
         times is recorded as failed (``WorkerCrash``) instead of being retried.
     max_in_flight : int or None
         Subjects submitted but not finished at any time (default 2 per worker).
+    fsync : bool
+        ``fsync`` every subject file (and its directory) before it counts as
+        finished: durable across power failures.  ``False`` saves about a
+        millisecond of CPU and a few of I/O wait per subject; writes stay atomic
+        (temp file + rename), so a killed run still leaves no half-written subject.
 
     Returns
     -------
@@ -790,6 +803,7 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
 
     t_start = time.perf_counter()
     st = Store(store)
+    st.fsync = bool(fsync)
     st.path.mkdir(parents=True, exist_ok=True)
     lock = _lock_store(st.path)
     try:
@@ -841,12 +855,11 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
     # results are written by one thread of this process, so that writing (and
     # fsync) overlaps with computing the next subjects
     writer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
-    writes = []
+    writes = deque()
 
     def handle(out):
-        for w in [w for w in writes if w.done()]:
-            writes.remove(w)
-            w.result()  # a failed write (disk full...) stops the run
+        while writes and writes[0].done():
+            writes.popleft().result()  # a failed write (disk full...) stops the run
         writes.append(writer.submit(write, out))
 
     def write(out):
