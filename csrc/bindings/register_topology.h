@@ -1,0 +1,172 @@
+// Bindings for csrc/topology: Vietoris–Rips persistence.
+#pragma once
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "bindings/common.h"
+#include "common/parallel.hpp"
+#include "topology/rips.hpp"
+
+namespace nnpy {
+
+namespace topo_detail {
+
+inline nn::topology::RipsOptions rips_options(int maxdim, double threshold, long long modulus,
+                                              int n_threads, bool cocycles,
+                                              double memory_limit) {
+  nn::topology::RipsOptions o;
+  o.maxdim = maxdim;
+  o.threshold = threshold;
+  o.modulus = modulus;
+  o.n_threads = n_threads;
+  o.cocycles = cocycles;
+  o.memory_limit = memory_limit;
+  return o;
+}
+
+// (pairs, num_edges, cocycles or None): pairs = list of (k, 2) float64 arrays.
+inline py::tuple to_python(const nn::topology::RipsResult& r, bool cocycles) {
+  py::list dgms;
+  for (const auto& flat : r.pairs) {
+    const py::ssize_t k = static_cast<py::ssize_t>(flat.size() / 2);
+    auto a = empty<double>({k, 2});
+    std::copy(flat.begin(), flat.end(), a.mutable_data());
+    dgms.append(a);
+  }
+  py::object cc = py::none();
+  if (cocycles) {
+    py::list per_dim;
+    for (std::size_t d = 0; d < r.cocycles.size(); ++d) {
+      py::list lst;
+      const py::ssize_t w = static_cast<py::ssize_t>(d) + 2;
+      for (const auto& c : r.cocycles[d]) {
+        const py::ssize_t rows = static_cast<py::ssize_t>(c.data.size()) / w;
+        auto a = empty<std::int64_t>({rows, w});
+        std::copy(c.data.begin(), c.data.end(), a.mutable_data());
+        lst.append(a);
+      }
+      per_dim.append(lst);
+    }
+    cc = per_dim;
+  }
+  return py::make_tuple(dgms, r.num_edges, cc);
+}
+
+// Vertex birth times: an empty array means every vertex is born at 0.
+template <class T>
+const T* births_ptr(const carray<T>& births, std::size_t n) {
+  if (births.size() == 0) return nullptr;
+  if (births.ndim() != 1 || static_cast<std::size_t>(births.size()) != n)
+    throw std::invalid_argument("births must be empty or have one entry per vertex");
+  return births.data();
+}
+
+template <class T>
+py::tuple rips_dense(const carray<T>& D, int maxdim, double threshold, long long modulus,
+                     int n_threads, bool cocycles, double memory_limit, const carray<T>& births) {
+  auto d = matrix(D, "D");
+  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  const T* b = births_ptr(births, d.rows);
+  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit);
+  nn::topology::RipsResult res;
+  {
+    py::gil_scoped_release release;
+    res = nn::topology::rips_dense<T>(d.data, d.rows, opt, b);
+  }
+  return to_python(res, cocycles);
+}
+
+template <class T>
+py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
+                      const carray<std::int64_t>& indices, const carray<T>& values, int maxdim,
+                      double threshold, long long modulus, int n_threads, bool cocycles,
+                      double memory_limit, const carray<T>& births) {
+  const T* b = births_ptr(births, n);
+  if (static_cast<std::size_t>(indptr.size()) != n + 1)
+    throw std::invalid_argument("indptr must have n + 1 entries");
+  if (indices.size() != values.size())
+    throw std::invalid_argument("indices and values must have the same length");
+  const std::int64_t* ip = indptr.data();
+  if (ip[0] != 0 || ip[n] != indices.size())
+    throw std::invalid_argument("indptr is inconsistent with indices");
+  for (std::size_t i = 0; i < n; ++i)
+    if (ip[i + 1] < ip[i]) throw std::invalid_argument("indptr must be non-decreasing");
+  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit);
+  nn::topology::RipsResult res;
+  {
+    py::gil_scoped_release release;
+    res = nn::topology::rips_sparse<T>(n, ip, indices.data(), values.data(), opt, b);
+  }
+  return to_python(res, cocycles);
+}
+
+// A cohort of dense matrices: one subject per task, n_threads tasks at once.
+// thresholds[s] is subject s's threshold.
+template <class T>
+py::list rips_dense_batch(const std::vector<carray<T>>& mats, const std::vector<double>& thresholds,
+                          int maxdim, long long modulus, int n_threads, double memory_limit) {
+  if (mats.size() != thresholds.size())
+    throw std::invalid_argument("one threshold per matrix is required");
+  std::vector<nn::MatrixView<const T>> views;
+  for (const auto& a : mats) {
+    auto v = matrix(a, "D");
+    if (v.rows != v.cols) throw std::invalid_argument("every matrix must be square");
+    views.push_back(v);
+  }
+  std::vector<nn::topology::RipsResult> results(mats.size());
+  {
+    py::gil_scoped_release release;
+    nn::parallel_for(views.size(), n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+      for (std::size_t s = b; s < e; ++s) {
+        auto opt = rips_options(maxdim, thresholds[s], modulus, 1, false, memory_limit);
+        results[s] = nn::topology::rips_dense<T>(views[s].data, views[s].rows, opt);
+      }
+    });
+  }
+  py::list out;
+  for (const auto& r : results) out.append(to_python(r, false));
+  return out;
+}
+
+template <class T>
+double enclosing_radius(const carray<T>& D) {
+  auto d = matrix(D, "D");
+  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  T r;
+  {
+    py::gil_scoped_release release;
+    r = nn::topology::enclosing_radius<T>(d.data, d.rows);
+  }
+  return static_cast<double>(r);
+}
+
+}  // namespace topo_detail
+
+inline void register_topology(py::module_& m) {
+  using namespace topo_detail;
+  py::register_exception<nn::topology::RipsMemoryError>(m, "RipsMemoryError",
+                                                         PyExc_MemoryError);
+
+#define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
+  m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \
+        py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),     \
+        py::arg("memory_limit"), py::arg("births"),                                              \
+        "Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles).");  \
+  m.def("rips_sparse_" SUFFIX, &rips_sparse<T>, py::arg("n"), py::arg("indptr"),                \
+        py::arg("indices"), py::arg("values"), py::arg("maxdim"), py::arg("threshold"),         \
+        py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("memory_limit"), \
+        py::arg("births"), "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
+  m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
+        py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
+        py::arg("memory_limit"), "Rips persistence of many dense matrices, one per thread.");   \
+  m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                         \
+        "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
+
+  NN_TOPO_DEFS(double, "f64")
+  NN_TOPO_DEFS(float, "f32")
+#undef NN_TOPO_DEFS
+}
+
+}  // namespace nnpy

@@ -1,0 +1,483 @@
+#include "infotheory/discrete.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "common/interrupt.hpp"
+#include "common/parallel.hpp"
+#include "infotheory/run.hpp"
+
+namespace nn {
+namespace info {
+
+namespace {
+
+using u64 = std::uint64_t;
+
+u64 ipow(u64 b, int e) {
+  u64 r = 1;
+  for (int i = 0; i < e; ++i) r *= b;
+  return r;
+}
+
+std::size_t first_sample(const DiscreteSpec& s, bool has_cond) {
+  std::size_t t0 = static_cast<std::size_t>(std::max(s.k, s.delay + s.l - 1));
+  if (has_cond) t0 = std::max<std::size_t>(t0, 1);
+  return t0;
+}
+
+struct Layout {
+  std::size_t T = 0, seg = 0, trials = 0, t0 = 0, per_trial = 0, n = 0;
+  u64 nB = 0, nA = 0, nS = 0;
+};
+
+Layout make_layout(std::size_t T, const DiscreteSpec& s, bool has_cond) {
+  if (s.base < 1 || s.k < 0 || s.l < 1 || s.delay < 0 || s.cond_base < 1)
+    throw std::invalid_argument("invalid discrete embedding parameters");
+  Layout L;
+  L.T = T;
+  L.seg = s.segment == 0 ? T : s.segment;
+  if (L.seg == 0 || T % L.seg != 0) throw std::invalid_argument("segment must divide T");
+  L.trials = T / L.seg;
+  L.t0 = first_sample(s, has_cond);
+  L.per_trial = L.seg > L.t0 ? L.seg - L.t0 : 0;
+  L.n = L.per_trial * L.trials;
+  const u64 b = static_cast<u64>(s.base);
+  L.nB = static_cast<u64>(s.cond_base) * ipow(b, s.k);
+  L.nA = b * L.nB;
+  L.nS = ipow(b, s.l);
+  return L;
+}
+
+// Usable time points, trial-major: row index of the target's "present" y_t.
+template <class F>
+void for_each_sample(const Layout& L, F&& f) {
+  std::size_t s = 0;
+  for (std::size_t r = 0; r < L.trials; ++r) {
+    const std::size_t base = r * L.seg;
+    for (std::size_t t = L.t0; t < L.seg; ++t) f(s++, base + t);
+  }
+}
+
+void target_codes(const std::int32_t* col, std::size_t stride, const std::int32_t* cond,
+                  const DiscreteSpec& s, const Layout& L, u64* A) {
+  const u64 b = static_cast<u64>(s.base);
+  for_each_sample(L, [&](std::size_t i, std::size_t t) {
+    u64 h = 0;
+    for (int q = s.k; q >= 1; --q) h = h * b + static_cast<u64>(col[(t - q) * stride]);
+    u64 w = cond ? static_cast<u64>(cond[t - 1]) : 0;
+    u64 B = w * ipow(b, s.k) + h;
+    A[i] = static_cast<u64>(col[t * stride]) * L.nB + B;
+  });
+}
+
+void source_codes(const std::int32_t* col, std::size_t stride, const DiscreteSpec& s,
+                  const Layout& L, u64* S) {
+  const u64 b = static_cast<u64>(s.base);
+  for_each_sample(L, [&](std::size_t i, std::size_t t) {
+    u64 h = 0;
+    const std::size_t last = t - static_cast<std::size_t>(s.delay);
+    for (int q = s.l - 1; q >= 0; --q) h = h * b + static_cast<u64>(col[(last - q) * stride]);
+    S[i] = h;
+  });
+}
+
+// sum over distinct values of c ln c, by sorting a copy.
+double sum_clogc_sorted(std::vector<u64>& keys, const std::vector<double>& xlogx) {
+  std::sort(keys.begin(), keys.end());
+  double acc = 0.0;
+  std::size_t i = 0;
+  while (i < keys.size()) {
+    std::size_t j = i + 1;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    acc += xlogx[j - i];
+    i = j;
+  }
+  return acc;
+}
+
+constexpr u64 kTableLimit = u64(1) << 22;  // entries per thread for the table path
+
+// sum of c ln c over the distinct values of codes[0..n) in [0, n_states):
+// a zeroed table when it is small enough (left zeroed again), else sorting.
+double sum_clogc(const u64* codes, std::size_t n, u64 n_states, std::vector<std::uint32_t>& table,
+                 std::vector<u64>& keys, const std::vector<double>& xlogx) {
+  if (n_states <= kTableLimit) {
+    if (table.size() < n_states) table.assign(static_cast<std::size_t>(n_states), 0u);
+    for (std::size_t t = 0; t < n; ++t) table[codes[t]]++;
+    double acc = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      std::uint32_t& c = table[codes[t]];
+      if (c) {
+        acc += xlogx[c];
+        c = 0;
+      }
+    }
+    return acc;
+  }
+  keys.assign(codes, codes + n);
+  return sum_clogc_sorted(keys, xlogx);
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define NN_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define NN_POPCNT_CLONES
+#endif
+
+enum class Mode { Popcount, Table, Sort };
+
+// Per-target data for the popcount path.
+struct TargetBits {
+  std::vector<u64> a_values;        // present A states
+  std::vector<std::uint32_t> a_count;
+  std::vector<std::uint32_t> a_bidx;  // compact index of the B state of each present A
+  std::size_t n_b = 0;
+  std::vector<u64> bits;            // a_values.size() x W
+};
+
+struct SourceBits {
+  std::vector<std::uint32_t> s_count;  // per present S state
+  std::vector<u64> bits;               // present x W
+};
+
+// S(A,S) and S(B,S) of one pair from bit-packed indicators (popcount path).
+// Compiled twice (with and without the POPCNT instruction) and picked at load
+// time, so the inner loop uses hardware popcount where the CPU has it.
+NN_POPCNT_CLONES
+void popcount_pair(const TargetBits& T, const SourceBits& Sb, std::size_t W, const double* xlogx,
+                   std::uint32_t* cbs, double& s_as_out, double& s_bs_out) {
+  const std::size_t na = T.a_values.size(), ns = Sb.s_count.size();
+  for (std::size_t q = 0; q < T.n_b * ns; ++q) cbs[q] = 0;
+  double s_as = 0.0;
+  for (std::size_t q = 0; q < na; ++q) {
+    const u64* abits = T.bits.data() + q * W;
+    std::uint32_t rest = T.a_count[q];
+    std::uint32_t* crow = cbs + T.a_bidx[q] * ns;
+    for (std::size_t r = 0; r + 1 < ns; ++r) {
+      const u64* sbits = Sb.bits.data() + r * W;
+      std::uint32_t c = 0;
+      for (std::size_t w = 0; w < W; ++w)
+        c += static_cast<std::uint32_t>(__builtin_popcountll(abits[w] & sbits[w]));
+      rest -= c;
+      s_as += xlogx[c];
+      crow[r] += c;
+    }
+    s_as += xlogx[rest];
+    crow[ns - 1] += rest;
+  }
+  double s_bs = 0.0;
+  for (std::size_t q = 0; q < T.n_b * ns; ++q) s_bs += xlogx[cbs[q]];
+  s_as_out = s_as;
+  s_bs_out = s_bs;
+}
+
+}  // namespace
+
+std::size_t discrete_samples(std::size_t T, const DiscreteSpec& spec) {
+  return make_layout(T, spec, spec.cond_base > 1).n;
+}
+
+double discrete_scratch_bytes(std::size_t T, std::size_t Ns, std::size_t Nt,
+                              const DiscreteSpec& spec, int n_threads) {
+  Layout L = make_layout(T, spec, spec.cond_base > 1);
+  double n = static_cast<double>(L.n);
+  double codes = 8.0 * n * static_cast<double>(Ns + Nt);
+  double table = 0.0;
+  double J = static_cast<double>(L.nA) * static_cast<double>(L.nS);
+  if (J <= static_cast<double>(kTableLimit))
+    table = 4.0 * (J + static_cast<double>(L.nB) * static_cast<double>(L.nS));
+  else
+    table = 16.0 * n;
+  double W = std::ceil(n / 64.0);
+  double bits = 8.0 * W * (static_cast<double>(Ns) * std::min<double>(L.nS, n) +
+                           static_cast<double>(Nt) * std::min<double>(L.nA, n));
+  if (J > 4096) bits = 0.0;
+  return codes + bits + table * std::max(1, n_threads) + 8.0 * n;
+}
+
+void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32_t> tgt,
+                 const std::int32_t* cond, const DiscreteSpec& spec, bool zero_diagonal,
+                 MatrixView<double> out, int n_threads) {
+  if (src.rows != tgt.rows) throw std::invalid_argument("source and target lengths differ");
+  if (out.rows != src.cols || out.cols != tgt.cols) throw std::invalid_argument("out has the wrong shape");
+  const std::size_t Ns = src.cols, Nt = tgt.cols;
+  const Layout L = make_layout(src.rows, spec, cond != nullptr);
+  const std::size_t n = L.n;
+  if (n == 0) throw std::invalid_argument("no time points left after embedding");
+  const u64 nS = L.nS, nA = L.nA, nB = L.nB;
+  n_threads = std::max(1, n_threads);
+
+  std::vector<double> xlogx(n + 1);
+  xlogx[0] = 0.0;
+  for (std::size_t c = 1; c <= n; ++c) xlogx[c] = static_cast<double>(c) * std::log(static_cast<double>(c));
+
+  // One pass over targets (codes, -S(A) + S(B), indicator bits) and sources
+  // (codes, indicator bits): a single parallel region.
+  const std::size_t W = (n + 63) / 64;
+  const double J = static_cast<double>(nA) * static_cast<double>(nS);
+  Mode mode = J <= static_cast<double>(kTableLimit) ? Mode::Table : Mode::Sort;
+  const bool want_bits = J <= 4096;
+  std::vector<u64> A(Nt * n), S(Ns * n);
+  std::vector<double> tconst(Nt);
+  std::vector<TargetBits> tb(want_bits ? Nt : 0);
+  std::vector<SourceBits> sb(want_bits ? Ns : 0);
+  run_parallel(Nt + Ns, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
+    std::vector<u64> keys, bcodes(n);
+    std::vector<std::uint32_t> table, cnt;
+    for (std::size_t item = b; item < e; ++item) {
+      check_interrupt();
+      if (item < Nt) {
+        const std::size_t j = item;
+        u64* a = A.data() + j * n;
+        target_codes(tgt.data + j, tgt.cols, cond, spec, L, a);
+        double sa = sum_clogc(a, n, nA, table, keys, xlogx);
+        for (std::size_t t = 0; t < n; ++t) bcodes[t] = a[t] % nB;
+        double sbv = sum_clogc(bcodes.data(), n, nB, table, keys, xlogx);
+        tconst[j] = sbv - sa;
+        if (!want_bits) continue;
+        std::vector<char> seen(static_cast<std::size_t>(nA), 0);
+        for (std::size_t t = 0; t < n; ++t) seen[a[t]] = 1;
+        std::vector<u64> vals;
+        std::vector<std::uint32_t> pos(static_cast<std::size_t>(nA), 0u);
+        for (u64 v = 0; v < nA; ++v)
+          if (seen[v]) {
+            pos[v] = static_cast<std::uint32_t>(vals.size());
+            vals.push_back(v);
+          }
+        TargetBits& T = tb[j];
+        T.a_values = vals;
+        T.a_count.assign(vals.size(), 0);
+        T.bits.assign(vals.size() * W, 0);
+        std::vector<u64> bvals(vals.size());
+        for (std::size_t q = 0; q < vals.size(); ++q) bvals[q] = vals[q] % nB;
+        std::vector<u64> bu = bvals;
+        std::sort(bu.begin(), bu.end());
+        bu.erase(std::unique(bu.begin(), bu.end()), bu.end());
+        T.n_b = bu.size();
+        T.a_bidx.resize(vals.size());
+        for (std::size_t q = 0; q < vals.size(); ++q)
+          T.a_bidx[q] = static_cast<std::uint32_t>(std::lower_bound(bu.begin(), bu.end(), bvals[q]) - bu.begin());
+        for (std::size_t t = 0; t < n; ++t) {
+          std::size_t q = pos[a[t]];
+          T.a_count[q]++;
+          T.bits[q * W + t / 64] |= u64(1) << (t % 64);
+        }
+      } else {
+        const std::size_t i = item - Nt;
+        u64* s = S.data() + i * n;
+        source_codes(src.data + i, src.cols, spec, L, s);
+        if (!want_bits) continue;
+        cnt.assign(static_cast<std::size_t>(nS), 0u);
+        for (std::size_t t = 0; t < n; ++t) cnt[s[t]]++;
+        std::vector<std::size_t> idx(static_cast<std::size_t>(nS), SIZE_MAX);
+        SourceBits& Sb = sb[i];
+        for (u64 v = 0; v < nS; ++v)
+          if (cnt[v]) {
+            idx[v] = Sb.s_count.size();
+            Sb.s_count.push_back(cnt[v]);
+          }
+        Sb.bits.assign(Sb.s_count.size() * W, 0);
+        for (std::size_t t = 0; t < n; ++t) Sb.bits[idx[s[t]] * W + t / 64] |= u64(1) << (t % 64);
+      }
+    }
+  });
+
+  // Choose the counting path from the data (never from the thread count).
+  if (want_bits) {
+    double present_a = 0.0, present_s = 0.0;
+    for (auto& T : tb) present_a += static_cast<double>(T.a_values.size());
+    for (auto& Sb : sb) present_s += static_cast<double>(Sb.s_count.size());
+    present_a /= static_cast<double>(std::max<std::size_t>(Nt, 1));
+    present_s /= static_cast<double>(std::max<std::size_t>(Ns, 1));
+    // AND+popcount of W words versus ~3 scattered increments per sample.
+    if (present_a * std::max(1.0, present_s - 1.0) * static_cast<double>(W) <= 3.0 * static_cast<double>(n))
+      mode = Mode::Popcount;
+    if (mode != Mode::Popcount) {
+      tb.clear();
+      sb.clear();
+    }
+  }
+
+  const std::size_t n_pairs = Ns * Nt;
+  struct Scratch {
+    std::vector<std::uint32_t> tab_as, tab_bs;
+    std::vector<u64> keys;
+    std::vector<std::uint32_t> cbs;
+  };
+  std::vector<Scratch> scratch(static_cast<std::size_t>(n_threads));
+
+  run_parallel(n_pairs, n_threads, 64, [&](std::size_t pb, std::size_t pe, int worker) {
+    Scratch& sc = scratch[static_cast<std::size_t>(worker)];
+    for (std::size_t p = pb; p < pe; ++p) {
+      if ((p & 15) == 0) check_interrupt();
+      const std::size_t i = p / Nt, j = p % Nt;
+      if (zero_diagonal && i == j) {
+        out(i, j) = 0.0;
+        continue;
+      }
+      const u64* a = A.data() + j * n;
+      const u64* s = S.data() + i * n;
+      double s_as = 0.0, s_bs = 0.0;
+      if (mode == Mode::Popcount) {
+        const TargetBits& T = tb[j];
+        const SourceBits& Sb = sb[i];
+        sc.cbs.resize(T.n_b * Sb.s_count.size());
+        popcount_pair(T, Sb, W, xlogx.data(), sc.cbs.data(), s_as, s_bs);
+      } else if (mode == Mode::Table) {
+        if (sc.tab_as.empty()) {
+          sc.tab_as.assign(static_cast<std::size_t>(nA * nS), 0u);
+          sc.tab_bs.assign(static_cast<std::size_t>(nB * nS), 0u);
+        }
+        std::uint32_t* ta = sc.tab_as.data();
+        std::uint32_t* tbs = sc.tab_bs.data();
+        for (std::size_t t = 0; t < n; ++t) {
+          ta[a[t] * nS + s[t]]++;
+          tbs[(a[t] % nB) * nS + s[t]]++;
+        }
+        for (std::size_t t = 0; t < n; ++t) {
+          std::uint32_t& c1 = ta[a[t] * nS + s[t]];
+          if (c1) {
+            s_as += xlogx[c1];
+            c1 = 0;
+          }
+          std::uint32_t& c2 = tbs[(a[t] % nB) * nS + s[t]];
+          if (c2) {
+            s_bs += xlogx[c2];
+            c2 = 0;
+          }
+        }
+      } else {
+        sc.keys.resize(n);
+        for (std::size_t t = 0; t < n; ++t) sc.keys[t] = a[t] * nS + s[t];
+        s_as = sum_clogc_sorted(sc.keys, xlogx);
+        for (std::size_t t = 0; t < n; ++t) sc.keys[t] = (a[t] % nB) * nS + s[t];
+        s_bs = sum_clogc_sorted(sc.keys, xlogx);
+      }
+      out(i, j) = (s_as - s_bs + tconst[j]) / static_cast<double>(n);
+    }
+  });
+}
+
+void te_discrete_conditional_all(MatrixView<const std::int32_t> codes, const DiscreteSpec& spec_in,
+                                 MatrixView<double> out, int n_threads) {
+  const std::size_t T = codes.rows, N = codes.cols;
+  if (out.rows != N || out.cols != N) throw std::invalid_argument("out has the wrong shape");
+  DiscreteSpec spec = spec_in;
+  spec.cond_base = 1;
+  Layout L = make_layout(T, spec, true);  // condition read at t - 1
+  const std::size_t n = L.n;
+  if (n == 0) throw std::invalid_argument("no time points left after embedding");
+  n_threads = std::max(1, n_threads);
+  const u64 b = static_cast<u64>(spec.base);
+  const u64 nY = b * ipow(b, spec.k);  // (y_t, history)
+  const u64 nS = L.nS, nH = ipow(b, spec.k);
+
+  // Random odd multipliers (splitmix64 from a fixed seed) and row hashes.
+  std::vector<u64> R(N);
+  u64 st = 0x9E3779B97F4A7C15ull;
+  for (std::size_t m = 0; m < N; ++m) {
+    st += 0x9E3779B97F4A7C15ull;
+    u64 z = st;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    R[m] = (z ^ (z >> 31)) | 1ull;
+  }
+  std::vector<u64> H(T, 0);
+  for (std::size_t t = 0; t < T; ++t) {
+    u64 h = 0;
+    for (std::size_t m = 0; m < N; ++m) h += (static_cast<u64>(codes(t, m)) + 1) * R[m];
+    H[t] = h;
+  }
+  // Row index (time of y_t) of every sample.
+  std::vector<std::size_t> rows(n);
+  for_each_sample(L, [&](std::size_t s, std::size_t t) { rows[s] = t; });
+
+  std::vector<u64> Yc(N * n), Sc(N * n);  // (y_t, history) codes and source codes
+  {
+    DiscreteSpec plain = spec;
+    Layout Lp = L;
+    Lp.nB = nH;
+    Lp.nA = nY;
+    for (std::size_t j = 0; j < N; ++j) {
+      target_codes(codes.data + j, N, nullptr, plain, Lp, Yc.data() + j * n);
+      source_codes(codes.data + j, N, plain, Lp, Sc.data() + j * n);
+    }
+  }
+  std::vector<double> xlogx(n + 1);
+  xlogx[0] = 0.0;
+  for (std::size_t c = 1; c <= n; ++c) xlogx[c] = static_cast<double>(c) * std::log(static_cast<double>(c));
+
+  run_parallel(N * N, n_threads, 4, [&](std::size_t pb, std::size_t pe, int) {
+    std::vector<std::pair<u64, std::size_t>> hw(n);
+    std::vector<u64> w(n), keys(n);
+    for (std::size_t p = pb; p < pe; ++p) {
+      check_interrupt();
+      const std::size_t i = p / N, j = p % N;
+      if (i == j) {
+        out(i, j) = 0.0;
+        continue;
+      }
+      for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t t = rows[s] - 1;
+        u64 h = H[t] - (static_cast<u64>(codes(t, i)) + 1) * R[i] -
+                (static_cast<u64>(codes(t, j)) + 1) * R[j];
+        hw[s] = {h, s};
+      }
+      std::sort(hw.begin(), hw.end());
+      u64 label = 0;
+      for (std::size_t s = 0; s < n; ++s) {
+        if (s > 0 && hw[s].first != hw[s - 1].first) ++label;
+        w[hw[s].second] = label;
+      }
+      const u64* y = Yc.data() + j * n;
+      const u64* x = Sc.data() + i * n;
+      // keys: ((w * nY + y) * nS + x) etc.; w < n, so they fit whenever nY * nS * n < 2^64.
+      for (std::size_t s = 0; s < n; ++s) keys[s] = (w[s] * nY + y[s]) * nS + x[s];
+      double s_as = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = (w[s] * nH + y[s] % nH) * nS + x[s];
+      double s_bs = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = w[s] * nY + y[s];
+      double s_a = sum_clogc_sorted(keys, xlogx);
+      for (std::size_t s = 0; s < n; ++s) keys[s] = w[s] * nH + y[s] % nH;
+      double s_b = sum_clogc_sorted(keys, xlogx);
+      out(i, j) = (s_as - s_bs - s_a + s_b) / static_cast<double>(n);
+    }
+  });
+}
+
+void te_discrete_local(const std::int32_t* src, const std::int32_t* tgt, std::size_t T,
+                       const std::int32_t* cond, const DiscreteSpec& spec, double* out) {
+  const Layout L = make_layout(T, spec, cond != nullptr);
+  const std::size_t n = L.n;
+  if (n == 0) return;
+  std::vector<u64> A(n), S(n);
+  target_codes(tgt, 1, cond, spec, L, A.data());
+  source_codes(src, 1, spec, L, S.data());
+  const u64 nS = L.nS, nB = L.nB;
+  // Count each of the four marginals by sorting (index, key) pairs.
+  auto counts = [&](auto key_of) {
+    std::vector<std::pair<u64, std::size_t>> kv(n);
+    for (std::size_t t = 0; t < n; ++t) kv[t] = {key_of(t), t};
+    std::sort(kv.begin(), kv.end());
+    std::vector<double> c(n);
+    std::size_t i = 0;
+    while (i < n) {
+      std::size_t j = i + 1;
+      while (j < n && kv[j].first == kv[i].first) ++j;
+      for (std::size_t q = i; q < j; ++q) c[kv[q].second] = static_cast<double>(j - i);
+      i = j;
+    }
+    return c;
+  };
+  auto cas = counts([&](std::size_t t) { return A[t] * nS + S[t]; });
+  auto cbs = counts([&](std::size_t t) { return (A[t] % nB) * nS + S[t]; });
+  auto ca = counts([&](std::size_t t) { return A[t]; });
+  auto cb = counts([&](std::size_t t) { return A[t] % nB; });
+  for (std::size_t t = 0; t < n; ++t) out[t] = std::log((cas[t] * cb[t]) / (cbs[t] * ca[t]));
+}
+
+}  // namespace info
+}  // namespace nn

@@ -1,0 +1,287 @@
+// Exact enumeration of pairwise maximum-entropy models: energies and moments.
+//
+// The 2^N states are split into blocks of 2^b states sharing their high bits.
+// Inside a block the low bits follow a Gray code, so each step flips one spin
+// and updates the energy and the local fields in O(N).  Moments are weighted
+// sums over states; second moments (and the covariance of the sufficient
+// statistics for Newton's method) are formed block-wise with BLAS dsyrk.
+// Blocks are grouped into a fixed number of chunks (independent of the thread
+// count); each chunk keeps its own running sums with its own log-scale shift,
+// and chunks are combined in chunk order, so results are identical for any
+// number of threads.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/interrupt.hpp"
+#include "common/lapack.hpp"
+#include "common/parallel.hpp"
+#include "maxent/maxent.hpp"
+
+namespace nn {
+namespace maxent {
+namespace {
+
+void check_n(int n) {
+  if (n < 1 || n > max_exact_units)
+    throw std::invalid_argument("exact enumeration needs 1 <= N <= " +
+                                std::to_string(max_exact_units) + ", got N = " +
+                                std::to_string(n));
+}
+
+int block_bits(int n) { return std::min(n, 12); }
+
+// Energies of the 2^b states of block `blk` (high bits = blk), stored by their
+// low bits.  f and s are scratch of size n.
+void block_energies(const double* h, const double* J, int n, int b, std::uint64_t blk,
+                    double* E, std::vector<double>& f, std::vector<double>& s) {
+  const std::uint64_t k0 = blk << b;
+  for (int i = 0; i < n; ++i) s[i] = ((k0 >> i) & 1u) ? 1.0 : -1.0;
+  double e = 0.0;
+  for (int j = 0; j < n; ++j) {
+    const double* Jj = J + static_cast<std::size_t>(j) * n;
+    double acc = h[j];
+    for (int i = 0; i < n; ++i) acc += Jj[i] * s[i];
+    f[j] = acc;
+  }
+  for (int i = 0; i < n; ++i) e -= 0.5 * s[i] * (h[i] + f[i]);
+  E[0] = e;
+  const std::uint64_t nb = std::uint64_t{1} << b;
+  std::uint64_t g = 0;
+  for (std::uint64_t t = 1; t < nb; ++t) {
+    const int i = __builtin_ctzll(t);
+    g ^= std::uint64_t{1} << i;
+    const double si = s[i];
+    e += 2.0 * si * f[i];
+    const double* Ji = J + static_cast<std::size_t>(i) * n;
+    const double c = 2.0 * si;
+    for (int j = 0; j < n; ++j) f[j] -= c * Ji[j];
+    s[i] = -si;
+    E[g] = e;
+  }
+}
+
+}  // namespace
+
+void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work,
+               const std::function<void(std::size_t, std::size_t, int)>& body) {
+  if (n == 0) return;
+  if (n_threads <= 1 || n <= grain || work < (std::size_t{1} << 16)) {
+    body(0, n, 0);
+    return;
+  }
+  parallel_for(n, n_threads, grain, body);
+}
+
+void all_energies(const double* h, const double* J, int n, double* out, int n_threads) {
+  check_n(n);
+  const int b = block_bits(n);
+  const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
+  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * n, [&](std::size_t begin, std::size_t end, int) {
+    std::vector<double> f(n), s(n);
+    for (std::size_t blk = begin; blk < end; ++blk) {
+      check_interrupt();
+      block_energies(h, J, n, b, blk, out + (static_cast<std::uint64_t>(blk) << b), f, s);
+    }
+  });
+}
+
+void exact_moments(const double* h, const double* J, int n, double* log_z, double* mean_e,
+                   double* m1, double* m2, double* hess, int n_threads) {
+  check_n(n);
+  const int b = block_bits(n);
+  const std::size_t B = std::size_t{1} << b;
+  const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
+  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(n_blocks, 64));
+  const std::size_t N = static_cast<std::size_t>(n);
+  const std::size_t D = N + N * (N - 1) / 2;
+  const bool want_h = hess != nullptr;
+
+  struct Chunk {
+    double shift = -std::numeric_limits<double>::infinity();
+    double z = 0.0, se = 0.0;
+    std::vector<double> s1, s2, sh;
+  };
+  std::vector<Chunk> chunks(n_chunks);
+
+  run_range(n_chunks, n_threads, 1, (std::size_t{1} << n) * (want_h ? D * D : N * N), [&](std::size_t cb, std::size_t ce, int) {
+    std::vector<double> f(N), s(N), E(B), A(B * N), Phi(want_h ? B * D : 0);
+    for (std::size_t c = cb; c < ce; ++c) {
+      Chunk& ch = chunks[c];
+      ch.s1.assign(N, 0.0);
+      ch.s2.assign(N * N, 0.0);
+      if (want_h) ch.sh.assign(D * D, 0.0);
+      const std::uint64_t blk0 = n_blocks * c / n_chunks;
+      const std::uint64_t blk1 = n_blocks * (c + 1) / n_chunks;
+      for (std::uint64_t blk = blk0; blk < blk1; ++blk) {
+        check_interrupt();
+        block_energies(h, J, n, b, blk, E.data(), f, s);
+        double lmax = -std::numeric_limits<double>::infinity();
+        for (std::size_t k = 0; k < B; ++k) lmax = std::max(lmax, -E[k]);
+        if (lmax > ch.shift) {
+          const double scale = std::isinf(ch.shift) ? 0.0 : std::exp(ch.shift - lmax);
+          ch.z *= scale;
+          ch.se *= scale;
+          for (double& v : ch.s1) v *= scale;
+          for (double& v : ch.s2) v *= scale;
+          for (double& v : ch.sh) v *= scale;
+          ch.shift = lmax;
+        }
+        const std::uint64_t k0 = blk << b;
+        for (std::size_t k = 0; k < B; ++k) {
+          const double w = std::exp(-E[k] - ch.shift);
+          ch.z += w;
+          ch.se += w * E[k];
+          const double rw = std::sqrt(w);
+          const std::uint64_t idx = k0 | k;
+          double* a = A.data() + k * N;
+          for (std::size_t i = 0; i < N; ++i) {
+            const double si = ((idx >> i) & 1u) ? 1.0 : -1.0;
+            a[i] = rw * si;
+            ch.s1[i] += w * si;
+          }
+          if (want_h) {
+            double* p = Phi.data() + k * D;
+            for (std::size_t i = 0; i < N; ++i) p[i] = a[i];
+            std::size_t q = N;
+            for (std::size_t i = 0; i < N; ++i) {
+              const double si = ((idx >> i) & 1u) ? 1.0 : -1.0;
+              for (std::size_t j = i + 1; j < N; ++j, ++q) {
+                const double sj = ((idx >> j) & 1u) ? 1.0 : -1.0;
+                p[q] = rw * si * sj;
+              }
+            }
+          }
+        }
+        // sum_k a_k a_k^T: A is (B x N) row-major = (N x B) column-major.
+        lapack::dsyrk('U', 'N', static_cast<lapack::fint>(N), static_cast<lapack::fint>(B), 1.0,
+                      A.data(), static_cast<lapack::fint>(N), 1.0, ch.s2.data(),
+                      static_cast<lapack::fint>(N));
+        if (want_h)
+          lapack::dsyrk('U', 'N', static_cast<lapack::fint>(D), static_cast<lapack::fint>(B), 1.0,
+                        Phi.data(), static_cast<lapack::fint>(D), 1.0, ch.sh.data(),
+                        static_cast<lapack::fint>(D));
+      }
+    }
+  });
+
+  // Combine chunks in order.
+  double shift = -std::numeric_limits<double>::infinity();
+  for (const Chunk& ch : chunks) shift = std::max(shift, ch.shift);
+  double z = 0.0, se = 0.0;
+  std::vector<double> s1(N, 0.0), s2(N * N, 0.0), sh(want_h ? D * D : 0, 0.0);
+  for (const Chunk& ch : chunks) {
+    const double sc = std::exp(ch.shift - shift);
+    z += sc * ch.z;
+    se += sc * ch.se;
+    for (std::size_t i = 0; i < N; ++i) s1[i] += sc * ch.s1[i];
+    for (std::size_t i = 0; i < N * N; ++i) s2[i] += sc * ch.s2[i];
+    if (want_h)
+      for (std::size_t i = 0; i < D * D; ++i) sh[i] += sc * ch.sh[i];
+  }
+  *log_z = shift + std::log(z);
+  *mean_e = se / z;
+  for (std::size_t i = 0; i < N; ++i) m1[i] = s1[i] / z;
+  // Column-major 'U' triangle: element (r, c) with r <= c at r + c * N.
+  for (std::size_t c = 0; c < N; ++c)
+    for (std::size_t r = 0; r <= c; ++r) {
+      const double v = s2[r + c * N] / z;
+      m2[r * N + c] = v;
+      m2[c * N + r] = v;
+    }
+  for (std::size_t i = 0; i < N; ++i) m2[i * N + i] = 1.0;
+  if (want_h) {
+    std::vector<double> mphi(D);
+    for (std::size_t i = 0; i < N; ++i) mphi[i] = m1[i];
+    std::size_t q = N;
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t j = i + 1; j < N; ++j, ++q) mphi[q] = m2[i * N + j];
+    for (std::size_t c = 0; c < D; ++c)
+      for (std::size_t r = 0; r <= c; ++r) {
+        const double v = sh[r + c * D] / z - mphi[r] * mphi[c];
+        hess[r * D + c] = v;
+        hess[c * D + r] = v;
+      }
+  }
+}
+
+
+void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
+                   double* mean_e, int n_threads) {
+  check_n(n);
+  const std::uint64_t S = std::uint64_t{1} << n;
+  all_energies(h, J, n, W, n_threads);
+  // Boltzmann weights with a global shift, partial sums over a fixed partition.
+  double emin = std::numeric_limits<double>::infinity();
+  for (std::uint64_t k = 0; k < S; ++k) emin = std::min(emin, W[k]);
+  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(S, 64));
+  std::vector<double> zc(n_chunks, 0.0), ec(n_chunks, 0.0);
+  run_range(n_chunks, n_threads, 1, S * 8, [&](std::size_t cb, std::size_t ce, int) {
+    for (std::size_t c = cb; c < ce; ++c) {
+      check_interrupt();
+      const std::uint64_t k0 = S * c / n_chunks, k1 = S * (c + 1) / n_chunks;
+      double z = 0.0, e = 0.0;
+      for (std::uint64_t k = k0; k < k1; ++k) {
+        const double w = std::exp(-(W[k] - emin));
+        z += w;
+        e += w * W[k];
+        W[k] = w;
+      }
+      zc[c] = z;
+      ec[c] = e;
+    }
+  });
+  double z = 0.0, e = 0.0;
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    z += zc[c];
+    e += ec[c];
+  }
+  *log_z = -emin + std::log(z);
+  *mean_e = e / z;
+  const double inv = 1.0 / z;
+  // Walsh-Hadamard transform in the spin basis: for the pair (bit i clear,
+  // bit i set) = (s_i = -1, s_i = +1), new = (a + b, b - a).  Afterwards
+  // W[A] = <prod_{i in A} s_i>.
+  const int b = block_bits(n);
+  const std::uint64_t B = std::uint64_t{1} << b;
+  run_range(static_cast<std::size_t>(S >> b), n_threads, 1, S * n,
+               [&](std::size_t bb, std::size_t be, int) {
+                 for (std::size_t blk = bb; blk < be; ++blk) {
+                   check_interrupt();
+                   double* x = W + (static_cast<std::uint64_t>(blk) << b);
+                   for (std::uint64_t k = 0; k < B; ++k) x[k] *= inv;
+                   for (std::uint64_t len = 1; len < B; len <<= 1)
+                     for (std::uint64_t i = 0; i < B; i += 2 * len)
+                       for (std::uint64_t j = i; j < i + len; ++j) {
+                         const double a = x[j], c = x[j + len];
+                         x[j] = a + c;
+                         x[j + len] = c - a;
+                       }
+                 }
+               });
+  for (std::uint64_t len = B; len < S; len <<= 1) {
+    // S/2 butterflies on (j, j + len); chunks of B butterflies never straddle
+    // a boundary (len is a multiple of B), so each chunk is one contiguous run.
+    run_range(static_cast<std::size_t>(S / 2 / B), n_threads, 1, S,
+              [&](std::size_t cb, std::size_t ce, int) {
+                check_interrupt();
+                for (std::size_t c = cb; c < ce; ++c) {
+                  const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
+                  const std::uint64_t j0 = (q0 / len) * 2 * len + q0 % len;
+                  double* x = W + j0;
+                  double* y = x + len;
+                  for (std::uint64_t t = 0; t < B; ++t) {
+                    const double a = x[t], d = y[t];
+                    x[t] = a + d;
+                    y[t] = d - a;
+                  }
+                }
+              });
+  }
+}
+
+}  // namespace maxent
+}  // namespace nn
