@@ -148,8 +148,13 @@ def check_same(a, b):
 def cases(quick):
     from harness import Case
 
+    import importlib
+
+    # benchmarks/run.py loads this file without registering it in sys.modules;
+    # the importable module's classes are the ones worker processes can unpickle
+    mod = importlib.import_module("bench_cohort")
     n = 20 if quick else 100
-    pipe = make_pipeline("standard", 200)
+    pipe = mod.make_pipeline("standard", 200)
     seeds = list(range(n))
     return [Case(
         name=f"cohort {n} subjects x 200 regions (standard pipeline)",
