@@ -1,0 +1,243 @@
+"""Cohort throughput: subjects per second and scheduling overhead per subject.
+
+A synthetic, seeded cohort (each subject: T x N time series from a latent
+factor model, generated from its seed inside the pipeline, so every executor
+and the plain loop do identical work) runs through a pipeline:
+
+* plain loop: ``[pipeline(seed) for seed in seeds]`` (no store): the compute cost;
+* ``cohort.run`` in this process (``n_jobs=1``): the store's cost per subject;
+* ``cohort.run`` on a 1-worker and a 2-worker local process pool;
+* ``cohort.run`` on a 2-worker ``dask.distributed.LocalCluster`` (processes).
+
+Overhead per subject = (cohort CPU time - plain-loop CPU time) / subjects, in
+CPU seconds of this process plus its worker processes (``os.times``; robust to
+other jobs on a shared machine, unlike wall time), also as a fraction of the
+per-subject compute.  Pool and cluster figures include starting the workers.
+
+    python benchmarks/bench_cohort.py                 # 1000 subjects x 200 regions
+    python benchmarks/bench_cohort.py --quick         # 50 subjects
+    python benchmarks/run.py cohort [--quick]          # the harness table (fewer configs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def synthetic_timeseries(seed: int, n_timepoints: int = 200, n_regions: int = 200,
+                         n_factors: int = 8) -> np.ndarray:
+    """A seeded (T, N) series: ``n_factors`` shared AR(1) signals mixed into N regions + noise."""
+    rng = np.random.default_rng(seed)
+    f = np.empty((n_timepoints, n_factors))
+    f[0] = rng.standard_normal(n_factors)
+    e = rng.standard_normal((n_timepoints, n_factors))
+    for t in range(1, n_timepoints):
+        f[t] = 0.7 * f[t - 1] + e[t]
+    loading = rng.standard_normal((n_factors, n_regions)) * (rng.uniform(size=n_regions) > 0.3)
+    return f @ loading + rng.standard_normal((n_timepoints, n_regions))
+
+
+class SyntheticSubject:
+    """Pipeline wrapper: data = a seed; generates the subject, runs ``pipeline`` on it."""
+
+    def __init__(self, pipeline, n_timepoints=200, n_regions=200):
+        self.pipeline = pipeline
+        self.n_timepoints = n_timepoints
+        self.n_regions = n_regions
+
+    def describe(self):
+        desc = getattr(self.pipeline, "describe", lambda: repr(self.pipeline))()
+        return f"SyntheticSubject({desc}, T={self.n_timepoints}, N={self.n_regions})"
+
+    def __call__(self, seed):
+        return self.pipeline(synthetic_timeseries(int(seed), self.n_timepoints, self.n_regions))
+
+
+def make_pipeline(kind: str, n_regions: int, n_timepoints: int = 200):
+    from netneuro.pipelines import standard_pipeline
+
+    if kind == "standard":
+        pipe = standard_pipeline(n_null=2, seed=0)
+    elif kind == "light":  # connectome + graph + controllability
+        pipe = standard_pipeline(steps=("connectome", "graph", "control"), n_null=0)
+    elif kind == "connectome":  # ~ms of compute, 320 kB of results: overhead-dominated
+        pipe = standard_pipeline(steps=("connectome",))
+    else:
+        raise ValueError(kind)
+    return SyntheticSubject(pipe, n_timepoints, n_regions)
+
+
+def _digest(results_list):
+    """An order-independent fingerprint of every scalar result (to check executors agree)."""
+    tot = {}
+    for r in results_list:
+        for k, v in _scalars(r):
+            tot[k] = tot.get(k, 0.0) + v
+    return tot
+
+
+def _scalars(r, prefix=""):
+    for k, v in r.items():
+        if isinstance(v, dict):
+            yield from _scalars(v, prefix + k + ".")
+        elif isinstance(v, (int, float, np.number, bool)):
+            yield prefix + k, float(v)
+
+
+def _store_digest(store):
+    from netneuro import cohort
+
+    s = cohort.open_store(store).summary()
+    return {k: float(np.sum(v)) for k, v in s.items() if k != "subject"}
+
+
+def run_plain(pipe, seeds):
+    # one BLAS thread, as cohort.run uses on every executor: the same work per subject
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _digest([pipe(s) for s in seeds])
+
+
+def run_cohort(pipe, seeds, *, n_jobs=1, executor=None, tmp=None):
+    from netneuro import cohort
+
+    d = Path(tempfile.mkdtemp(dir=tmp, prefix="bench-cohort-"))
+    try:
+        res = cohort.run(pipe, {f"s{s:05d}": s for s in seeds}, d / "store", n_jobs=n_jobs,
+                         executor=executor, progress=False)
+        assert res.ok and len(res.completed) == len(seeds), res
+        return _store_digest(d / "store")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def run_pool1(pipe, seeds):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+        return run_cohort(pipe, seeds, executor=ex)
+
+
+def run_dask(pipe, seeds, n_workers=2):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        return run_cohort(pipe, seeds, executor=client)
+
+
+def check_same(a, b):
+    assert a.keys() == b.keys(), (sorted(a), sorted(b))
+    for k in a:
+        assert a[k] == b[k] or abs(a[k] - b[k]) <= 1e-9 * max(1.0, abs(a[k])), (k, a[k], b[k])
+
+
+def cases(quick):
+    from harness import Case
+
+    import importlib
+
+    # benchmarks/run.py loads this file without registering it in sys.modules;
+    # the importable module's classes are the ones worker processes can unpickle
+    mod = importlib.import_module("bench_cohort")
+    n = 20 if quick else 100
+    pipe = mod.make_pipeline("standard", 200)
+    seeds = list(range(n))
+    return [Case(
+        name=f"cohort {n} subjects x 200 regions (standard pipeline)",
+        impls={
+            "netneuro cohort.run, 2 workers": lambda: run_cohort(pipe, seeds, n_jobs=2),
+            "netneuro cohort.run, in-process": lambda: run_cohort(pipe, seeds, n_jobs=1),
+            "plain loop (no store)": lambda: run_plain(pipe, seeds),
+        },
+        check=check_same, repeat=1,
+        note="machine shared with other jobs")]
+
+
+def main(argv=None) -> int:
+    from harness import machine_description
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="50 subjects")
+    ap.add_argument("--subjects", type=int, default=None)
+    ap.add_argument("--regions", type=int, default=200)
+    ap.add_argument("--pipeline", choices=("standard", "light", "connectome"),
+                    default="standard")
+    ap.add_argument("--skip", default="", help="comma list of configs to skip")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per configuration (min kept)")
+    args = ap.parse_args(argv)
+    n = args.subjects or (50 if args.quick else 1000)
+    pipe = make_pipeline(args.pipeline, args.regions)
+    seeds = list(range(n))
+    skip = set(filter(None, args.skip.split(",")))
+    configs = [
+        ("plain loop (no store)", lambda: run_plain(pipe, seeds)),
+        ("cohort.run in-process (n_jobs=1)", lambda: run_cohort(pipe, seeds, n_jobs=1)),
+        ("cohort.run local pool, 1 worker", lambda: run_pool1(pipe, seeds)),
+        ("cohort.run local pool, 2 workers", lambda: run_cohort(pipe, seeds, n_jobs=2)),
+        ("cohort.run Dask LocalCluster, 2 workers", lambda: run_dask(pipe, seeds)),
+    ]
+    run_plain(pipe, seeds[:2])  # warm-up: imports and first calls out of the timings
+    configs = [(label, fn) for label, fn in configs if not any(s in label for s in skip)]
+    times = {label: [] for label, _ in configs}
+    cpus = {label: [] for label, _ in configs}
+    ref = None
+    for rep in range(max(1, args.repeat)):  # interleaved repeats: load changes hit all alike
+        for label, fn in configs:
+            c0 = os.times()
+            t0 = time.perf_counter()
+            dig = fn()
+            t = time.perf_counter() - t0
+            c1 = os.times()
+            # CPU seconds of this process and of its (finished) worker processes
+            cpu = (c1.user - c0.user + c1.system - c0.system + c1.children_user
+                   - c0.children_user + c1.children_system - c0.children_system)
+            if ref is None:
+                ref = dig
+            else:
+                check_same(ref, dig)
+            times[label].append(t)
+            cpus[label].append(cpu)
+            print(f"  [{rep}] {label}: {t:.2f} s wall, {cpu:.2f} s CPU "
+                  f"({n / t:.2f} subjects/s)", flush=True)
+    rows = [(label, min(times[label]), min(cpus[label])) for label, _ in configs]
+    base = rows[0][1]
+    base_cpu = rows[0][2]
+    per = base / n
+    print()
+    print(f"Machine: {machine_description()}; {time.strftime('%Y-%m-%d')}")
+    print(f"Command: python benchmarks/bench_cohort.py {' '.join(argv or sys.argv[1:])}".rstrip())
+    print(f"Cohort: {n} synthetic subjects x {args.regions} regions x 200 time points, "
+          f"pipeline '{args.pipeline}': {pipe.describe()}")
+    print()
+    print("| configuration | wall time | subjects / s (wall) | CPU time (all processes) | "
+          "CPU overhead / subject vs plain loop |")
+    print("|---|---|---|---|---|")
+    per_cpu = base_cpu / n
+    for label, t, cpu in rows:
+        over = (cpu - base_cpu) / n
+        over_s = "(baseline)" if cpu == base_cpu else \
+            f"{over * 1e3:+.2f} ms ({over / per_cpu * 100:+.1f} %)"
+        print(f"| {label} | {t:.2f} s | {n / t:.2f} | {cpu:.2f} s | {over_s} |")
+    print(f"\nCompute per subject (plain loop): {per * 1e3:.1f} ms wall, {per_cpu * 1e3:.1f} ms "
+          "CPU. CPU time includes starting worker processes / the cluster. Times: best of "
+          f"{max(1, args.repeat)} interleaved runs. All configurations gave identical summary "
+          "results.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
