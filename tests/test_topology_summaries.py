@@ -33,33 +33,71 @@ def test_bottleneck_matches_gudhi_and_persim(args):
     rng = np.random.default_rng(seed)
     a, b = _random_diagram(rng, n, ties), _random_diagram(rng, m, ties)
     ours = T.bottleneck(a, b)
-    # persim.bottleneck is exact (binary search + matching).  GUDHI (e=0) too, but on
-    # tied grid values it was seen to return the next candidate (0.25 for 0.2 on
-    # diagrams checked by hand), so it is compared only without ties.
-    if not ties:
-        assert ours == pytest.approx(gudhi.bottleneck_distance(a, b, 0), abs=1e-12)
+    # References: hera's exact bottleneck (gudhi.hera, delta=0) and persim.bottleneck
+    # (binary search + matching).  Not gudhi.bottleneck_distance(a, b, e=0): on
+    # 4-point random diagrams it returned 0.2537 where brute force over all
+    # matchings, hera and persim give 0.2282 (GUDHI 3.13).
+    from gudhi.hera import bottleneck_distance as hera_b
+
+    assert ours == pytest.approx(hera_b(a, b, 0), abs=1e-12)
     if n and m:
         assert ours == pytest.approx(persim.bottleneck(a, b), abs=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
-@given(diagram_pairs, st.sampled_from([1.0, 2.0, 3.0]))
-def test_wasserstein_matches_gudhi_hera_and_persim(args, order):
-    from gudhi.hera import wasserstein_distance as hera_w
+def _brute_wasserstein(a, b, q):
+    # minimum over every partial matching (tiny diagrams only), L-infinity ground metric
+    n, m = len(a), len(b)
+    diag = lambda p: (p[1] - p[0]) / 2  # noqa: E731
+    best = np.inf
+    for k in range(0, min(n, m) + 1):
+        for ia in itertools.combinations(range(n), k):
+            for jb in itertools.permutations(range(m), k):
+                cost = sum(max(abs(a[i, 0] - b[j, 0]), abs(a[i, 1] - b[j, 1])) ** q
+                           for i, j in zip(ia, jb))
+                cost += sum(diag(a[i]) ** q for i in range(n) if i not in ia)
+                cost += sum(diag(b[j]) ** q for j in range(m) if j not in jb)
+                best = min(best, cost)
+    return best ** (1 / q)
 
+
+@settings(max_examples=40, deadline=None)
+@given(st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 2**32 - 1), st.booleans()),
+       st.sampled_from([1.0, 2.0, 3.0]))
+def test_wasserstein_matches_brute_force(args, order):
     n, m, seed, ties = args
     rng = np.random.default_rng(seed)
     a, b = _random_diagram(rng, n, ties), _random_diagram(rng, m, ties)
-    ours = T.wasserstein(a, b, order)
-    # hera's auction is (1 + delta)-approximate: ours <= ref <= (1 + delta) ours
-    ref = hera_w(a, b, order=order, internal_p=np.inf, delta=1e-4)
-    assert ours <= ref * (1 + 1e-12) + 1e-12 and ref <= ours * (1 + 1e-4) + 1e-12
-    if order == 1.0 and n and m:
+    assert T.wasserstein(a, b, order) == pytest.approx(_brute_wasserstein(a, b, order),
+                                                       rel=1e-12, abs=1e-14)
+
+
+@settings(max_examples=40, deadline=None)
+@given(diagram_pairs)
+def test_wasserstein_matches_persim(args):
+    n, m, seed, ties = args
+    rng = np.random.default_rng(seed)
+    a, b = _random_diagram(rng, n, ties), _random_diagram(rng, m, ties)
+    if n and m:
         # persim: Euclidean ground metric, Hungarian method -> exact matching, but its
         # costs come from sklearn's |x|^2 + |y|^2 - 2 x.y distances, which lose about
         # half the digits for nearby points (1e-8 seen): tolerance 1e-7
         assert T.wasserstein(a, b, 1, internal_p=2) == pytest.approx(
             persim.wasserstein(a, b), abs=1e-7)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("order", [1.0, 2.0])
+def test_wasserstein_matches_gudhi_hera(seed, order):
+    # hera's auction is (1 + delta)-approximate: ours <= ref <= (1 + delta) ours.  Fixed
+    # seeds only: on some tied/degenerate diagrams drawn by hypothesis the auction ran
+    # for minutes.
+    from gudhi.hera import wasserstein_distance as hera_w
+
+    rng = np.random.default_rng(seed)
+    a, b = _random_diagram(rng, 10), _random_diagram(rng, 7)
+    ours = T.wasserstein(a, b, order)
+    ref = hera_w(a, b, order=order, internal_p=np.inf, delta=1e-4)
+    assert ours <= ref * (1 + 1e-12) + 1e-12 and ref <= ours * (1 + 1e-4) + 1e-12
 
 
 def test_wasserstein_brute_force_small():
@@ -82,7 +120,7 @@ def test_wasserstein_brute_force_small():
 def test_essential_classes():
     a = np.array([[0.0, 1.0], [0.0, np.inf]])
     b = np.array([[0.0, 1.2], [0.5, np.inf]])
-    assert T.bottleneck(a, b) == pytest.approx(gudhi.bottleneck_distance(a, b, 0))
+    assert T.bottleneck(a, b) == pytest.approx(gudhi.bottleneck_distance(a, b))
     assert T.bottleneck(a, b[:1]) == np.inf
     assert T.wasserstein(a, b) == pytest.approx(0.2 + 0.5)
     assert T.wasserstein(a, b[:1]) == np.inf

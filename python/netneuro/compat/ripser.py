@@ -158,8 +158,10 @@ def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycl
         D = np.asarray(dm)
         kind, data, thr, maxdim, coeff, n_jobs, dt = _topo._prepare(
             D, maxdim, None, "precomputed", coeff, 1, np.float32, name="X")
-        # ripser.py truncates at min(thresh, enclosing radius): same diagrams.
-        thr = min(float(np.float32(thresh)), float(thr))
+        # ripser.py truncates at the enclosing radius when thresh is inf (same
+        # diagrams); num_edges counts the edges below the threshold used.
+        if np.isfinite(thresh):
+            thr = float(np.float32(thresh))
     dgms, num_edges, cocycles = _topo._run(kind, data, thr, maxdim, coeff, 1, dt,
                                            cocycles=bool(do_cocycles), births=births)
     out_cocycles = []
