@@ -182,6 +182,24 @@ def _t_binarize(X):
     return binarize(X)
 
 
+@target("topology.rips[points]", _points(max_n=10))
+def _t_rips_points(X):
+    from netneuro.topology import rips
+    return rips(X, maxdim=2)
+
+
+@target("topology.rips[precomputed]", _sym_distance())
+def _t_rips_dm(D):
+    from netneuro.topology import rips
+    return rips(D, maxdim=1, metric="precomputed")
+
+
+@target("ann.activation_connectome", _timeseries(max_n=6))
+def _t_ann(X):
+    from netneuro.ann import activation_connectome
+    return activation_connectome(X)
+
+
 def _outputs(result):
     """Flatten a result (array, tuple, list, dataclass, dict) into arrays."""
     if isinstance(result, np.ndarray):
@@ -217,7 +235,7 @@ def _call_clean(fn, X):
 def test_layout_and_dtype_invariance(name):
     fn, strategy = TARGETS[name]
 
-    @settings(max_examples=15)
+    @settings(max_examples=40)
     @given(X=strategy)
     def check(X):
         CASES[name] += 1
@@ -238,7 +256,7 @@ def test_layout_and_dtype_invariance(name):
 def test_hostile_values_refused_or_computed(name):
     fn, strategy = TARGETS[name]
 
-    @settings(max_examples=15)
+    @settings(max_examples=40)
     @given(X=strategy, where=st.integers(0, 10**6),
            bad=st.sampled_from([np.nan, np.inf, -np.inf]))
     def check(X, where, bad):
@@ -258,7 +276,7 @@ def test_hostile_values_refused_or_computed(name):
 def test_other_dtypes(name, dtype):
     fn, strategy = TARGETS[name]
 
-    @settings(max_examples=5)
+    @settings(max_examples=10)
     @given(X=strategy)
     def check(X):
         CASES[name] += 1
@@ -286,7 +304,7 @@ def test_degenerate_shapes(name, shape):
 def test_huge_values(name):
     fn, strategy = TARGETS[name]
 
-    @settings(max_examples=5)
+    @settings(max_examples=10)
     @given(X=strategy, scale=st.sampled_from([1e150, 1e-150, 1e300]))
     def check(X, scale):
         CASES[name] += 1

@@ -53,7 +53,7 @@ LONG_KERNELS = {
     "average_controllability[cohort]": textwrap.dedent("""
         import numpy as np
         from netneuro import control
-        W = np.random.default_rng(0).uniform(size=(300, 300, 300))
+        W = np.random.default_rng(0).uniform(size=(300, 400, 400))
         A = control.normalize(W + W.transpose(0, 2, 1), "discrete")
         print("started", flush=True)
         control.average_controllability(A, "discrete", n_jobs={n_jobs})

@@ -9,26 +9,11 @@
 #include "common/interrupt.hpp"
 #include "common/lapack.hpp"
 
-#if __has_include("bindings/register_topology.h")
-#include "bindings/register_topology.h"
-#define NETNEURO_HAS_TOPOLOGY 1
-#endif
-#if __has_include("bindings/register_infotheory.h")
-#include "bindings/register_infotheory.h"
-#define NETNEURO_HAS_INFOTHEORY 1
-#endif
-#if __has_include("bindings/register_maxent.h")
-#include "bindings/register_maxent.h"
-#define NETNEURO_HAS_MAXENT 1
-#endif
-#if __has_include("bindings/register_control.h")
 #include "bindings/register_control.h"
-#define NETNEURO_HAS_CONTROL 1
-#endif
-#if __has_include("bindings/register_graph.h")
 #include "bindings/register_graph.h"
-#define NETNEURO_HAS_GRAPH 1
-#endif
+#include "bindings/register_infotheory.h"
+#include "bindings/register_maxent.h"
+#include "bindings/register_topology.h"
 
 #ifndef NETNEURO_VERSION
 #define NETNEURO_VERSION "unknown"
@@ -97,41 +82,31 @@ PYBIND11_MODULE(_core, m) {
   py::list areas;
   areas.append("common");
   nnpy::register_common(m);
-#ifdef NETNEURO_HAS_TOPOLOGY
   {
     auto sub = m.def_submodule("topology", "Vietoris-Rips persistent homology.");
     nnpy::register_topology(sub);
     areas.append("topology");
   }
-#endif
-#ifdef NETNEURO_HAS_INFOTHEORY
   {
     auto sub = m.def_submodule("infotheory", "Transfer entropy and mutual information.");
     nnpy::register_infotheory(sub);
     areas.append("infotheory");
   }
-#endif
-#ifdef NETNEURO_HAS_MAXENT
   {
     auto sub = m.def_submodule("maxent", "Pairwise maximum-entropy (Ising) models.");
     nnpy::register_maxent(sub);
     areas.append("maxent");
   }
-#endif
-#ifdef NETNEURO_HAS_CONTROL
   {
     auto sub = m.def_submodule("control", "Gramians and controllability.");
     nnpy::register_control(sub);
     areas.append("control");
   }
-#endif
-#ifdef NETNEURO_HAS_GRAPH
   {
     auto sub = m.def_submodule("graph", "Graph metrics.");
     nnpy::register_graph(sub);
     areas.append("graph");
   }
-#endif
   build["areas"] = areas;
   m.attr("build_info") = build;
   m.attr("__version__") = NETNEURO_VERSION;

@@ -237,6 +237,9 @@ def partial_correlation(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
     out = []
     for s, X in enumerate(subjects):
         _reject_constant(X, f"ts[{s}]" if batch else "ts")
+        # Invariant to a global rescaling (Ledoit-Wolf's intensity is too):
+        # rescale so huge or tiny finite values cannot overflow or underflow.
+        X = X / np.abs(X).max()
         out.append(_prec_to_partial(_inv_spd(_shrunk_cov(X, shrinkage))))
     return _finish(out, batch)
 
