@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/arrays.hpp"
+#include "common/rng.hpp"
 
 namespace nn {
 namespace graph {
@@ -55,19 +56,7 @@ void path_summaries(StackView<const double> W, Transform t, double* sum_fin, dou
 // (transform(w))^{1/3}.  out: (S x n).
 void local_efficiency(StackView<const double> W, Transform t, double* out, int n_threads);
 
-// ---- random number generator (xoshiro256**, seeded through splitmix64) ------------
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed);
-  std::uint64_t next();
-  // Uniform integer in [0, n) without modulo bias (n >= 1).
-  std::uint64_t below(std::uint64_t n);
-  // Uniform double in [0, 1).
-  double uniform();
-
- private:
-  std::uint64_t s_[4];
-};
+using nn::Rng;  // xoshiro256** from common/rng.hpp
 
 // ---- null models ----------------------------------------------------------------
 // Maslov-Sneppen double-edge swaps on an undirected matrix (in place), until

@@ -7,6 +7,7 @@
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
+#include "common/rng.hpp"
 #include "infotheory/run.hpp"
 
 namespace nn {
@@ -378,13 +379,7 @@ void te_discrete_conditional_all(MatrixView<const std::int32_t> codes, const Dis
   // Random odd multipliers (splitmix64 from a fixed seed) and row hashes.
   std::vector<u64> R(N);
   u64 st = 0x9E3779B97F4A7C15ull;
-  for (std::size_t m = 0; m < N; ++m) {
-    st += 0x9E3779B97F4A7C15ull;
-    u64 z = st;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    R[m] = (z ^ (z >> 31)) | 1ull;
-  }
+  for (std::size_t m = 0; m < N; ++m) R[m] = nn::splitmix64(st) | 1ull;
   std::vector<u64> H(T, 0);
   for (std::size_t t = 0; t < T; ++t) {
     u64 h = 0;

@@ -12,38 +12,13 @@
 #include "common/interrupt.hpp"
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
+#include "common/rng.hpp"
 #include "maxent/maxent.hpp"
 
 namespace nn {
 namespace maxent {
 namespace {
 
-inline std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-struct Xoshiro256ss {
-  std::uint64_t s[4];
-  Xoshiro256ss(std::uint64_t seed, std::uint64_t stream) {
-    std::uint64_t x = seed ^ (0xD1B54A32D192ED03ull * (stream + 1));
-    for (auto& v : s) v = splitmix64(x);
-  }
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t next() {
-    const std::uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
 
 }  // namespace
 
@@ -70,7 +45,7 @@ void gibbs(const double* h, const double* J, int n, MatrixView<std::int8_t> stat
       filled = 0;
     };
     for (std::size_t c = cb; c < ce; ++c) {
-      Xoshiro256ss rng(seed, c);
+      Rng rng = Rng::stream(seed, c);
       std::int8_t* s = states.row(c);
       for (std::size_t j = 0; j < N; ++j) {
         const double* Jj = J + j * N;
