@@ -101,11 +101,37 @@ def _report_latencies():
               ", ".join(f"{k}: {v:.3f}" for k, v in sorted(LATENCIES.items())))
 
 
-def test_concurrent_python_threads_match_sequential(rng):
-    inputs = [rng.normal(size=(200, 5)) for _ in range(8)]
-    sequential = [pairwise_distances(x, n_jobs=2) for x in inputs]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        concurrent = list(pool.map(lambda x: pairwise_distances(x, n_jobs=2), inputs))
+def _kernels():
+    from netneuro import connectivity, control, graph, maxent, topology
+
+    def ising(x):
+        spins = np.where(x[:, :8] > 0, 1, -1)
+        m = maxent.fit_ising(spins, method="exact", n_jobs=2)
+        return np.concatenate([m.h, m.J.ravel()])
+
+    def ctrl(x):
+        W = np.abs(np.corrcoef(x.T))
+        np.fill_diagonal(W, 0)
+        return control.average_controllability(control.normalize(W, "discrete"), n_jobs=2)
+
+    return {
+        "distances": lambda x: pairwise_distances(x, n_jobs=2),
+        "te_discrete": lambda x: connectivity.transfer_entropy(x, n_bins=3, n_jobs=2),
+        "te_ksg": lambda x: connectivity.transfer_entropy(x[:, :4], estimator="ksg", n_jobs=2),
+        "rips": lambda x: np.concatenate(topology.rips(x[:40], maxdim=1, n_jobs=2)),
+        "paths": lambda x: graph.shortest_path_lengths(np.abs(np.corrcoef(x.T)), n_jobs=2),
+        "ising": ising,
+        "control": ctrl,
+    }
+
+
+@pytest.mark.parametrize("kernel", sorted(_kernels()))
+def test_concurrent_python_threads_match_sequential(rng, kernel):
+    fn = _kernels()[kernel]
+    inputs = [rng.normal(size=(200, 10)) for _ in range(6)]
+    sequential = [fn(x) for x in inputs]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        concurrent = list(pool.map(fn, inputs))
     for a, b in zip(sequential, concurrent):
         assert np.array_equal(a, b)
 
