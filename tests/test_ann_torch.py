@@ -378,3 +378,43 @@ def test_activation_connectome_accepts_tensors():
     alive = full.max(axis=0) > full.min(axis=0)
     np.testing.assert_allclose(ref[np.ix_(alive, alive)], np.corrcoef(full[:, alive].T),
                                atol=1e-12)
+
+
+def test_torch_tensors_in_topology_and_low_precision():
+    m = _mlp().eval()
+    X = np.random.default_rng(6).normal(size=(120, 6))
+    acts = ann.activations(m, X, layers=["1", "3"])
+    A, labels, _ = ann.stack_activations(acts)
+    ref = ann.topological_features(A, layer_labels=labels, per_layer=False)
+    got = ann.topological_features(torch.from_numpy(A), layer_labels=labels, per_layer=False)
+    assert got["network"]["average_death_h0"] == ref["network"]["average_death_h0"]
+    np.testing.assert_array_equal(got["network"]["betti_curves"],
+                                  ref["network"]["betti_curves"])
+    # bfloat16 weights (no NumPy dtype) are widened exactly
+    mb = _mlp().to(torch.bfloat16)
+    g = ann.weight_graph(mb)
+    np.testing.assert_array_equal(g.block("0").toarray(),
+                                  mb[0].weight.detach().float().numpy().astype(np.float64).T)
+    # activations of a bfloat16 module: inputs are cast to the parameters' dtype
+    a = ann.activations(mb, X[:5], layers="4")
+    assert a["4"].shape == (5, 3) and a["4"].dtype == np.float64
+
+
+class _Branchy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.extra = nn.ReLU()
+
+    def forward(self, x):
+        y = self.fc(x)
+        if x.shape[0] > 3:  # a data-dependent path
+            y = self.extra(y)
+        return y
+
+
+def test_activations_torch_data_dependent_calls_refused():
+    with pytest.raises(ValueError, match="some batches only"):
+        ann.activations(_Branchy(), np.zeros((6, 2)), batch_size=4)
+    out = ann.activations(_Branchy(), np.zeros((6, 2)))  # one batch: fine
+    assert list(out) == ["fc", "extra"]

@@ -309,7 +309,11 @@ def weight_graph(layers, *, dense: bool = False, conv: str = "channel", input_sh
         ``MLPClassifier`` / ``MLPRegressor`` contributes its ``coefs_``.  A
         ``torch.nn.Module`` contributes its ``Linear``, ``Conv2d``,
         ``MaxPool2d`` and ``AvgPool2d`` submodules in registration order
-        (torch is optional and only imported when present).
+        (which must be the forward order, as in ``nn.Sequential``; torch is
+        optional and only imported when present).  Normalisation layers are
+        skipped like biases; other modules with weights (``Conv1d``,
+        ``LSTM``, ``Embedding``, attention) are refused.  Weight tensors on
+        any device are copied to float64 NumPy arrays.
     dense : bool
         Return a dense ndarray instead of a CSR matrix.
     conv : {"channel", "unroll"}
@@ -651,8 +655,13 @@ def activations(model, X, *, layers=None, batch_size: int | None = None) -> dict
           Layers are ``"input"``, ``"hidden_1"`` ... ``"hidden_k"`` and
           ``"output"`` (softmax / logistic probabilities for classifiers).
         * ``torch.nn.Module`` (when torch is installed): forward hooks on the
-          named submodules ``layers`` (default: every leaf module); outputs
-          are flattened per sample.
+          named submodules ``layers`` (default: every leaf module returning a
+          tensor); outputs are flattened per sample, in the order of the calls
+          in the forward pass.  A submodule called twice per pass (a reused
+          ``ReLU``) gives ``name`` and ``name:1``.  The module runs in eval
+          mode under ``torch.no_grad()`` (dropout off, batch-norm statistics
+          untouched) on its parameters' device and dtype; its training flags
+          are restored afterwards.  ``X`` may be a tensor.
         * any other callable ``model(X_batch)`` returning a dict
           ``{name: array}`` or a list of arrays (named ``"layer_0"``, ...);
           each array's leading axis is the sample axis.
