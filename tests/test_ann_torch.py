@@ -418,3 +418,16 @@ def test_activations_torch_data_dependent_calls_refused():
         ann.activations(_Branchy(), np.zeros((6, 2)), batch_size=4)
     out = ann.activations(_Branchy(), np.zeros((6, 2)))  # one batch: fine
     assert list(out) == ["fc", "extra"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_activations_torch_inplace_relu_does_not_overwrite(dtype):
+    torch.manual_seed(9)
+    m = nn.Sequential(nn.Linear(3, 6), nn.ReLU(inplace=True)).to(dtype)
+    X = np.random.default_rng(9).normal(size=(20, 3))
+    acts = ann.activations(m, X)
+    with torch.no_grad():
+        pre = m[0](torch.as_tensor(X, dtype=dtype)).double().numpy()
+    assert (pre < 0).any()  # some pre-activations are negative
+    np.testing.assert_array_equal(acts["0"], pre)
+    np.testing.assert_array_equal(acts["1"], np.maximum(pre, 0))

@@ -610,8 +610,11 @@ def _torch_forward(module, X, layers, batch_size):
             if out.ndim == 0 or out.shape[0] != nb[0]:
                 raise ValueError(f"submodule {n!r} returned shape {tuple(out.shape)} for a "
                                  f"batch of {nb[0]}; the leading axis must be the sample axis")
+            # always a copy: an in-place op later in the pass (ReLU(inplace=True)) must not
+            # change what was recorded, even for float64 CPU tensors
             store.setdefault(key, []).append(
-                out.detach().reshape(out.shape[0], -1).cpu().double().numpy())
+                out.detach().reshape(out.shape[0], -1).to("cpu", torch.float64,
+                                                          copy=True).numpy())
         return hook
 
     hooks = [names[n].register_forward_hook(make_hook(n)) for n in wanted]
