@@ -147,7 +147,7 @@ def test_weight_graph_torch_state_dict_cnn_stride1():
     _same_graph(g, s)
 
 
-def _sparse_forward(g, model, x, biases, pool_modes):
+def _sparse_forward(g, x, biases, pool_modes):
     """Propagate x (n, n_input) through the unrolled graph with the layer nonlinearities."""
     h = x
     n_layers = g.n_layers
@@ -179,7 +179,7 @@ def test_unrolled_torch_cnn_forward_reproduces_logits():
     with torch.no_grad():
         logits = m(torch.from_numpy(X)).double().numpy()
     biases = {n: _np(getattr(m, n).bias) for n in ("conv1", "conv2", "fc1", "fc2")}
-    out = _sparse_forward(g, m, X.reshape(64, -1).astype(np.float64), biases,
+    out = _sparse_forward(g, X.reshape(64, -1).astype(np.float64), biases,
                           {"pool1": "max", "pool2": "avg"})
     # torch runs in float32 (relative rounding ~1e-7 per op, a few hundred ops deep),
     # the sparse pass in float64 on the same float32 weights
@@ -195,7 +195,7 @@ def test_unrolled_torch_avgpool_cnn_forward_reproduces_logits():
     with torch.no_grad():
         logits = m(torch.from_numpy(X)).double().numpy()
     biases = {"body.0": _np(m.body[0].bias), "head.1": _np(m.head[1].bias)}
-    out = _sparse_forward(g, m, X.reshape(32, -1).astype(np.float64), biases,
+    out = _sparse_forward(g, X.reshape(32, -1).astype(np.float64), biases,
                           {"body.2": "avg"})
     np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-5)
 
@@ -431,3 +431,24 @@ def test_activations_torch_inplace_relu_does_not_overwrite(dtype):
     assert (pre < 0).any()  # some pre-activations are negative
     np.testing.assert_array_equal(acts["0"], pre)
     np.testing.assert_array_equal(acts["1"], np.maximum(pre, 0))
+
+
+def test_weight_graph_torch_string_padding():
+    torch.manual_seed(10)
+    m = nn.Sequential(nn.Conv2d(1, 2, 3, padding="same"), nn.ReLU(),
+                      nn.Conv2d(2, 2, 3, padding="valid"), nn.ReLU(), nn.Flatten(),
+                      nn.Linear(2 * 4 * 4, 2))
+    g = ann.weight_graph(m, conv="unroll", input_shape=(1, 6, 6))
+    h = ann.weight_graph([{"weight": _np(m[0].weight), "padding": 1},
+                          {"weight": _np(m[2].weight)}, _np(m[5].weight)],
+                         conv="unroll", input_shape=(1, 6, 6))
+    np.testing.assert_array_equal(g.adjacency.toarray(), h.adjacency.toarray())
+    assert g.layer_shapes[1] == (2, 6, 6) and g.layer_shapes[2] == (2, 4, 4)
+    X = np.random.default_rng(10).normal(size=(8, 1, 6, 6)).astype(np.float32)
+    with torch.no_grad():
+        logits = m(torch.from_numpy(X)).double().numpy()
+    out = _sparse_forward(g, X.reshape(8, -1).astype(np.float64),
+                          {"0": _np(m[0].bias), "2": _np(m[2].bias), "5": _np(m[5].bias)}, {})
+    np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="asymmetrically"):
+        ann.weight_graph(nn.Conv2d(1, 1, 2, padding="same"))

@@ -206,9 +206,14 @@ def _layers_from_torch_module(module):
             out.append(_Layer("linear", name, check_array(_as_numpy(m.weight), where, ndim=2)))
         elif isinstance(m, tnn.Conv2d):
             p = m.padding
-            if isinstance(p, str):
-                raise ValueError(f"{where}: padding={p!r} is not supported; give the padding "
-                                 "as an int")
+            if p == "valid":
+                p = 0
+            elif p == "same":  # stride 1 (torch's rule); symmetric for odd square kernels only
+                kh, kw = m.kernel_size
+                if kh != kw or kh % 2 == 0:
+                    raise ValueError(f"{where}: padding='same' with kernel {m.kernel_size} "
+                                     "pads asymmetrically, which is not supported")
+                p = (kh - 1) // 2
             if m.groups != 1:
                 raise ValueError(f"{where}: only groups 1 is supported, got {m.groups}")
             if set(m.dilation) != {1}:
