@@ -137,8 +137,12 @@ class _Layer:
 
 
 def _as_numpy(w):
-    if hasattr(w, "detach"):  # torch tensor
-        w = w.detach().cpu().numpy()
+    """A torch tensor (any device, grad or not) as a NumPy array; anything else unchanged."""
+    if hasattr(w, "detach") and hasattr(w, "cpu"):  # torch tensor
+        w = w.detach().cpu()
+        if str(w.dtype) == "torch.bfloat16":  # NumPy has no bfloat16
+            w = w.float()
+        w = w.numpy()
     return w
 
 
@@ -175,30 +179,72 @@ def _parse_layer(item, index, name=None) -> _Layer:
     return _Layer("conv", name or f"conv{index}", w, stride, padding)
 
 
+def _single(v, what, name):
+    """One int from an int or a square tuple (torch's kernel_size / stride / padding)."""
+    if isinstance(v, int):
+        return v
+    v = tuple(v)
+    if len(set(v)) != 1:
+        raise ValueError(f"module {name!r}: only square {what} is supported, got {v}")
+    return int(v[0])
+
+
 def _layers_from_torch_module(module):
+    """Linear / Conv2d / MaxPool2d / AvgPool2d submodules in registration order.
+
+    Weights go through ``check_array`` (float64, finite).  Normalisation layers
+    (1-D scales, like biases) are skipped; any other module holding a 2-D or
+    larger parameter of its own (Conv1d, LSTM, Embedding, attention ...) is
+    refused rather than silently left out of the graph.
+    """
     import torch.nn as tnn
 
     out = []
     for name, m in module.named_modules():
+        where = f"module {name!r} ({type(m).__name__})"
         if isinstance(m, tnn.Linear):
-            out.append(_Layer("linear", name, m.weight.detach().cpu().numpy()))
+            out.append(_Layer("linear", name, check_array(_as_numpy(m.weight), where, ndim=2)))
         elif isinstance(m, tnn.Conv2d):
-            s, p, d = m.stride, m.padding, m.dilation
-            if isinstance(p, str) or len(set(s)) != 1 or len(set(p)) != 1 or set(d) != {1} \
-                    or m.groups != 1 or m.padding_mode != "zeros":
-                raise ValueError(f"module {name!r}: only square stride/padding, zero padding, "
-                                 "dilation 1 and groups 1 are supported")
-            out.append(_Layer("conv", name, m.weight.detach().cpu().numpy(), s[0], p[0]))
+            p = m.padding
+            if p == "valid":
+                p = 0
+            elif p == "same":  # stride 1 (torch's rule); symmetric for odd square kernels only
+                kh, kw = m.kernel_size
+                if kh != kw or kh % 2 == 0:
+                    raise ValueError(f"{where}: padding='same' with kernel {m.kernel_size} "
+                                     "pads asymmetrically, which is not supported")
+                p = (kh - 1) // 2
+            if m.groups != 1:
+                raise ValueError(f"{where}: only groups 1 is supported, got {m.groups}")
+            if set(m.dilation) != {1}:
+                raise ValueError(f"{where}: only dilation 1 is supported, got {m.dilation}")
+            if m.padding_mode != "zeros":
+                raise ValueError(f"{where}: only zero padding is supported, got "
+                                 f"{m.padding_mode!r}")
+            s = _single(m.stride, "stride", name)
+            pad = _single(p, "padding", name)
+            out.append(_Layer("conv", name, check_array(_as_numpy(m.weight), where, ndim=4),
+                              s, pad))
         elif isinstance(m, (tnn.MaxPool2d, tnn.AvgPool2d)):
-            k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
-            s = m.stride if isinstance(m.stride, int) else m.stride[0]
-            pad = m.padding if isinstance(m.padding, int) else m.padding[0]
+            k = _single(m.kernel_size, "kernel_size", name)
+            s = _single(m.stride, "stride", name) if m.stride else k
+            pad = _single(m.padding, "padding", name)
             dil = getattr(m, "dilation", 1)
-            if pad != 0 or getattr(m, "ceil_mode", False) or dil not in (1, (1, 1)):
-                raise ValueError(f"module {name!r}: padded, dilated or ceil-mode pooling is "
-                                 "not supported")
-            out.append(_Layer("pool", name, np.empty((k, k)), s or k, 0,
+            if pad != 0 or getattr(m, "ceil_mode", False) or dil not in (1, (1, 1)) \
+                    or getattr(m, "divisor_override", None):
+                raise ValueError(f"{where}: padded, dilated, ceil-mode or divisor-override "
+                                 "pooling is not supported")
+            out.append(_Layer("pool", name, np.empty((k, k)), s, 0,
                               "max" if isinstance(m, tnn.MaxPool2d) else "avg"))
+        elif not isinstance(m, (tnn.modules.batchnorm._NormBase, tnn.LayerNorm, tnn.GroupNorm)):
+            own = [pn for pn, prm in m.named_parameters(recurse=False) if prm.ndim >= 2]
+            if own:
+                raise ValueError(f"{where} holds weights ({', '.join(own)}) that weight_graph "
+                                 "cannot place: only Linear, Conv2d, MaxPool2d and AvgPool2d "
+                                 "are supported (pass a list of arrays for other layers)")
+    if not any(L.kind != "pool" for L in out):
+        raise ValueError(f"the module ({type(module).__name__}) has no Linear or Conv2d "
+                         "submodules")
     return out
 
 
@@ -268,7 +314,11 @@ def weight_graph(layers, *, dense: bool = False, conv: str = "channel", input_sh
         ``MLPClassifier`` / ``MLPRegressor`` contributes its ``coefs_``.  A
         ``torch.nn.Module`` contributes its ``Linear``, ``Conv2d``,
         ``MaxPool2d`` and ``AvgPool2d`` submodules in registration order
-        (torch is optional and only imported when present).
+        (which must be the forward order, as in ``nn.Sequential``; torch is
+        optional and only imported when present).  Normalisation layers are
+        skipped like biases; other modules with weights (``Conv1d``,
+        ``LSTM``, ``Embedding``, attention) are refused.  Weight tensors on
+        any device are copied to float64 NumPy arrays.
     dense : bool
         Return a dense ndarray instead of a CSR matrix.
     conv : {"channel", "unroll"}
@@ -525,33 +575,80 @@ def _sklearn_forward(model, X):
 
 
 def _torch_forward(module, X, layers, batch_size):
+    """Forward hooks on the wanted submodules; the module runs in eval mode (restored after).
+
+    A module called more than once per forward pass (one ``ReLU`` reused)
+    yields one entry per call: ``name``, ``name:1``, ...  Entries are in the
+    order of the calls in the forward pass.
+    """
     import torch
 
     names = dict(module.named_modules())
-    if layers is None:
+    explicit = layers is not None
+    if not explicit:
         wanted = [n for n, m in names.items() if n and not list(m.children())]
+        if not wanted:  # a single leaf module: hook the module itself
+            wanted = [""]
     else:
         wanted = [layers] if isinstance(layers, str) else list(layers)
         for n in wanted:
+            if not isinstance(n, str):
+                raise TypeError(f"layers must hold submodule names (str) for a torch module, "
+                                f"got {n!r}")
             if n not in names:
                 raise ValueError(f"layers: module has no submodule {n!r}")
-    store = {n: [] for n in wanted}
-    hooks = []
-    for n in wanted:
-        def hook(_m, _inp, out, n=n):
-            store[n].append(out.detach().reshape(out.shape[0], -1).cpu().double().numpy())
-        hooks.append(names[n].register_forward_hook(hook))
+    store: dict = {}   # key -> list of per-batch arrays, keys in first-call order
+    calls: dict = {}   # module name -> calls in the current batch
+    nb = [0]
+
+    def make_hook(n):
+        def hook(_m, _inp, out):
+            if not isinstance(out, torch.Tensor):
+                if explicit:
+                    raise TypeError(f"layers: the output of submodule {n!r} is not a tensor "
+                                    f"({type(out).__name__}); pick a submodule that returns "
+                                    "one tensor")
+                return  # default (every leaf): modules returning tuples are left out
+            i = calls.get(n, 0)
+            calls[n] = i + 1
+            key = n if i == 0 else f"{n}:{i}"
+            if out.ndim == 0 or out.shape[0] != nb[0]:
+                raise ValueError(f"submodule {n!r} returned shape {tuple(out.shape)} for a "
+                                 f"batch of {nb[0]}; the leading axis must be the sample axis")
+            # always a copy: an in-place op later in the pass (ReLU(inplace=True)) must not
+            # change what was recorded, even for float64 CPU tensors
+            store.setdefault(key, []).append(
+                out.detach().reshape(out.shape[0], -1).to("cpu", torch.float64,
+                                                          copy=True).numpy())
+        return hook
+
+    hooks = [names[n].register_forward_hook(make_hook(n)) for n in wanted]
     param = next(module.parameters(), None)
     device = param.device if param is not None else "cpu"
     dtype = param.dtype if param is not None else torch.float32
+    if not dtype.is_floating_point:
+        dtype = torch.float32
+    modes = {m: m.training for m in module.modules()}
+    module.eval()  # dropout off, batch-norm running statistics used and left untouched
+    n_batches = 0
     try:
         with torch.no_grad():
             for s in range(0, X.shape[0], batch_size):
-                module(torch.as_tensor(X[s:s + batch_size], dtype=dtype, device=device))
+                calls.clear()
+                xb = torch.as_tensor(X[s:s + batch_size], dtype=dtype, device=device)
+                nb[0] = xb.shape[0]
+                module(xb)
+                n_batches += 1
     finally:
         for h in hooks:
             h.remove()
-    return {n: np.concatenate(v, axis=0) for n, v in store.items() if v}
+        for m, mode in modes.items():
+            m.training = mode
+    for key, v in store.items():
+        if len(v) != n_batches:
+            raise ValueError(f"submodule call {key!r} happened in some batches only (a "
+                             "data-dependent forward pass); use batch_size=len(X)")
+    return {k: np.concatenate(v, axis=0) for k, v in store.items()}
 
 
 def activations(model, X, *, layers=None, batch_size: int | None = None) -> dict:
@@ -566,8 +663,13 @@ def activations(model, X, *, layers=None, batch_size: int | None = None) -> dict
           Layers are ``"input"``, ``"hidden_1"`` ... ``"hidden_k"`` and
           ``"output"`` (softmax / logistic probabilities for classifiers).
         * ``torch.nn.Module`` (when torch is installed): forward hooks on the
-          named submodules ``layers`` (default: every leaf module); outputs
-          are flattened per sample.
+          named submodules ``layers`` (default: every leaf module returning a
+          tensor); outputs are flattened per sample, in the order of the calls
+          in the forward pass.  A submodule called twice per pass (a reused
+          ``ReLU``) gives ``name`` and ``name:1``.  The module runs in eval
+          mode under ``torch.no_grad()`` (dropout off, batch-norm statistics
+          untouched) on its parameters' device and dtype; its training flags
+          are restored afterwards.  ``X`` may be a tensor.
         * any other callable ``model(X_batch)`` returning a dict
           ``{name: array}`` or a list of arrays (named ``"layer_0"``, ...);
           each array's leading axis is the sample axis.
@@ -599,7 +701,7 @@ def activations(model, X, *, layers=None, batch_size: int | None = None) -> dict
         raise TypeError("model must be a fitted sklearn MLP, a torch.nn.Module or a callable, "
                         f"got {type(model).__name__}")
     if is_sklearn:
-        X = check_array(X, "X", ndim=2)
+        X = check_array(_as_numpy(X), "X", ndim=2)
         n_in = np.shape(model.coefs_[0])[0]
         if X.shape[1] != n_in:
             raise ValueError(f"X has {X.shape[1]} features but the MLP expects {n_in}")
@@ -612,7 +714,7 @@ def activations(model, X, *, layers=None, batch_size: int | None = None) -> dict
         if layers is None:
             return {k: v for k, v in out.items() if k.startswith("hidden_")}
         return _select(out, layers)
-    X = check_array(X, "X", ndim=(2, 3, 4, 5), dtype=None)
+    X = check_array(_as_numpy(X), "X", ndim=(2, 3, 4, 5), dtype=None)
     if X.dtype.kind not in "fiub":
         raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
     if is_torch:
@@ -650,14 +752,14 @@ def stack_activations(acts) -> tuple[np.ndarray, np.ndarray, list]:
         if not acts:
             raise ValueError("acts is an empty dict")
         names = [str(k) for k in acts]
-        arrs = [check_array(v, f"acts[{k!r}]", ndim=2) for k, v in acts.items()]
+        arrs = [check_array(_as_numpy(v), f"acts[{k!r}]", ndim=2) for k, v in acts.items()]
         n = arrs[0].shape[0]
         for k, a in zip(names, arrs):
             if a.shape[0] != n:
                 raise ValueError(f"acts[{k!r}] has {a.shape[0]} samples, the first layer {n}")
         labels = np.repeat(np.arange(len(arrs)), [a.shape[1] for a in arrs])
         return np.concatenate(arrs, axis=1), labels, names
-    A = check_array(acts, "acts", ndim=2)
+    A = check_array(_as_numpy(acts), "acts", ndim=2)
     return A, np.zeros(A.shape[1], dtype=np.int64), ["all"]
 
 
@@ -804,6 +906,8 @@ def activation_connectome(acts, method: str = "correlation", *, dead: str = "zer
     n_jobs = check_n_jobs(n_jobs)
     from ._backend import array_module, resolve_device, to_numpy
 
+    if not isinstance(acts, Mapping):
+        acts = _as_numpy(acts)  # torch tensors (any device) come to the host
     dev = resolve_device(device, acts if not isinstance(acts, Mapping) else None)
     if dev == "gpu" and method != "correlation":
         raise ValueError("device='gpu' is supported for method='correlation' only")
@@ -937,7 +1041,7 @@ def topological_features(data, *, kind: str = "auto", layer_labels=None, per_lay
         A, labels, names = stack_activations(data)
         C = activation_connectome(A, dead="zero", n_jobs=n_jobs)
     else:
-        X = check_array(data, "data", ndim=2)
+        X = check_array(_as_numpy(data), "data", ndim=2)
         is_corr = kind == "correlation" or (kind == "auto" and _looks_like_correlation(X))
         if is_corr:
             if X.shape[0] != X.shape[1]:
