@@ -164,12 +164,17 @@ inline void popcount_rows_fixed(const u64* bt, const u64* s, std::size_t W, std:
   for (int q = 0; q < P; ++q) cnt[q] = static_cast<std::uint32_t>(acc[q]);
 }
 
+// Scalar fallback: one row at a time (few live registers), as popcount_pair.
 NN_POPCNT_CLONES
 void popcount_rows_scalar(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
-  switch (P) {
-    case 16: popcount_rows_fixed<16>(bt, s, W, cnt); return;
-    case 8: popcount_rows_fixed<8>(bt, s, W, cnt); return;
-    default: popcount_rows_fixed<4>(bt, s, W, cnt); return;
+  if (P == 4) {
+    popcount_rows_fixed<4>(bt, s, W, cnt);
+    return;
+  }
+  for (std::size_t q = 0; q < P; ++q) {
+    std::uint32_t c = 0;
+    for (std::size_t w = 0; w < W; ++w) c += static_cast<std::uint32_t>(__builtin_popcountll(bt[w * P + q] & s[w]));
+    cnt[q] = c;
   }
 }
 
