@@ -199,7 +199,10 @@ void popcount_rows_vp(const u64* bt, std::size_t P, const u64* s, std::size_t W,
   _mm512_store_si512(out + 8, a1);
   for (std::size_t q = 0; q < P; ++q) cnt[q] = static_cast<std::uint32_t>(out[q]);
 }
-const bool kHasVpopcnt = __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512f");
+const bool kHasVpopcnt = [] {
+  __builtin_cpu_init();  // static initialisers may run before libgcc's own
+  return __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512f");
+}();
 inline void popcount_rows(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
   if (kHasVpopcnt)
     popcount_rows_vp(bt, P, s, W, cnt);
