@@ -6,6 +6,7 @@ on the shared 2-core benchmark machine, multi-threaded OpenBLAS slowed small
 LAPACK calls 100-fold (a 1200 x 95 QR: 15 ms with 1 thread, 1.7 s with 2).
 """
 
+import os
 import warnings
 
 import numpy as np
@@ -98,6 +99,26 @@ def _jidt_ksg_row(X, K=4, threads=None):
     return out
 
 
+def _jidt_ksg_all(X, K=4, threads=None):
+    """JIDT KSG TE (nats) for every ordered pair, one calculator call per pair."""
+    jp = _jidt()
+    N = X.shape[1]
+    cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(N)]
+    calc = jp.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
+    calc.setProperty("k", str(K))
+    calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    if threads is not None:
+        calc.setProperty("NUM_THREADS", str(threads))
+    out = np.zeros((N, N))
+    for i in range(N):
+        for j in range(N):
+            if i != j:
+                calc.initialise(1)
+                calc.setObservations(cols[i], cols[j])
+                out[i, j] = calc.computeAverageLocalOfObservations()
+    return out
+
+
 def _coupled_binary(rng, T, N):
     X = rng.integers(0, 2, size=(T, N))
     for i in range(0, N - 1, 3):
@@ -167,13 +188,19 @@ def cases(quick):
     Tk, Nk = (400, 10) if quick else (1000, 50)
     Xk = rng.normal(size=(Tk, Nk))
     Xk[1:, 1] += 0.6 * Xk[:-1, 0]
+    all_impls = {
+        "netneuro (1 thread)": lambda: C.transfer_entropy(Xk, estimator="ksg", base=np.e, n_jobs=1),
+        "netneuro (2 threads)": lambda: C.transfer_entropy(Xk, estimator="ksg", base=np.e, n_jobs=2),
+    }
+    if _jidt() is not None and os.environ.get("NETNEURO_BENCH_JIDT_ALL"):
+        # opt-in: about a minute of JIDT per run on this machine
+        all_impls["JIDT KSG double loop (NUM_THREADS=1)"] = lambda: _jidt_ksg_all(Xk, threads=1)
+        all_impls["JIDT KSG double loop (NUM_THREADS=2)"] = lambda: _jidt_ksg_all(Xk, threads=2)
     out.append(Case(
         f"KSG TE all pairs N={Nk} T={Tk} (k=4 neighbours)",
-        {
-            "netneuro (1 thread)": lambda: C.transfer_entropy(Xk, estimator="ksg", n_jobs=1),
-            "netneuro (2 threads)": lambda: C.transfer_entropy(Xk, estimator="ksg", n_jobs=2),
-        },
-        check=_close(0.0), repeat=1, note="no JIDT here; see the brute-force row case",
+        all_impls,
+        check=_close(1e-10), repeat=1,
+        note="JIDT only with NETNEURO_BENCH_JIDT_ALL=1; see also the row case",
     ))
     row_impls = {
         "netneuro (1 thread)": lambda: I.transfer_entropy(Xk[:, 0], Xk, estimator="ksg",
@@ -224,7 +251,5 @@ def cases(quick):
         check=_close(1e-9), repeat=1,
     ))
     # NETNEURO_BENCH_FILTER=substring runs only the matching cases (e.g. "KSG")
-    import os
-
     flt = os.environ.get("NETNEURO_BENCH_FILTER")
     return [c for c in out if flt in c.name] if flt else out

@@ -4,6 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 #include <vector>
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#include <immintrin.h>
+#endif
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
@@ -63,14 +66,15 @@ void for_each_sample(const Layout& L, F&& f) {
 }
 
 void target_codes(const std::int32_t* col, std::size_t stride, const std::int32_t* cond,
-                  const DiscreteSpec& s, const Layout& L, u64* A) {
-  const u64 b = static_cast<u64>(s.base);
+                  const DiscreteSpec& s, const Layout& L, u64* A, u64* Bout = nullptr) {
+  const u64 b = static_cast<u64>(s.base), pk = ipow(b, s.k);
   for_each_sample(L, [&](std::size_t i, std::size_t t) {
     u64 h = 0;
     for (int q = s.k; q >= 1; --q) h = h * b + static_cast<u64>(col[(t - q) * stride]);
     u64 w = cond ? static_cast<u64>(cond[t - 1]) : 0;
-    u64 B = w * ipow(b, s.k) + h;
+    u64 B = w * pk + h;
     A[i] = static_cast<u64>(col[t * stride]) * L.nB + B;
+    if (Bout) Bout[i] = B;
   });
 }
 
@@ -137,12 +141,79 @@ struct TargetBits {
   std::vector<std::uint32_t> a_bidx;  // compact index of the B state of each present A
   std::size_t n_b = 0;
   std::vector<u64> bits;            // a_values.size() x W
+  std::size_t pad = 0;              // rows of bits_t (4, 8 or 16; 0: not built)
+  std::vector<u64> bits_t;          // W x pad, word-major copy of bits, zero rows beyond
 };
 
 struct SourceBits {
   std::vector<std::uint32_t> s_count;  // per present S state
   std::vector<u64> bits;               // present x W
 };
+
+// cnt[q] = popcount(bt[w * P + q] & s[w]) summed over w, for q < P, with the
+// target's indicator rows stored word-major (bt: W x P, zero-padded rows).
+template <int P>
+inline void popcount_rows_fixed(const u64* bt, const u64* s, std::size_t W, std::uint32_t* cnt) {
+  std::uint64_t acc[P];
+  for (int q = 0; q < P; ++q) acc[q] = 0;
+  for (std::size_t w = 0; w < W; ++w) {
+    const u64 sw = s[w];
+    const u64* row = bt + w * P;
+    for (int q = 0; q < P; ++q) acc[q] += static_cast<std::uint64_t>(__builtin_popcountll(row[q] & sw));
+  }
+  for (int q = 0; q < P; ++q) cnt[q] = static_cast<std::uint32_t>(acc[q]);
+}
+
+// Scalar fallback: one row at a time (few live registers), as popcount_pair.
+NN_POPCNT_CLONES
+void popcount_rows_scalar(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
+  if (P == 4) {
+    popcount_rows_fixed<4>(bt, s, W, cnt);
+    return;
+  }
+  for (std::size_t q = 0; q < P; ++q) {
+    std::uint32_t c = 0;
+    for (std::size_t w = 0; w < W; ++w) c += static_cast<std::uint32_t>(__builtin_popcountll(bt[w * P + q] & s[w]));
+    cnt[q] = c;
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// Same loop compiled for AVX-512 VPOPCNTQ (the P rows become vector lanes),
+// chosen at run time where the CPU has it; integer counts, so identical.
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt")))
+void popcount_rows_vp(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
+  if (P == 4) {
+    popcount_rows_fixed<4>(bt, s, W, cnt);
+    return;
+  }
+  __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+  for (std::size_t w = 0; w < W; ++w) {
+    const __m512i sw = _mm512_set1_epi64(static_cast<long long>(s[w]));
+    a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_loadu_si512(bt + w * P), sw)));
+    if (P == 16)
+      a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_loadu_si512(bt + w * P + 8), sw)));
+  }
+  alignas(64) std::uint64_t out[16];
+  _mm512_store_si512(out, a0);
+  _mm512_store_si512(out + 8, a1);
+  for (std::size_t q = 0; q < P; ++q) cnt[q] = static_cast<std::uint32_t>(out[q]);
+}
+const bool kHasVpopcnt = [] {
+  __builtin_cpu_init();  // static initialisers may run before libgcc's own
+  return __builtin_cpu_supports("avx512vpopcntdq") && __builtin_cpu_supports("avx512f");
+}();
+inline void popcount_rows(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
+  if (kHasVpopcnt)
+    popcount_rows_vp(bt, P, s, W, cnt);
+  else
+    popcount_rows_scalar(bt, P, s, W, cnt);
+}
+#else
+inline void popcount_rows(const u64* bt, std::size_t P, const u64* s, std::size_t W, std::uint32_t* cnt) {
+  popcount_rows_scalar(bt, P, s, W, cnt);
+}
+#endif
 
 // S(A,S) and S(B,S) of one pair from bit-packed indicators (popcount path).
 // Compiled twice (with and without the POPCNT instruction) and picked at load
@@ -152,6 +223,27 @@ void popcount_pair(const TargetBits& T, const SourceBits& Sb, std::size_t W, con
                    std::uint32_t* cbs, double& s_as_out, double& s_bs_out) {
   const std::size_t na = T.a_values.size(), ns = Sb.s_count.size();
   for (std::size_t q = 0; q < T.n_b * ns; ++q) cbs[q] = 0;
+  if (ns == 2 && T.pad != 0) {
+    // Binary source (the common case): one indicator row; word-outer loop so
+    // each source word is loaded once for all target states. Same integer
+    // counts and the same order of additions as the general loop below.
+    std::uint32_t cnt[16];
+    popcount_rows(T.bits_t.data(), T.pad, Sb.bits.data(), W, cnt);
+    double s_as = 0.0;
+    for (std::size_t q = 0; q < na; ++q) {
+      const std::uint32_t c = cnt[q], rest = T.a_count[q] - c;
+      std::uint32_t* crow = cbs + T.a_bidx[q] * 2;
+      s_as += xlogx[c];
+      crow[0] += c;
+      s_as += xlogx[rest];
+      crow[1] += rest;
+    }
+    double s_bs = 0.0;
+    for (std::size_t q = 0; q < T.n_b * 2; ++q) s_bs += xlogx[cbs[q]];
+    s_as_out = s_as;
+    s_bs_out = s_bs;
+    return;
+  }
   double s_as = 0.0;
   for (std::size_t q = 0; q < na; ++q) {
     const u64* abits = T.bits.data() + q * W;
@@ -175,6 +267,43 @@ void popcount_pair(const TargetBits& T, const SourceBits& Sb, std::size_t W, con
   s_bs_out = s_bs;
 }
 
+// Binary-source case for 4 targets at once with the same numbers of present
+// A and B states (na <= 16, n_b <= 16): the same integer counts and, per pair,
+// the same order of additions as popcount_pair; the four independent sums are
+// interleaved (kept in registers) for throughput.
+void popcount_group4_binary(const TargetBits* const* Ts, const SourceBits& Sb, std::size_t W,
+                            const double* xlogx, double* s_as_out, double* s_bs_out) {
+  std::uint32_t cnt[4][16];
+  std::uint32_t cbs[4][32] = {};
+  for (int g = 0; g < 4; ++g) popcount_rows(Ts[g]->bits_t.data(), Ts[g]->pad, Sb.bits.data(), W, cnt[g]);
+  const std::size_t na = Ts[0]->a_values.size(), nb2 = Ts[0]->n_b * 2;
+  double sa0 = 0.0, sa1 = 0.0, sa2 = 0.0, sa3 = 0.0;
+  auto step = [&](int g, std::size_t q, double& acc) {
+    const TargetBits& T = *Ts[g];
+    const std::uint32_t c = cnt[g][q], rest = T.a_count[q] - c;
+    std::uint32_t* crow = cbs[g] + T.a_bidx[q] * 2;
+    acc += xlogx[c];
+    crow[0] += c;
+    acc += xlogx[rest];
+    crow[1] += rest;
+  };
+  for (std::size_t q = 0; q < na; ++q) {
+    step(0, q, sa0);
+    step(1, q, sa1);
+    step(2, q, sa2);
+    step(3, q, sa3);
+  }
+  double sb0 = 0.0, sb1 = 0.0, sb2 = 0.0, sb3 = 0.0;
+  for (std::size_t q = 0; q < nb2; ++q) {
+    sb0 += xlogx[cbs[0][q]];
+    sb1 += xlogx[cbs[1][q]];
+    sb2 += xlogx[cbs[2][q]];
+    sb3 += xlogx[cbs[3][q]];
+  }
+  s_as_out[0] = sa0, s_as_out[1] = sa1, s_as_out[2] = sa2, s_as_out[3] = sa3;
+  s_bs_out[0] = sb0, s_bs_out[1] = sb1, s_bs_out[2] = sb2, s_bs_out[3] = sb3;
+}
+
 }  // namespace
 
 std::size_t discrete_samples(std::size_t T, const DiscreteSpec& spec) {
@@ -196,7 +325,9 @@ double discrete_scratch_bytes(std::size_t T, std::size_t Ns, std::size_t Nt,
   double bits = 8.0 * W * (static_cast<double>(Ns) * std::min<double>(L.nS, n) +
                            static_cast<double>(Nt) * std::min<double>(L.nA, n));
   if (J > 4096) bits = 0.0;
-  return codes + bits + table * std::max(1, n_threads) + 8.0 * n;
+  const double bits_t = J > 4096 ? 0.0 : 8.0 * W * 16.0 * static_cast<double>(Nt);  // word-major copies
+  const double transposed = 4.0 * static_cast<double>(T) * static_cast<double>(Ns + Nt);
+  return codes + bits + bits_t + transposed + table * std::max(1, n_threads) + 8.0 * n;
 }
 
 void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32_t> tgt,
@@ -218,6 +349,22 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
   // One pass over targets (codes, -S(A) + S(B), indicator bits) and sources
   // (codes, indicator bits): a single parallel region.
   const std::size_t W = (n + 63) / 64;
+  // Column-major copies of the codes (blocked transpose), so the per-column
+  // embeddings below read contiguous memory instead of one cache line per time point.
+  auto transpose = [](MatrixView<const std::int32_t> a) {
+    std::vector<std::int32_t> t(a.rows * a.cols);
+    constexpr std::size_t B = 64;
+    for (std::size_t r0 = 0; r0 < a.rows; r0 += B)
+      for (std::size_t c0 = 0; c0 < a.cols; c0 += B)
+        for (std::size_t c = c0; c < std::min(a.cols, c0 + B); ++c)
+          for (std::size_t r = r0; r < std::min(a.rows, r0 + B); ++r) t[c * a.rows + r] = a(r, c);
+    return t;
+  };
+  const std::vector<std::int32_t> tgt_t = transpose(tgt);
+  const bool same = src.data == tgt.data && src.cols == tgt.cols;
+  const std::vector<std::int32_t> src_t = same ? std::vector<std::int32_t>() : transpose(src);
+  const std::int32_t* src_cm = same ? tgt_t.data() : src_t.data();
+  const std::size_t Tn = src.rows;
   const double J = static_cast<double>(nA) * static_cast<double>(nS);
   Mode mode = J <= static_cast<double>(kTableLimit) ? Mode::Table : Mode::Sort;
   const bool want_bits = J <= 4096;
@@ -233,9 +380,8 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
       if (item < Nt) {
         const std::size_t j = item;
         u64* a = A.data() + j * n;
-        target_codes(tgt.data + j, tgt.cols, cond, spec, L, a);
+        target_codes(tgt_t.data() + j * Tn, 1, cond, spec, L, a, bcodes.data());
         double sa = sum_clogc(a, n, nA, table, keys, xlogx);
-        for (std::size_t t = 0; t < n; ++t) bcodes[t] = a[t] % nB;
         double sbv = sum_clogc(bcodes.data(), n, nB, table, keys, xlogx);
         tconst[j] = sbv - sa;
         if (!want_bits) continue;
@@ -266,10 +412,17 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
           T.a_count[q]++;
           T.bits[q * W + t / 64] |= u64(1) << (t % 64);
         }
+        const std::size_t na = vals.size();
+        T.pad = na <= 4 ? 4 : na <= 8 ? 8 : na <= 16 ? 16 : 0;
+        if (T.pad) {
+          T.bits_t.assign(W * T.pad, 0);
+          for (std::size_t q = 0; q < na; ++q)
+            for (std::size_t w = 0; w < W; ++w) T.bits_t[w * T.pad + q] = T.bits[q * W + w];
+        }
       } else {
         const std::size_t i = item - Nt;
         u64* s = S.data() + i * n;
-        source_codes(src.data + i, src.cols, spec, L, s);
+        source_codes(src_cm + i * Tn, 1, spec, L, s);
         if (!want_bits) continue;
         cnt.assign(static_cast<std::size_t>(nS), 0u);
         for (std::size_t t = 0; t < n; ++t) cnt[s[t]]++;
@@ -309,6 +462,60 @@ void te_discrete(MatrixView<const std::int32_t> src, MatrixView<const std::int32
     std::vector<std::uint32_t> cbs;
   };
   std::vector<Scratch> scratch(static_cast<std::size_t>(n_threads));
+
+  if (mode == Mode::Popcount) {
+    // Tiles of kTile targets x one source, target-tile-major, so a tile's
+    // indicator rows stay in L1 across all sources (each pair is computed
+    // exactly as below and written to its own cell).
+    constexpr std::size_t kTile = 32;
+    const std::size_t n_jb = (Nt + kTile - 1) / kTile;
+    run_parallel(n_jb * Ns, n_threads, 16, [&](std::size_t ib, std::size_t ie, int worker) {
+      Scratch& sc = scratch[static_cast<std::size_t>(worker)];
+      for (std::size_t item = ib; item < ie; ++item) {
+        if ((item & 7) == 0) check_interrupt();
+        const std::size_t jb = item / Ns, i = item % Ns;
+        const SourceBits& Sb = sb[i];
+        const TargetBits* grp[4];
+        std::size_t gj[4];
+        int m = 0;
+        auto flush = [&]() {
+          if (m == 4) {
+            double sa[4], sbv[4];
+            popcount_group4_binary(grp, Sb, W, xlogx.data(), sa, sbv);
+            for (int g = 0; g < 4; ++g) out(i, gj[g]) = (sa[g] - sbv[g] + tconst[gj[g]]) / static_cast<double>(n);
+          } else {
+            for (int g = 0; g < m; ++g) {
+              double s_as = 0.0, s_bs = 0.0;
+              sc.cbs.resize(grp[g]->n_b * 2);
+              popcount_pair(*grp[g], Sb, W, xlogx.data(), sc.cbs.data(), s_as, s_bs);
+              out(i, gj[g]) = (s_as - s_bs + tconst[gj[g]]) / static_cast<double>(n);
+            }
+          }
+          m = 0;
+        };
+        for (std::size_t j = jb * kTile; j < std::min(Nt, (jb + 1) * kTile); ++j) {
+          if (zero_diagonal && i == j) {
+            out(i, j) = 0.0;
+            continue;
+          }
+          const TargetBits& T = tb[j];
+          if (Sb.s_count.size() == 2 && T.pad != 0 && T.n_b <= 16) {
+            if (m > 0 && (T.a_values.size() != grp[0]->a_values.size() || T.n_b != grp[0]->n_b)) flush();
+            grp[m] = &T;
+            gj[m++] = j;
+            if (m == 4) flush();
+            continue;
+          }
+          double s_as = 0.0, s_bs = 0.0;
+          sc.cbs.resize(T.n_b * Sb.s_count.size());
+          popcount_pair(T, Sb, W, xlogx.data(), sc.cbs.data(), s_as, s_bs);
+          out(i, j) = (s_as - s_bs + tconst[j]) / static_cast<double>(n);
+        }
+        if (m) flush();
+      }
+    });
+    return;
+  }
 
   run_parallel(n_pairs, n_threads, 64, [&](std::size_t pb, std::size_t pe, int worker) {
     Scratch& sc = scratch[static_cast<std::size_t>(worker)];

@@ -56,6 +56,9 @@ class KDTree {
   // distance strictly below r.
   std::size_t count_within(const double* q, double r) const { return count(0, q, r); }
 
+  // Original indices in tree (leaf) order: spatially close points are adjacent.
+  const std::vector<std::uint32_t>& order() const { return idx_; }
+
  private:
   struct Node {
     std::uint32_t begin, end;
@@ -344,7 +347,7 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
 
   const int D = 1 + k + l, Dxz = k + l;
   run_parallel(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
-    std::vector<double> joint(n * D), xz(n * Dxz), heap(K);
+    std::vector<double> joint(n * D), xz(n * Dxz), heap(K), term(n);
     KDTree tj, txz;
     for (std::size_t p = pb; p < pe; ++p) {
       check_interrupt();
@@ -367,17 +370,23 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
       }
       tj.build(joint.data(), n, D);
       txz.build(xz.data(), n, Dxz);
-      double acc = 0.0;
-      for (std::size_t s = 0; s < n; ++s) {
-        if ((s & 255) == 0) check_interrupt();
+      // Queries in the joint tree's leaf order (neighbouring queries visit the
+      // same nodes); the per-point terms are then summed in time order, so the
+      // result is the same as querying in time order.
+      const std::vector<std::uint32_t>& ord = tj.order();
+      for (std::size_t r = 0; r < n; ++r) {
+        if ((r & 255) == 0) check_interrupt();
+        const std::size_t s = ord[r];
         const double* J = joint.data() + s * D;
         double eps = tj.kth_distance(J, static_cast<std::uint32_t>(s), K, heap.data());
         std::size_t nz = others(k == 1 ? strict_count_sorted(zsorted.data() + j * n, n, J[1], eps)
                                        : tree_z[j].count_within(J + 1, eps));
         std::size_t nyz = others(tree_yz[j].count_within(J, eps));
         std::size_t nxz = others(txz.count_within(xz.data() + s * Dxz, eps));
-        acc += psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
+        term[s] = psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
       }
+      double acc = 0.0;
+      for (std::size_t s = 0; s < n; ++s) acc += term[s];
       out(i, j) = psi[K] + acc / static_cast<double>(n);
     }
   });
@@ -406,7 +415,7 @@ void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbou
     return strict_count_sorted(s, n, v, r);
   };
   run_parallel(Nx * Ny, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
-    std::vector<double> pts(n * 2), heap(K);
+    std::vector<double> pts(n * 2), heap(K), term(n);
     KDTree tree;
     for (std::size_t p = pb; p < pe; ++p) {
       check_interrupt();
@@ -417,13 +426,17 @@ void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbou
         pts[2 * t + 1] = y(t, j);
       }
       tree.build(pts.data(), n, 2);
-      double acc = 0.0;
-      for (std::size_t t = 0; t < n; ++t) {
+      // queries in leaf order, terms summed in time order (as in te_ksg)
+      const std::vector<std::uint32_t>& ord = tree.order();
+      for (std::size_t r = 0; r < n; ++r) {
+        const std::size_t t = ord[r];
         double eps = tree.kth_distance(pts.data() + 2 * t, static_cast<std::uint32_t>(t), K, heap.data());
         std::size_t nx = others(strict_count(sx.data() + i * n, pts[2 * t], eps));
         std::size_t ny = others(strict_count(sy.data() + j * n, pts[2 * t + 1], eps));
-        acc += psi[nx + 1] + psi[ny + 1];
+        term[t] = psi[nx + 1] + psi[ny + 1];
       }
+      double acc = 0.0;
+      for (std::size_t t = 0; t < n; ++t) acc += term[t];
       out(i, j) = psi[K] + psi[n] - acc / static_cast<double>(n);
     }
   });
