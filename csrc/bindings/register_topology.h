@@ -1,5 +1,6 @@
 // Bindings for csrc/topology: Vietoris–Rips persistence.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "bindings/common.h"
 #include "common/parallel.hpp"
+#include "topology/edge_collapse.hpp"
 #include "topology/rips.hpp"
 
 namespace nnpy {
@@ -145,6 +147,40 @@ double enclosing_radius(const carray<T>& D) {
   return static_cast<double>(r);
 }
 
+// Edge collapse of the flag filtration of a dense matrix's edges <= threshold
+// -> (u, v, f) arrays of the kept edges (u > v), sorted by (f, u, v).
+template <class T>
+py::tuple edge_collapse(const carray<T>& D, double threshold) {
+  auto d = matrix(D, "D");
+  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  const std::size_t n = d.rows;
+  std::vector<nn::topology::FilteredEdge<T>> kept;
+  {
+    py::gil_scoped_release release;
+    std::vector<nn::topology::FilteredEdge<T>> edges;
+    for (std::size_t i = 1; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        const T x = d.data[i * n + j];
+        if (x <= static_cast<T>(threshold) && std::isfinite(x))
+          edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), x});
+      }
+    kept = nn::topology::collapse_edges<T>(n, std::move(edges));
+    std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+      if (a.f != b.f) return a.f < b.f;
+      if (a.u != b.u) return a.u < b.u;
+      return a.v < b.v;
+    });
+  }
+  py::array_t<std::int64_t> u(kept.size()), v(kept.size());
+  py::array_t<double> f(kept.size());
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    u.mutable_data()[k] = kept[k].u;
+    v.mutable_data()[k] = kept[k].v;
+    f.mutable_data()[k] = static_cast<double>(kept[k].f);
+  }
+  return py::make_tuple(u, v, f);
+}
+
 }  // namespace topo_detail
 
 inline void register_topology(py::module_& m) {
@@ -164,6 +200,8 @@ inline void register_topology(py::module_& m) {
   m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
         py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
         py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \
+  m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),       \
+        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");              \
   m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                         \
         "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
 

@@ -43,16 +43,17 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
       if (a != inf && static_cast<idx>(z) != u && static_cast<idx>(z) != v)
         cn.push_back({a, static_cast<idx>(z)});
     }
-    std::sort(cn.begin(), cn.end());
     work += n + cn.size();
     // Find the first value s >= t at which uv is not dominated in the current
     // graph at s (Glisse & Pritam's shift); s = inf removes the edge (trim).
+    // cn[0..k) holds the common neighbours present at r (a partition, no sort).
     T r = t;
     T s = inf;
+    std::size_t k = 0;
     while (true) {
-      // prefix cn[0..k) = common neighbours present at r
-      const std::size_t k = static_cast<std::size_t>(
-          std::upper_bound(cn.begin(), cn.end(), std::make_pair(r, std::numeric_limits<idx>::max())) -
+      k = static_cast<std::size_t>(
+          std::partition(cn.begin() + static_cast<std::ptrdiff_t>(k), cn.end(),
+                         [r](const std::pair<T, idx>& c) { return c.first <= r; }) -
           cn.begin());
       auto dominates = [&](idx w) {
         const T* tw = tau.data() + static_cast<std::size_t>(w) * n;
@@ -83,11 +84,12 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
       // w keeps dominating until a common neighbour appears that w is not
       // yet adjacent to.
       const T* tw = tau.data() + static_cast<std::size_t>(w) * n;
-      std::size_t q = k;
-      while (q < cn.size() && tw[cn[q].second] <= cn[q].first) ++q;
-      work += q - k;
-      if (q == cn.size()) break;  // dominated up to the end: s = inf
-      r = cn[q].first;
+      T next = inf;
+      for (std::size_t q = k; q < cn.size(); ++q)
+        if (tw[cn[q].second] > cn[q].first) next = std::min(next, cn[q].first);
+      work += cn.size() - k;
+      if (next == inf) break;  // dominated up to the end: s = inf
+      r = next;
     }
     tau[static_cast<std::size_t>(u) * n + static_cast<std::size_t>(v)] = s;
     tau[static_cast<std::size_t>(v) * n + static_cast<std::size_t>(u)] = s;
