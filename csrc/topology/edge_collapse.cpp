@@ -30,6 +30,8 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
   std::vector<FilteredEdge<T>> out;
   std::vector<std::pair<T, idx>> cn;  // common neighbours (appearance time, vertex)
   cn.reserve(n);
+  std::vector<idx> cand;  // dominator candidates at the current value
+  cand.reserve(n);
   idx last_w = -1;
   std::size_t work = 0;
   for (std::size_t i = edges.size(); i-- > 0;) {
@@ -61,6 +63,9 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
           const idx z = cn[q].second;
           if (z != w && tw[z] > r) {
             work += q;
+            // move the witness to the front: the next candidates are likely
+            // not adjacent to it either (cheap early rejection)
+            std::swap(cn[q], cn[0]);
             return false;
           }
         }
@@ -72,8 +77,10 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
       if (last_w >= 0 && last_w != u && last_w != v &&
           std::max(tu[last_w], tv[last_w]) <= r && dominates(last_w))
         w = last_w;
+      cand.clear();
+      for (std::size_t q = 0; q < k; ++q) cand.push_back(cn[q].second);
       for (std::size_t q = 0; w < 0 && q < k; ++q) {
-        const idx c = cn[q].second;
+        const idx c = cand[q];
         if (c != last_w && dominates(c)) w = c;
       }
       if (w < 0) {
