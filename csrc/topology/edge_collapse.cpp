@@ -10,7 +10,10 @@ namespace nn {
 namespace topology {
 
 template <class T>
-std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredEdge<T>> edges) {
+std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredEdge<T>> edges,
+                                            bool* gave_up) {
+  if (gave_up) *gave_up = false;
+  const std::size_t probe = std::max<std::size_t>(1000, edges.size() / 8);
   using idx = std::int64_t;
   const T inf = std::numeric_limits<T>::infinity();
   // A fixed total order refining the filtration (deterministic for ties).
@@ -101,6 +104,10 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
     tau[static_cast<std::size_t>(u) * n + static_cast<std::size_t>(v)] = s;
     tau[static_cast<std::size_t>(v) * n + static_cast<std::size_t>(u)] = s;
     if (s != inf) out.push_back({u, v, s});
+    if (gave_up && edges.size() - i == probe && probe < edges.size() && 2 * out.size() > probe) {
+      *gave_up = true;
+      return {};
+    }
     if (work > (1u << 20)) {
       work = 0;
       check_interrupt();
@@ -109,10 +116,10 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
   return out;
 }
 
-template std::vector<FilteredEdge<float>> collapse_edges<float>(std::size_t,
-                                                                std::vector<FilteredEdge<float>>);
+template std::vector<FilteredEdge<float>> collapse_edges<float>(
+    std::size_t, std::vector<FilteredEdge<float>>, bool*);
 template std::vector<FilteredEdge<double>> collapse_edges<double>(
-    std::size_t, std::vector<FilteredEdge<double>>);
+    std::size_t, std::vector<FilteredEdge<double>>, bool*);
 
 }  // namespace topology
 }  // namespace nn

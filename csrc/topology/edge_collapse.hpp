@@ -27,8 +27,12 @@ struct FilteredEdge {
 // edges: every edge of the filtration once (u != v, f finite).  Returns the
 // collapsed edges with their (possibly later) filtration values, in no
 // particular order.  Uses an n x n matrix of T (the caller checks memory).
+// gave_up (optional): set to true, with an empty result, when the last
+// eighth of the edges (at least 1000) mostly survives -- the collapse would
+// then remove little and the caller reduces the full filtration instead.
 template <class T>
-std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredEdge<T>> edges);
+std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredEdge<T>> edges,
+                                            bool* gave_up = nullptr);
 
 }  // namespace topology
 }  // namespace nn

@@ -938,8 +938,10 @@ RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, cons
       RipsOptions o = opt;
       o.collapse = false;
       const std::size_t n_all = edges.size();
-      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges));
-      if (static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
+      bool gave_up = false;
+      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
+      if (!gave_up &&
+          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
         RipsResult h0 = rips_dense<T>(dist, n, h0_options<T>(o), births);
         return run_collapsed<T>(n, kept, std::move(h0), o);
       }
@@ -993,8 +995,10 @@ RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int
       RipsOptions o = opt;
       o.collapse = false;
       const std::size_t n_all = edges.size();
-      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges));
-      if (static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
+      bool gave_up = false;
+      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
+      if (!gave_up &&
+          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
         RipsResult h0 = rips_sparse<T>(n, indptr, indices, values, h0_options<T>(o), births);
         return run_collapsed<T>(n, kept, std::move(h0), o);
       }
