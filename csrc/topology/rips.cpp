@@ -877,9 +877,11 @@ constexpr double kCollapseKeepMax = 0.5;
 template <class T>
 bool collapse_applies(std::size_t n, const RipsOptions& opt) {
   if (!opt.collapse || opt.maxdim < 1 || opt.cocycles || n < 4) return false;
-  const double bytes = static_cast<double>(n) * static_cast<double>(n) * sizeof(T);
+  // the n x n time matrix plus, at worst, every pair as a filtered edge (twice)
+  const double nn2 = static_cast<double>(n) * static_cast<double>(n);
+  const double bytes = nn2 * sizeof(T) + nn2 * static_cast<double>(sizeof(FilteredEdge<T>));
   if (opt.memory_limit > 0 && bytes > 0.5 * opt.memory_limit) return false;
-  return bytes <= 4e9;
+  return bytes <= 8e9;
 }
 
 template <class T>
