@@ -1,5 +1,6 @@
 // Bindings for csrc/topology: Vietoris–Rips persistence.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "bindings/common.h"
 #include "common/parallel.hpp"
+#include "topology/edge_collapse.hpp"
 #include "topology/rips.hpp"
 
 namespace nnpy {
@@ -15,8 +17,9 @@ namespace topo_detail {
 
 inline nn::topology::RipsOptions rips_options(int maxdim, double threshold, long long modulus,
                                               int n_threads, bool cocycles,
-                                              double memory_limit) {
+                                              double memory_limit, bool collapse = false) {
   nn::topology::RipsOptions o;
+  o.collapse = collapse;
   o.maxdim = maxdim;
   o.threshold = threshold;
   o.modulus = modulus;
@@ -65,11 +68,12 @@ const T* births_ptr(const carray<T>& births, std::size_t n) {
 
 template <class T>
 py::tuple rips_dense(const carray<T>& D, int maxdim, double threshold, long long modulus,
-                     int n_threads, bool cocycles, double memory_limit, const carray<T>& births) {
+                     int n_threads, bool cocycles, double memory_limit, const carray<T>& births,
+                     bool collapse) {
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
   const T* b = births_ptr(births, d.rows);
-  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit);
+  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
@@ -82,7 +86,7 @@ template <class T>
 py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
                       const carray<std::int64_t>& indices, const carray<T>& values, int maxdim,
                       double threshold, long long modulus, int n_threads, bool cocycles,
-                      double memory_limit, const carray<T>& births) {
+                      double memory_limit, const carray<T>& births, bool collapse) {
   const T* b = births_ptr(births, n);
   if (static_cast<std::size_t>(indptr.size()) != n + 1)
     throw std::invalid_argument("indptr must have n + 1 entries");
@@ -93,7 +97,7 @@ py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
     throw std::invalid_argument("indptr is inconsistent with indices");
   for (std::size_t i = 0; i < n; ++i)
     if (ip[i + 1] < ip[i]) throw std::invalid_argument("indptr must be non-decreasing");
-  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit);
+  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
@@ -106,7 +110,8 @@ py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
 // thresholds[s] is subject s's threshold.
 template <class T>
 py::list rips_dense_batch(const std::vector<carray<T>>& mats, const std::vector<double>& thresholds,
-                          int maxdim, long long modulus, int n_threads, double memory_limit) {
+                          int maxdim, long long modulus, int n_threads, double memory_limit,
+                          bool collapse) {
   if (mats.size() != thresholds.size())
     throw std::invalid_argument("one threshold per matrix is required");
   std::vector<nn::MatrixView<const T>> views;
@@ -120,7 +125,7 @@ py::list rips_dense_batch(const std::vector<carray<T>>& mats, const std::vector<
     py::gil_scoped_release release;
     nn::parallel_for(views.size(), n_threads, 1, [&](std::size_t b, std::size_t e, int) {
       for (std::size_t s = b; s < e; ++s) {
-        auto opt = rips_options(maxdim, thresholds[s], modulus, 1, false, memory_limit);
+        auto opt = rips_options(maxdim, thresholds[s], modulus, 1, false, memory_limit, collapse);
         results[s] = nn::topology::rips_dense<T>(views[s].data, views[s].rows, opt);
       }
     });
@@ -142,6 +147,40 @@ double enclosing_radius(const carray<T>& D) {
   return static_cast<double>(r);
 }
 
+// Edge collapse of the flag filtration of a dense matrix's edges <= threshold
+// -> (u, v, f) arrays of the kept edges (u > v), sorted by (f, u, v).
+template <class T>
+py::tuple edge_collapse(const carray<T>& D, double threshold) {
+  auto d = matrix(D, "D");
+  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  const std::size_t n = d.rows;
+  std::vector<nn::topology::FilteredEdge<T>> kept;
+  {
+    py::gil_scoped_release release;
+    std::vector<nn::topology::FilteredEdge<T>> edges;
+    for (std::size_t i = 1; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        const T x = d.data[i * n + j];
+        if (x <= static_cast<T>(threshold) && std::isfinite(x))
+          edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), x});
+      }
+    kept = nn::topology::collapse_edges<T>(n, std::move(edges));
+    std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+      if (a.f != b.f) return a.f < b.f;
+      if (a.u != b.u) return a.u < b.u;
+      return a.v < b.v;
+    });
+  }
+  py::array_t<std::int64_t> u(kept.size()), v(kept.size());
+  py::array_t<double> f(kept.size());
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    u.mutable_data()[k] = kept[k].u;
+    v.mutable_data()[k] = kept[k].v;
+    f.mutable_data()[k] = static_cast<double>(kept[k].f);
+  }
+  return py::make_tuple(u, v, f);
+}
+
 }  // namespace topo_detail
 
 inline void register_topology(py::module_& m) {
@@ -152,15 +191,17 @@ inline void register_topology(py::module_& m) {
 #define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
   m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \
         py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),     \
-        py::arg("memory_limit"), py::arg("births"),                                              \
+        py::arg("memory_limit"), py::arg("births"), py::arg("collapse") = false,                 \
         "Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles).");  \
   m.def("rips_sparse_" SUFFIX, &rips_sparse<T>, py::arg("n"), py::arg("indptr"),                \
         py::arg("indices"), py::arg("values"), py::arg("maxdim"), py::arg("threshold"),         \
         py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("memory_limit"), \
-        py::arg("births"), "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
+        py::arg("births"), py::arg("collapse") = false, "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
   m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
         py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
-        py::arg("memory_limit"), "Rips persistence of many dense matrices, one per thread.");   \
+        py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \
+  m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),       \
+        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");              \
   m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                         \
         "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
 

@@ -17,6 +17,7 @@
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
+#include "topology/edge_collapse.hpp"
 
 namespace nn {
 namespace topology {
@@ -866,9 +867,88 @@ T enclosing_radius(const T* dist, std::size_t n) {
   return n <= 1 ? T(0) : r;
 }
 
+// The collapse pays off only when it removes a good share of the edges (on
+// e.g. a 3-sphere sample it removes ~1%); otherwise the full filtration is
+// reduced as without collapse (same diagrams either way).
+constexpr double kCollapseKeepMax = 0.5;
+
+// Dimension 0 from the full graph (union-find, vertex births honoured), the
+// other dimensions from the edge-collapsed graph (same diagrams, fewer edges).
+template <class T>
+bool collapse_applies(std::size_t n, const RipsOptions& opt) {
+  if (!opt.collapse || opt.maxdim < 1 || opt.cocycles || n < 4) return false;
+  // the n x n time matrix plus, at worst, every pair as a filtered edge (twice)
+  const double nn2 = static_cast<double>(n) * static_cast<double>(n);
+  const double bytes = nn2 * sizeof(T) + nn2 * static_cast<double>(sizeof(FilteredEdge<T>));
+  if (opt.memory_limit > 0 && bytes > 0.5 * opt.memory_limit) return false;
+  return bytes <= 8e9;
+}
+
+template <class T>
+RipsResult run_collapsed(std::size_t n, const std::vector<FilteredEdge<T>>& kept,
+                         RipsResult h0, const RipsOptions& opt) {
+  SparseDist<T> sp;
+  sp.n = static_cast<index_t>(n);
+  sp.start.assign(n + 1, 0);
+  for (const auto& e : kept) {
+    ++sp.start[static_cast<std::size_t>(e.u) + 1];
+    ++sp.start[static_cast<std::size_t>(e.v) + 1];
+  }
+  for (std::size_t i = 0; i < n; ++i) sp.start[i + 1] += sp.start[i];
+  sp.nb.resize(sp.start[n]);
+  std::vector<std::size_t> fill(sp.start.begin(), sp.start.end() - 1);
+  for (const auto& e : kept) {
+    sp.nb[fill[static_cast<std::size_t>(e.u)]++] = Neighbour<T>{e.v, e.f};
+    sp.nb[fill[static_cast<std::size_t>(e.v)]++] = Neighbour<T>{e.u, e.f};
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    std::sort(sp.nb.begin() + static_cast<std::ptrdiff_t>(sp.start[i]),
+              sp.nb.begin() + static_cast<std::ptrdiff_t>(sp.start[i + 1]),
+              [](const Neighbour<T>& a, const Neighbour<T>& b) { return a.v < b.v; });
+  Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt, nullptr);
+  RipsResult res = eng.run();
+  res.pairs[0] = std::move(h0.pairs[0]);
+  res.num_edges = h0.num_edges;
+  return res;
+}
+
+template <class T>
+RipsOptions h0_options(const RipsOptions& opt) {
+  RipsOptions o = opt;
+  o.maxdim = 0;
+  return o;
+}
+
 template <class T>
 RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
+  if (collapse_applies<T>(n, opt)) {
+    std::vector<FilteredEdge<T>> edges;
+    bool finite = true;
+    for (std::size_t i = 1; i < n && finite; ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        const T d = dist[i * n + j];
+        if (d <= thr) {
+          if (!std::isfinite(d)) {
+            finite = false;
+            break;
+          }
+          edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), d});
+        }
+      }
+    if (finite) {
+      RipsOptions o = opt;
+      o.collapse = false;
+      const std::size_t n_all = edges.size();
+      bool gave_up = false;
+      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
+      if (!gave_up &&
+          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
+        RipsResult h0 = rips_dense<T>(dist, n, h0_options<T>(o), births);
+        return run_collapsed<T>(n, kept, std::move(h0), o);
+      }
+    }
+  }
   // With a threshold below most distances, neighbour lists are faster than
   // scanning every vertex (Ripser does the same).
   std::size_t n_edges = 0, n_pairs = n * (n - (n > 0 ? 1 : 0)) / 2;
@@ -897,6 +977,35 @@ template <class T>
 RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int64_t* indices,
                        const T* values, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
+  if (collapse_applies<T>(n, opt)) {
+    std::vector<FilteredEdge<T>> edges;
+    bool ok = true;
+    for (std::size_t i = 0; i < n && ok; ++i)
+      for (std::int64_t k = indptr[i]; k < indptr[i + 1]; ++k) {
+        const index_t j = indices[k];
+        if (j < 0 || j >= static_cast<index_t>(n))
+          throw std::invalid_argument("sparse distance matrix: column index out of range");
+        if (j < static_cast<index_t>(i) && values[k] <= thr) {
+          if (!std::isfinite(values[k])) {
+            ok = false;
+            break;
+          }
+          edges.push_back({static_cast<std::int64_t>(i), j, values[k]});
+        }
+      }
+    if (ok) {
+      RipsOptions o = opt;
+      o.collapse = false;
+      const std::size_t n_all = edges.size();
+      bool gave_up = false;
+      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
+      if (!gave_up &&
+          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
+        RipsResult h0 = rips_sparse<T>(n, indptr, indices, values, h0_options<T>(o), births);
+        return run_collapsed<T>(n, kept, std::move(h0), o);
+      }
+    }
+  }
   SparseDist<T> sp;
   sp.n = static_cast<index_t>(n);
   sp.start.assign(n + 1, 0);

@@ -33,6 +33,10 @@ struct RipsOptions {
   int n_threads = 1;           // threads for column assembly (results identical for any value)
   bool cocycles = false;       // keep representative cocycles of finite and essential classes
   double memory_limit = 0;     // bytes; 0 = unlimited
+  // Edge-collapse the flag filtration before reducing dimensions >= 1
+  // (edge_collapse.hpp); ignored when maxdim < 1 or cocycles are requested.
+  // Diagrams are identical either way.
+  bool collapse = false;
 };
 
 // One representative cocycle: rows of (v_0, ..., v_dim, coefficient).
