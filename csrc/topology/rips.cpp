@@ -10,6 +10,7 @@
 #include "topology/rips.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -919,6 +920,24 @@ RipsOptions h0_options(const RipsOptions& opt) {
   return o;
 }
 
+// Collapses `edges` (every edge of the filtration, finite values) and, when
+// enough of them go, returns the diagrams of the collapsed filtration, with
+// dimension 0 from `h0(options)` on the full input; nullopt when the collapse
+// gave up or kept too much to pay off (the caller then reduces the full
+// filtration).
+template <class T, class H0>
+std::optional<RipsResult> try_collapsed(std::size_t n, std::vector<FilteredEdge<T>> edges,
+                                        const RipsOptions& opt, H0&& h0) {
+  RipsOptions o = opt;
+  o.collapse = false;
+  const std::size_t n_all = edges.size();
+  bool gave_up = false;
+  std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
+  if (gave_up || static_cast<double>(kept.size()) > kCollapseKeepMax * static_cast<double>(n_all))
+    return std::nullopt;
+  return run_collapsed<T>(n, kept, h0(h0_options<T>(o)), o);
+}
+
 template <class T>
 RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
@@ -937,16 +956,8 @@ RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, cons
         }
       }
     if (finite) {
-      RipsOptions o = opt;
-      o.collapse = false;
-      const std::size_t n_all = edges.size();
-      bool gave_up = false;
-      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
-      if (!gave_up &&
-          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
-        RipsResult h0 = rips_dense<T>(dist, n, h0_options<T>(o), births);
-        return run_collapsed<T>(n, kept, std::move(h0), o);
-      }
+      auto h0 = [&](const RipsOptions& o0) { return rips_dense<T>(dist, n, o0, births); };
+      if (auto res = try_collapsed<T>(n, std::move(edges), opt, h0)) return std::move(*res);
     }
   }
   // With a threshold below most distances, neighbour lists are faster than
@@ -994,16 +1005,10 @@ RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int
         }
       }
     if (ok) {
-      RipsOptions o = opt;
-      o.collapse = false;
-      const std::size_t n_all = edges.size();
-      bool gave_up = false;
-      std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), &gave_up);
-      if (!gave_up &&
-          static_cast<double>(kept.size()) <= kCollapseKeepMax * static_cast<double>(n_all)) {
-        RipsResult h0 = rips_sparse<T>(n, indptr, indices, values, h0_options<T>(o), births);
-        return run_collapsed<T>(n, kept, std::move(h0), o);
-      }
+      auto h0 = [&](const RipsOptions& o0) {
+        return rips_sparse<T>(n, indptr, indices, values, o0, births);
+      };
+      if (auto res = try_collapsed<T>(n, std::move(edges), opt, h0)) return std::move(*res);
     }
   }
   SparseDist<T> sp;
