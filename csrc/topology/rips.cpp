@@ -19,6 +19,7 @@
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
 #include "topology/edge_collapse.hpp"
+#include "topology/pivot_queue.hpp"
 
 namespace nn {
 namespace topology {
@@ -713,22 +714,19 @@ class Engine {
     return E{0, -1, 0};
   }
 
-  E get_pivot(std::vector<E>& h) const {
-    E piv = pop_pivot(h);
-    if (piv.idx != -1) heap_push(h, piv);
-    return piv;
-  }
+  using Queue = PivotQueue<T, E>;
 
-  void add_simplex_coboundary(const E& s, int dim, std::vector<E>& wr, std::vector<E>& wc) const {
+  void add_simplex_coboundary(const E& s, int dim, std::vector<E>& wr, Queue& wc) const {
     heap_push(wr, s);
     for_each_cofacet(s, dim, true, threshold_, [&](const E& c, index_t, int) {
-      heap_push(wc, c);
+      wc.push(c);
       return true;
     });
   }
 
   void compute_pairs(const std::vector<S>& columns, int dim) {
-    std::vector<E> wr, wc, cofacets;
+    std::vector<E> wr, cofacets;
+    Queue wc(p_);
     std::vector<E> store;                    // reduced cochains, column by column
     std::vector<std::size_t> start(columns.size() + 1, 0);
     auto& out = result_.pairs[static_cast<std::size_t>(dim)];
@@ -763,7 +761,7 @@ class Engine {
             e.c = mul(e.c, factor);
             add_simplex_coboundary(e, dim, wr, wc);
           }
-          piv = get_pivot(wc);
+          piv = wc.get_pivot();
           continue;
         }
         index_t pv[kMaxVertices], fv[kMaxVertices];
@@ -776,7 +774,7 @@ class Engine {
           const coef_t sign_odd = (M - 1 - pos) & 1;
           f.c = sign_odd ? piv.c : (p_ - piv.c) % p_;
           add_simplex_coboundary(f, dim, wr, wc);
-          piv = get_pivot(wc);
+          piv = wc.get_pivot();
           continue;
         }
         const T death = piv.diam;
@@ -812,7 +810,7 @@ class Engine {
     result_.cocycles[static_cast<std::size_t>(dim)].push_back(std::move(cc));
   }
 
-  E init_coboundary_and_get_pivot(const E& col, int dim, std::vector<E>& wc,
+  E init_coboundary_and_get_pivot(const E& col, int dim, Queue& wc,
                                   std::vector<E>& cofacets) const {
     cofacets.clear();
     bool check_emergent = true;
@@ -835,9 +833,8 @@ class Engine {
       return true;
     });
     if (emergent) return found;
-    wc.assign(cofacets.begin(), cofacets.end());
-    std::make_heap(wc.begin(), wc.end(), PivotHeapCmp());
-    return get_pivot(wc);
+    for (const E& c : cofacets) wc.push(c);
+    return wc.get_pivot();
   }
 
   const Dist& dist_;

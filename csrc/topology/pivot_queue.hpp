@@ -1,0 +1,179 @@
+// Working coboundary column of the cohomology reduction as a radix heap.
+//
+// While one column is reduced its pivot only moves forward in the filtration:
+// every column added to it has the same pivot and nothing earlier, and the
+// coboundary of an apparent facet starts at the pivot it cancels.  A
+// monotone priority queue therefore suffices, and a radix heap (Ahuja,
+// Mehlhorn, Orlin & Tarjan, J. ACM 37, 1990) does it with O(1) pushes
+// (appends) and pops that only touch entries near the front, instead of
+// sifting through a binary heap of millions of entries that mostly cancel.
+//
+// Key of an entry: (diameter bits, ~index) as a 128-bit unsigned integer, so
+// that the smallest key is the pivot (smallest diameter, then largest index).
+// Entries with equal keys (the same simplex) are summed modulo p when popped.
+// Entries pushed below the last popped key (terms of a column's coboundary
+// that cancel among themselves before the pivot) are kept aside and summed
+// at the next pop; should any survive, the queue is rebuilt, so the result is
+// that of an exact priority queue in every case.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+namespace nn {
+namespace topology {
+
+template <class T, class E>
+class PivotQueue {
+ public:
+  explicit PivotQueue(std::int64_t modulus) : p_(modulus) {}
+
+  void clear() {
+    for (int b = 0; b <= top_; ++b) buckets_[b].clear();
+    below_.clear();
+    top_ = 0;
+    last_ = Key{0, 0};
+  }
+
+  void push(const E& e) {
+    const Item it{key_of(e), e.c};
+    if (less(it.k, last_)) {
+      below_.push_back(it);
+      return;
+    }
+    place(it);
+  }
+
+  // Removes and returns the pivot (coefficient summed mod p, zero sums
+  // skipped); idx = -1 when the column is zero.
+  E pop_pivot() {
+    if (!below_.empty()) settle_below();
+    while (true) {
+      if (buckets_[0].empty() && !refill()) return E{0, -1, 0};
+      std::int64_t c = 0;
+      for (const Item& it : buckets_[0]) c = (c + it.c) % p_;
+      buckets_[0].clear();
+      if (c != 0) return entry_of(last_, c);
+    }
+  }
+
+  // The pivot, left in the queue.
+  E get_pivot() {
+    E piv = pop_pivot();
+    if (piv.idx != -1) buckets_[0].push_back(Item{last_, piv.c});
+    return piv;
+  }
+
+ private:
+  struct Key {
+    std::uint64_t hi, lo;  // hi: diameter bits, lo: ~index
+  };
+  struct Item {
+    Key k;
+    std::int64_t c;
+  };
+  static constexpr int kBuckets = 129;
+
+  static bool less(const Key& a, const Key& b) {
+    return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
+  }
+
+  static Key key_of(const E& e) {
+    // Non-negative IEEE values order as their bit patterns; -0 maps to +0.
+    std::uint64_t hi = 0;
+    if (e.diam != 0) {
+      if constexpr (sizeof(T) == 4) {
+        std::uint32_t b;
+        std::memcpy(&b, &e.diam, 4);
+        hi = b;
+      } else {
+        std::memcpy(&hi, &e.diam, 8);
+      }
+    }
+    return Key{hi, ~static_cast<std::uint64_t>(e.idx)};
+  }
+
+  static E entry_of(const Key& k, std::int64_t c) {
+    T diam;
+    if constexpr (sizeof(T) == 4) {
+      const std::uint32_t b = static_cast<std::uint32_t>(k.hi);
+      std::memcpy(&diam, &b, 4);
+    } else {
+      std::memcpy(&diam, &k.hi, 8);
+    }
+    return E{diam, static_cast<decltype(E{}.idx)>(~k.lo), c};
+  }
+
+  // Bucket of a key >= last_: 0 when equal, else 1 + the highest differing bit.
+  int bucket_of(const Key& k) const {
+    const std::uint64_t h = k.hi ^ last_.hi;
+    if (h != 0) return 128 - __builtin_clzll(h);
+    const std::uint64_t l = k.lo ^ last_.lo;
+    return l != 0 ? 64 - __builtin_clzll(l) : 0;
+  }
+
+  void place(const Item& it) {
+    const int b = bucket_of(it.k);
+    buckets_[b].push_back(it);
+    if (b > top_) top_ = b;
+  }
+
+  // Moves the smallest non-empty bucket's minimum to last_ and redistributes
+  // that bucket (its entries all land in lower buckets).
+  bool refill() {
+    int b = 1;
+    while (b <= top_ && buckets_[b].empty()) ++b;
+    if (b > top_) {
+      top_ = 0;
+      return false;
+    }
+    std::vector<Item>& src = buckets_[b];
+    Key mn = src[0].k;
+    for (const Item& it : src)
+      if (less(it.k, mn)) mn = it.k;
+    last_ = mn;
+    scratch_.swap(src);
+    for (const Item& it : scratch_) buckets_[bucket_of(it.k)].push_back(it);
+    scratch_.clear();
+    while (top_ > 0 && buckets_[top_].empty()) --top_;
+    return true;
+  }
+
+  // Sums the entries pushed below last_; they cancel unless the caller's
+  // column was not monotone, in which case the queue is rebuilt from scratch.
+  void settle_below() {
+    std::sort(below_.begin(), below_.end(),
+              [](const Item& a, const Item& b) { return less(a.k, b.k); });
+    std::vector<Item> keep;
+    for (std::size_t i = 0; i < below_.size();) {
+      std::size_t j = i;
+      std::int64_t c = 0;
+      for (; j < below_.size() && below_[j].k.hi == below_[i].k.hi &&
+             below_[j].k.lo == below_[i].k.lo;
+           ++j)
+        c = (c + below_[j].c) % p_;
+      if (c != 0) keep.push_back(Item{below_[i].k, c});
+      i = j;
+    }
+    below_.clear();
+    if (keep.empty()) return;
+    for (int b = 0; b <= top_; ++b) {
+      keep.insert(keep.end(), buckets_[b].begin(), buckets_[b].end());
+      buckets_[b].clear();
+    }
+    top_ = 0;
+    last_ = Key{0, 0};
+    for (const Item& it : keep) place(it);
+  }
+
+  std::int64_t p_;
+  std::vector<Item> buckets_[kBuckets];
+  std::vector<Item> below_, scratch_;
+  Key last_{0, 0};
+  int top_ = 0;
+};
+
+}  // namespace topology
+}  // namespace nn
