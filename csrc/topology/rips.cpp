@@ -27,6 +27,10 @@ namespace {
 
 using coef_t = std::int64_t;
 constexpr int kMaxVertices = 34;  // maxdim <= 32
+// Parallel reduction: columns per batch and thread, and the fewest columns
+// worth the threads' start-up.
+constexpr std::size_t kBatchPerThread = 256;
+constexpr std::size_t kParallelMinColumns = 2048;
 
 template <class T>
 struct Entry {  // a simplex with its diameter and a coefficient in Z/p
@@ -724,70 +728,152 @@ class Engine {
     });
   }
 
-  void compute_pairs(const std::vector<S>& columns, int dim) {
+  // The working column of one reduction: the cochain (wr, a heap of
+  // simplices) and its coboundary (wc).
+  struct Work {
+    explicit Work(coef_t p) : wc(p) {}
     std::vector<E> wr, cofacets;
-    Queue wc(p_);
-    std::vector<E> store;                    // reduced cochains, column by column
-    std::vector<std::size_t> start(columns.size() + 1, 0);
+    Queue wc;
+  };
+
+  // Reduced cochains, column by column: column k is store[start[k], start[k + 1]).
+  struct Store {
+    std::vector<E> cells;
+    std::vector<std::size_t> start;
+  };
+
+  // Adds reduced columns and apparent facets' coboundaries to w until its
+  // pivot is not in pivots_ (returned) or the column vanishes (idx = -1).
+  // Reads pivots_ and st only, so threads may run it side by side.
+  E reduce(Work& w, E piv, int dim, const Store& st) const {
+    while (piv.idx != -1) {
+      const PivotMap::Slot* hit = pivots_.find(piv.idx);
+      if (hit != nullptr) {
+        const coef_t factor = (p_ - mul(piv.c, inv(hit->c))) % p_;
+        const std::size_t j = static_cast<std::size_t>(hit->col);
+        for (std::size_t q = st.start[j]; q < st.start[j + 1]; ++q) {
+          E e = st.cells[q];
+          e.c = mul(e.c, factor);
+          add_simplex_coboundary(e, dim, w.wr, w.wc);
+        }
+        piv = w.wc.get_pivot();
+        continue;
+      }
+      index_t pv[kMaxVertices], fv[kMaxVertices];
+      const int M = vertices(piv.idx, dim + 1, pv);
+      int pos;
+      if (!zero_apparent_facet_v(pv, M, piv.diam, pos)) break;
+      // piv is paired with its facet f: subtract the coboundary of f.
+      remove_vertex(pv, M, pos, fv);
+      E f{piv.diam, index_of(fv, M - 1), 0};
+      const coef_t sign_odd = (M - 1 - pos) & 1;
+      f.c = sign_odd ? piv.c : (p_ - piv.c) % p_;
+      add_simplex_coboundary(f, dim, w.wr, w.wc);
+      piv = w.wc.get_pivot();
+    }
+    return piv;
+  }
+
+  E start_column(Work& w, const S& c, int dim) const {
+    const E col{c.diam, c.idx, 1};
+    w.wr.clear();
+    w.wc.clear();
+    w.wr.push_back(col);
+    return init_coboundary_and_get_pivot(col, dim, w.wc, w.cofacets);
+  }
+
+  // Column k reduced to pivot piv with cochain `cochain` (sorted, from
+  // store_column): records the pair, the pivot and the cochain.
+  void finish_column(std::size_t k, const S& col, const E& piv, const std::vector<E>& cochain,
+                     int dim, Store& st) {
     auto& out = result_.pairs[static_cast<std::size_t>(dim)];
+    const std::size_t from = st.cells.size();
+    if (piv.idx == -1) {  // essential class
+      out.push_back(static_cast<double>(col.diam));
+      out.push_back(std::numeric_limits<double>::infinity());
+      if (opt_.cocycles) {
+        st.cells.insert(st.cells.end(), cochain.begin(), cochain.end());
+        emit_cocycle(st.cells, from, dim);
+        st.cells.resize(from);
+      }
+    } else {
+      pivots_.insert(piv.idx, static_cast<index_t>(k), piv.c);
+      st.cells.insert(st.cells.end(), cochain.begin(), cochain.end());
+      if (piv.diam > col.diam) {
+        out.push_back(static_cast<double>(col.diam));
+        out.push_back(static_cast<double>(piv.diam));
+        if (opt_.cocycles) emit_cocycle(st.cells, from, dim);
+      }
+    }
+    st.start[k + 1] = st.cells.size();
+  }
+
+  void compute_pairs(const std::vector<S>& columns, int dim) {
+    Store st;
+    st.start.assign(columns.size() + 1, 0);
     const double fixed = static_cast<double>(columns.capacity() * sizeof(S)) + pivots_.bytes();
+    if (n_threads_ > 1 && columns.size() >= kParallelMinColumns) {
+      compute_pairs_parallel(columns, dim, st, fixed);
+      return;
+    }
+    Work w(p_);
+    std::vector<E> cochain;
     for (std::size_t k = 0; k < columns.size(); ++k) {
       if ((k & 31) == 0) {
         check_interrupt();
-        if ((k & 4095) == 0) charge(fixed + static_cast<double>(store.capacity() * sizeof(E)));
+        if ((k & 4095) == 0) charge(fixed + static_cast<double>(st.cells.capacity() * sizeof(E)));
       }
-      const E col{columns[k].diam, columns[k].idx, 1};
-      wr.clear();
-      wc.clear();
-      wr.push_back(col);
-      E piv = init_coboundary_and_get_pivot(col, dim, wc, cofacets);
-      while (true) {
-        if (piv.idx == -1) {  // essential class
-          out.push_back(static_cast<double>(col.diam));
-          out.push_back(std::numeric_limits<double>::infinity());
-          if (opt_.cocycles) {
-            store_column(wr, store);
-            emit_cocycle(store, start[k], dim);
-            store.resize(start[k]);
-          }
-          break;
+      const E piv = reduce(w, start_column(w, columns[k], dim), dim, st);
+      cochain.clear();
+      store_column(w.wr, cochain);
+      finish_column(k, columns[k], piv, cochain, dim, st);
+    }
+  }
+
+  // Parallel reduction in batches.  Phase 1 reduces the columns of a batch
+  // side by side against the pivots of earlier batches only; each stops at
+  // the first pivot not found there, which is exactly where the serial
+  // reduction would look among the batch's own earlier columns.  Phase 2
+  // walks the batch in order: a column whose pivot an earlier column of the
+  // batch took is rebuilt from its cochain and its reduction continued
+  // against every pivot so far.  Every column thus performs the serial
+  // algorithm's additions in the serial order: pairs, cochains and cocycles
+  // are those of n_jobs = 1.
+  void compute_pairs_parallel(const std::vector<S>& columns, int dim, Store& st, double fixed) {
+    const std::size_t batch = kBatchPerThread * static_cast<std::size_t>(n_threads_);
+    std::vector<Work> works;
+    for (int t = 0; t < n_threads_; ++t) works.emplace_back(p_);
+    std::vector<E> pivs(batch);
+    std::vector<std::vector<E>> cochains(batch);
+    Work serial(p_);
+    for (std::size_t b0 = 0; b0 < columns.size(); b0 += batch) {
+      const std::size_t nb = std::min(batch, columns.size() - b0);
+      parallel_for(nb, n_threads_, 8, [&](std::size_t i0, std::size_t i1, int t) {
+        Work& w = works[static_cast<std::size_t>(t)];
+        for (std::size_t i = i0; i < i1; ++i) {
+          pivs[i] = reduce(w, start_column(w, columns[b0 + i], dim), dim, st);
+          cochains[i].clear();
+          store_column(w.wr, cochains[i]);
         }
-        const PivotMap::Slot* hit = pivots_.find(piv.idx);
-        if (hit != nullptr) {
-          const coef_t factor = (p_ - mul(piv.c, inv(hit->c))) % p_;
-          const std::size_t j = static_cast<std::size_t>(hit->col);
-          for (std::size_t q = start[j]; q < start[j + 1]; ++q) {
-            E e = store[q];
-            e.c = mul(e.c, factor);
-            add_simplex_coboundary(e, dim, wr, wc);
-          }
-          piv = wc.get_pivot();
-          continue;
+        check_interrupt();
+      });
+      double pending = 0;
+      for (std::size_t i = 0; i < nb; ++i) pending += static_cast<double>(cochains[i].size());
+      charge(fixed + static_cast<double>(st.cells.capacity() * sizeof(E)) +
+             pending * static_cast<double>(sizeof(E)));
+      for (std::size_t i = 0; i < nb; ++i) {
+        E piv = pivs[i];
+        if (piv.idx != -1 && pivots_.contains(piv.idx)) {
+          serial.wr.clear();
+          serial.wc.clear();
+          for (const E& e : cochains[i]) add_simplex_coboundary(e, dim, serial.wr, serial.wc);
+          piv = reduce(serial, serial.wc.get_pivot(), dim, st);
+          cochains[i].clear();
+          store_column(serial.wr, cochains[i]);
+          if ((i & 31) == 0) check_interrupt();
         }
-        index_t pv[kMaxVertices], fv[kMaxVertices];
-        const int M = vertices(piv.idx, dim + 1, pv);
-        int pos;
-        if (zero_apparent_facet_v(pv, M, piv.diam, pos)) {
-          // piv is paired with its facet f: subtract the coboundary of f.
-          remove_vertex(pv, M, pos, fv);
-          E f{piv.diam, index_of(fv, M - 1), 0};
-          const coef_t sign_odd = (M - 1 - pos) & 1;
-          f.c = sign_odd ? piv.c : (p_ - piv.c) % p_;
-          add_simplex_coboundary(f, dim, wr, wc);
-          piv = wc.get_pivot();
-          continue;
-        }
-        const T death = piv.diam;
-        pivots_.insert(piv.idx, static_cast<index_t>(k), piv.c);
-        store_column(wr, store);
-        if (death > col.diam) {
-          out.push_back(static_cast<double>(col.diam));
-          out.push_back(static_cast<double>(death));
-          if (opt_.cocycles) emit_cocycle(store, start[k], dim);
-        }
-        break;
+        finish_column(b0 + i, columns[b0 + i], piv, cochains[i], dim, st);
       }
-      start[k + 1] = store.size();
     }
   }
 
