@@ -147,6 +147,27 @@ double enclosing_radius(const carray<T>& D) {
   return static_cast<double>(r);
 }
 
+// Lower degrees of the graph of edges <= threshold: out[i] = #{j < i : D[i, j] <= thr}.
+template <class T>
+py::array_t<std::int64_t> lower_degrees(const carray<T>& D, double threshold) {
+  auto d = matrix(D, "D");
+  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
+  const std::size_t n = d.rows;
+  py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
+  std::int64_t* o = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    const T thr = static_cast<T>(threshold);
+    for (std::size_t i = 0; i < n; ++i) {
+      const T* row = d.data + i * n;
+      std::int64_t c = 0;
+      for (std::size_t j = 0; j < i; ++j) c += row[j] <= thr;
+      o[i] = c;
+    }
+  }
+  return out;
+}
+
 // Edge collapse of the flag filtration of a dense matrix's edges <= threshold
 // -> (u, v, f) arrays of the kept edges (u > v), sorted by (f, u, v).
 template <class T>
@@ -202,6 +223,8 @@ inline void register_topology(py::module_& m) {
         py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \
   m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),       \
         "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");              \
+  m.def("lower_degrees_" SUFFIX, &lower_degrees<T>, py::arg("D"), py::arg("threshold"),         \
+        "#{j < i : D[i, j] <= threshold} for every row i of a dense (n, n) matrix.");           \
   m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                         \
         "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
 

@@ -71,17 +71,16 @@ def _check_dtype(dtype) -> np.dtype:
 
 
 def _check_distance_values(D: np.ndarray, name: str) -> None:
-    if np.isnan(D).any():
+    mn = np.min(D) if D.size else 0.0  # NaN propagates: one pass finds both problems
+    if np.isnan(mn):
         bad = np.argwhere(np.isnan(D))[0]
         raise ValueError(f"{name} must not contain NaN; found NaN at index {tuple(int(i) for i in bad)}")
-    if D.size and np.min(D) < 0:
+    if mn < 0:
         bad = np.unravel_index(int(np.argmin(D)), D.shape)
         raise ValueError(
             f"{name} must be non-negative distances; found {D[bad]} at index "
             f"{tuple(int(i) for i in bad)}"
         )
-    if np.isneginf(D).any():  # pragma: no cover - caught by the sign check
-        raise ValueError(f"{name} must not contain -inf")
 
 
 def _check_symmetric_distances(D: np.ndarray, name: str) -> None:
@@ -101,11 +100,15 @@ def _dense_distances(X, metric: str, n_jobs: int, name: str = "X") -> np.ndarray
     if metric == "precomputed":
         D = check_square(X, name, finite=False)
         _check_distance_values(D, name)
+        if np.array_equal(D, D.T):  # the common, exactly symmetric case: one pass
+            if np.any(np.diagonal(D)):
+                D = D.copy()
+                np.fill_diagonal(D, 0.0)
+            return D
         _check_symmetric_distances(D, name)
         # Symmetrise from the strict upper triangle (the half ripser.py reads).
         D = np.triu(D, 1)
-        D = D + D.T
-        return D
+        return D + D.T
     X = check_array(X, name, ndim=2)
     return pairwise_distances(X, metric=metric, n_jobs=n_jobs)
 
@@ -213,11 +216,10 @@ def _prepare(X, maxdim, threshold, metric, coeff, n_jobs, dtype, name="X"):
         thr = getattr(_core.topology, f"enclosing_radius_{_DTYPES[dt]}")(D) if n > 1 else 0.0
     else:
         thr = threshold
-    if not np.isfinite(D).all():  # inf entries are no edges: never let the threshold admit them
+    if n and not np.isfinite(np.max(D)):  # inf entries are no edges: never admit them
         fin = D[np.isfinite(D)]
         thr = min(thr, float(np.max(fin)) if fin.size else 0.0)
-    lower = np.tril(D <= dt.type(thr) if np.isfinite(thr) else np.isfinite(D), -1)
-    lower_degree = lower.sum(axis=1)
+    lower_degree = getattr(_core.topology, f"lower_degrees_{_DTYPES[dt]}")(D, thr)
     _guard(n, maxdim, lower_degree, int(lower_degree.sum()), dt.itemsize)
     return "dense", D, thr, maxdim, coeff, n_jobs, dt
 
