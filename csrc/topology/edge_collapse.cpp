@@ -30,9 +30,25 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
     tau[static_cast<std::size_t>(e.u) * n + static_cast<std::size_t>(e.v)] = e.f;
     tau[static_cast<std::size_t>(e.v) * n + static_cast<std::size_t>(e.u)] = e.f;
   }
+  // Neighbour lists of the input graph: common neighbours of uv are found
+  // among those of the endpoint of lower degree (edges removed so far have
+  // tau = inf and drop out).
+  std::vector<std::size_t> nb_start(n + 1, 0);
+  for (const auto& e : edges) {
+    ++nb_start[static_cast<std::size_t>(e.u) + 1];
+    ++nb_start[static_cast<std::size_t>(e.v) + 1];
+  }
+  for (std::size_t x = 0; x < n; ++x) nb_start[x + 1] += nb_start[x];
+  std::vector<idx> nb(nb_start[n]);
+  {
+    std::vector<std::size_t> fill(nb_start.begin(), nb_start.end() - 1);
+    for (const auto& e : edges) {
+      nb[fill[static_cast<std::size_t>(e.u)]++] = e.v;
+      nb[fill[static_cast<std::size_t>(e.v)]++] = e.u;
+    }
+  }
   std::vector<FilteredEdge<T>> out;
-  std::vector<std::pair<T, idx>> cn;  // common neighbours (appearance time, vertex)
-  cn.reserve(n);
+  std::vector<std::pair<T, idx>> cn(n);  // common neighbours (appearance time, vertex), cn[0..m)
   std::vector<idx> cand;  // dominator candidates at the current value
   cand.reserve(n);
   idx last_w = -1;
@@ -42,13 +58,17 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
     const T t = edges[i].f;
     const T* tu = tau.data() + static_cast<std::size_t>(u) * n;
     const T* tv = tau.data() + static_cast<std::size_t>(v) * n;
-    cn.clear();
-    for (std::size_t z = 0; z < n; ++z) {
+    const std::size_t du = nb_start[u + 1] - nb_start[u], dv = nb_start[v + 1] - nb_start[v];
+    const idx* lb = nb.data() + nb_start[du <= dv ? u : v];
+    const std::size_t len = std::min(du, dv);
+    std::size_t m = 0;
+    for (std::size_t q = 0; q < len; ++q) {  // branch-free compaction
+      const idx z = lb[q];
       const T a = std::max(tu[z], tv[z]);
-      if (a != inf && static_cast<idx>(z) != u && static_cast<idx>(z) != v)
-        cn.push_back({a, static_cast<idx>(z)});
+      cn[m] = {a, z};
+      m += (a != inf) & (z != u) & (z != v);
     }
-    work += n + cn.size();
+    work += len + m;  // cn[0..m): the common neighbours of uv
     // Find the first value s >= t at which uv is not dominated in the current
     // graph at s (Glisse & Pritam's shift); s = inf removes the edge (trim).
     // cn[0..k) holds the common neighbours present at r (a partition, no sort).
@@ -57,7 +77,8 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
     std::size_t k = 0;
     while (true) {
       k = static_cast<std::size_t>(
-          std::partition(cn.begin() + static_cast<std::ptrdiff_t>(k), cn.end(),
+          std::partition(cn.begin() + static_cast<std::ptrdiff_t>(k),
+                         cn.begin() + static_cast<std::ptrdiff_t>(m),
                          [r](const std::pair<T, idx>& c) { return c.first <= r; }) -
           cn.begin());
       auto dominates = [&](idx w) {
@@ -95,9 +116,9 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
       // yet adjacent to.
       const T* tw = tau.data() + static_cast<std::size_t>(w) * n;
       T next = inf;
-      for (std::size_t q = k; q < cn.size(); ++q)
+      for (std::size_t q = k; q < m; ++q)
         if (tw[cn[q].second] > cn[q].first) next = std::min(next, cn[q].first);
-      work += cn.size() - k;
+      work += m - k;
       if (next == inf) break;  // dominated up to the end: s = inf
       r = next;
     }
