@@ -295,6 +295,44 @@ def test_parallel_reduction_matches_serial_and_ripser(coeff):
     _assert_same(T.rips(D, 2, n_jobs=2, **kw), [_sorted(d) for d in r])
 
 
+def _core_rips(D, maxdim, coeff, lazy_after, n_jobs=1, thr=None, dtype=np.float32):
+    """The engine called directly, with the lazy-coboundary switch point set."""
+    from netneuro import _core
+
+    D = np.ascontiguousarray(D, dtype=dtype)
+    sfx = "f32" if dtype == np.float32 else "f64"
+    if thr is None:
+        thr = getattr(_core.topology, f"enclosing_radius_{sfx}")(D)
+    dgms, _, cc = getattr(_core.topology, f"rips_dense_{sfx}")(
+        D, maxdim, float(thr), coeff, n_jobs, True, 0.0, np.zeros(0, dtype), False, lazy_after)
+    return [_sorted(d) for d in dgms], cc
+
+
+@pytest.mark.parametrize("coeff", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lazy_cofacet_streams_match_eager_and_ripser(coeff, dtype):
+    # lazy_after=0: every simplex a column adds goes in as a cofacet stream;
+    # -1: never.  Pairs and cocycles must be identical, and equal ripser.py's.
+    g = np.random.default_rng(7)
+    cases = [(squareform(pdist(g.random((70, 3)))), 2, None),
+             (squareform(pdist(g.random((24, 5)))), 3, None),
+             (squareform(pdist(g.random((60, 2)))), 2, 0.35),  # below the enclosing radius
+             (np.round(squareform(pdist(g.random((40, 3)))) * 8) / 8, 2, None)]  # many ties
+    for D, maxdim, thr in cases:
+        D = D.astype(np.float32).astype(dtype)
+        lazy, lazy_cc = _core_rips(D, maxdim, coeff, 0, thr=thr, dtype=dtype)
+        eager, eager_cc = _core_rips(D, maxdim, coeff, -1, thr=thr, dtype=dtype)
+        _assert_same(lazy, eager)
+        for a, b in zip(lazy_cc, eager_cc):
+            for x, y in zip(a, b):
+                np.testing.assert_array_equal(x, y)
+        par, _ = _core_rips(D, maxdim, coeff, 0, n_jobs=2, thr=thr, dtype=dtype)
+        _assert_same(par, eager)
+        if dtype == np.float32:
+            _assert_same(lazy, _ripser_dgms(D, maxdim, coeff,
+                                            thresh=np.inf if thr is None else thr))
+
+
 def test_rips_batch(rng):
     Xs = [rng.random((20 + 3 * s, 3)) for s in range(5)]
     expected = [T.rips(X, 2) for X in Xs]

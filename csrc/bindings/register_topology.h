@@ -69,11 +69,12 @@ const T* births_ptr(const carray<T>& births, std::size_t n) {
 template <class T>
 py::tuple rips_dense(const carray<T>& D, int maxdim, double threshold, long long modulus,
                      int n_threads, bool cocycles, double memory_limit, const carray<T>& births,
-                     bool collapse) {
+                     bool collapse, long long lazy_after) {
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
   const T* b = births_ptr(births, d.rows);
   auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
+  opt.lazy_after = lazy_after;
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
@@ -86,7 +87,8 @@ template <class T>
 py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
                       const carray<std::int64_t>& indices, const carray<T>& values, int maxdim,
                       double threshold, long long modulus, int n_threads, bool cocycles,
-                      double memory_limit, const carray<T>& births, bool collapse) {
+                      double memory_limit, const carray<T>& births, bool collapse,
+                      long long lazy_after) {
   const T* b = births_ptr(births, n);
   if (static_cast<std::size_t>(indptr.size()) != n + 1)
     throw std::invalid_argument("indptr must have n + 1 entries");
@@ -98,6 +100,7 @@ py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
   for (std::size_t i = 0; i < n; ++i)
     if (ip[i + 1] < ip[i]) throw std::invalid_argument("indptr must be non-decreasing");
   auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
+  opt.lazy_after = lazy_after;
   nn::topology::RipsResult res;
   {
     py::gil_scoped_release release;
@@ -213,11 +216,13 @@ inline void register_topology(py::module_& m) {
   m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \
         py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),     \
         py::arg("memory_limit"), py::arg("births"), py::arg("collapse") = false,                 \
+        py::arg("lazy_after") = nn::topology::RipsOptions{}.lazy_after,                 \
         "Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles).");  \
   m.def("rips_sparse_" SUFFIX, &rips_sparse<T>, py::arg("n"), py::arg("indptr"),                \
         py::arg("indices"), py::arg("values"), py::arg("maxdim"), py::arg("threshold"),         \
         py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("memory_limit"), \
-        py::arg("births"), py::arg("collapse") = false, "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
+        py::arg("births"), py::arg("collapse") = false,                 \
+        py::arg("lazy_after") = nn::topology::RipsOptions{}.lazy_after, "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
   m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
         py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
         py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \

@@ -15,6 +15,13 @@
 // that cancel among themselves before the pivot) are kept aside and summed
 // at the next pop; should any survive, the queue is rebuilt, so the result is
 // that of an exact priority queue in every case.
+//
+// Besides single entries the queue holds streams: a stream is the caller's
+// generator of one simplex's cofacets in increasing key order, queued under
+// the key of its current head.  When the head is popped, `next(id, c, e)`
+// returns the head's coefficient in c and advances the stream to e (false
+// when it is exhausted).  A column that adds many simplices thus holds one
+// item per simplex, not one per cofacet.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -46,22 +53,43 @@ class PivotQueue {
     place(it);
   }
 
+  // Does e come before the last popped key?  (A stream must not be queued
+  // with such a head: the caller pushes those entries singly and advances.)
+  bool below_last(const E& e) const { return less(key_of(e), last_); }
+
+  // Queues stream `id` (>= 0) whose head is `head` (not below_last).
+  void push_stream(std::int64_t id, const E& head) { place(Item{key_of(head), -id - 1}); }
+
   // Removes and returns the pivot (coefficient summed mod p, zero sums
   // skipped); idx = -1 when the column is zero.
-  E pop_pivot() {
+  template <class Next>
+  E pop_pivot(Next&& next) {
     if (!below_.empty()) settle_below();
     while (true) {
       if (buckets_[0].empty() && !refill()) return E{0, -1, 0};
       std::int64_t c = 0;
-      for (const Item& it : buckets_[0]) c = (c + it.c) % p_;
+      // Streams advance to keys above last_, never into bucket 0.
+      for (std::size_t q = 0; q < buckets_[0].size(); ++q) {
+        const Item it = buckets_[0][q];
+        if (it.c >= 0) {
+          c = (c + it.c) % p_;
+          continue;
+        }
+        std::int64_t hc = 0;
+        E nx;
+        const bool more = next(-it.c - 1, hc, nx);
+        c = (c + hc) % p_;
+        if (more) place(Item{key_of(nx), it.c});
+      }
       buckets_[0].clear();
       if (c != 0) return entry_of(last_, c);
     }
   }
 
   // The pivot, left in the queue.
-  E get_pivot() {
-    E piv = pop_pivot();
+  template <class Next>
+  E get_pivot(Next&& next) {
+    E piv = pop_pivot(next);
     if (piv.idx != -1) buckets_[0].push_back(Item{last_, piv.c});
     return piv;
   }
@@ -72,7 +100,7 @@ class PivotQueue {
   };
   struct Item {
     Key k;
-    std::int64_t c;
+    std::int64_t c;  // coefficient (>= 0), or -(stream id) - 1
   };
   static constexpr int kBuckets = 129;
 

@@ -10,6 +10,7 @@
 #include "topology/rips.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <atomic>
 #include <cmath>
@@ -31,6 +32,9 @@ constexpr int kMaxVertices = 34;  // maxdim <= 32
 // worth the threads' start-up.
 constexpr std::size_t kBatchPerThread = 256;
 constexpr std::size_t kParallelMinColumns = 2048;
+// Lazy coboundaries (RipsOptions::lazy_after) serve simplices of up to
+// kStreamVerts vertices.
+constexpr int kStreamVerts = 8;
 
 template <class T>
 struct Entry {  // a simplex with its diameter and a coefficient in Z/p
@@ -720,21 +724,151 @@ class Engine {
 
   using Queue = PivotQueue<T, E>;
 
-  void add_simplex_coboundary(const E& s, int dim, std::vector<E>& wr, Queue& wc) const {
-    heap_push(wr, s);
-    for_each_cofacet(s, dim, true, threshold_, [&](const E& c, index_t, int) {
-      wc.push(c);
-      return true;
-    });
-  }
+  // A simplex's cofacets above its own diameter, generated lazily in
+  // filtration order (see stream_next).
+  struct Stream {
+    E head;                         // the current cofacet
+    T base;                         // the simplex's diameter
+    coef_t c;                       // its coefficient
+    int m;                          // its vertex count
+    index_t vs[kStreamVerts];       // its vertices, decreasing
+    std::uint32_t pos[kStreamVerts];  // next entry in each vertex's sorted list
+  };
 
   // The working column of one reduction: the cochain (wr, a heap of
-  // simplices) and its coboundary (wc).
+  // simplices), its coboundary (wc), and the cofacet streams wc refers to.
   struct Work {
     explicit Work(coef_t p) : wc(p) {}
     std::vector<E> wr, cofacets;
     Queue wc;
+    std::vector<Stream> streams;
+    std::size_t pushed = 0;  // single entries pushed for this column
   };
+
+  // Neighbours of every vertex within the threshold, sorted by (distance
+  // ascending, vertex descending): the order in which streams meet cofacets.
+  struct SortedNeighbours {
+    std::vector<std::size_t> start;
+    std::vector<Neighbour<T>> nb;
+  };
+
+  const SortedNeighbours& sorted_neighbours() const {
+    std::call_once(sorted_once_, [&] {
+      SortedNeighbours& sn = sorted_;
+      sn.start.assign(static_cast<std::size_t>(n_) + 1, 0);
+      for (index_t v = 0; v < n_; ++v) {
+        if constexpr (kDense) {
+          const T* row = dist_.d + v * n_;
+          for (index_t w = 0; w < n_; ++w)
+            if (w != v && row[w] <= threshold_) sn.nb.push_back(Neighbour<T>{w, row[w]});
+        } else {
+          for (std::size_t k = dist_.start[v]; k < dist_.start[v + 1]; ++k)
+            if (dist_.nb[k].d <= threshold_) sn.nb.push_back(dist_.nb[k]);
+        }
+        std::sort(sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[v]), sn.nb.end(),
+                  [](const Neighbour<T>& a, const Neighbour<T>& b) {
+                    return a.d < b.d || (a.d == b.d && a.v > b.v);
+                  });
+        sn.start[v + 1] = sn.nb.size();
+        if ((v & 63) == 0) check_interrupt();
+      }
+    });
+    return sorted_;
+  }
+
+  // Advances s to its next cofacet with diameter > s.base, in filtration
+  // order; false when there is none.  The sorted neighbour lists of the
+  // simplex's vertices are merged by (distance, -vertex); a vertex w is
+  // emitted from the list where its distance is largest (the first such
+  // list on ties), i.e. when that distance is the cofacet's diameter.
+  bool stream_next(Stream& s, std::int64_t& head_c) const {
+    head_c = s.head.c;
+    const SortedNeighbours& sn = sorted_;
+    while (true) {
+      int best = -1;
+      const Neighbour<T>* bh = nullptr;
+      for (int i = 0; i < s.m; ++i) {
+        const std::size_t q = sn.start[s.vs[i]] + s.pos[i];
+        if (q >= sn.start[s.vs[i] + 1]) continue;
+        const Neighbour<T>* h = &sn.nb[q];
+        if (bh == nullptr || h->d < bh->d || (h->d == bh->d && h->v > bh->v)) {
+          best = i;
+          bh = h;
+        }
+      }
+      if (best < 0) return false;
+      ++s.pos[best];
+      const index_t w = bh->v;
+      const T d = bh->d;
+      bool ok = true;
+      for (int i = 0; i < s.m && ok; ++i) {
+        if (i == best) continue;
+        if (s.vs[i] == w) {
+          ok = false;
+          break;
+        }
+        const T di = dist_(s.vs[i], w);
+        ok = di < d || (di == d && i > best);
+      }
+      if (!ok) continue;
+      int j = 0;
+      index_t idx = 0;
+      for (; j < s.m && s.vs[j] > w; ++j) idx += binom_(s.vs[j], s.m - j + 1);
+      idx += binom_(w, s.m - j + 1);
+      for (int i = j; i < s.m; ++i) idx += binom_(s.vs[i], s.m - i);
+      s.head = E{d, idx, ((s.m - j) & 1) ? p_ - s.c : s.c};
+      return true;
+    }
+  }
+
+  E pivot_of(Work& w) const {
+    return w.wc.get_pivot([&](std::int64_t id, std::int64_t& c, E& nx) {
+      Stream& s = w.streams[static_cast<std::size_t>(id)];
+      const bool more = stream_next(s, c);
+      nx = s.head;
+      return more;
+    });
+  }
+
+  // Adds s (into the cochain) and its coboundary (into the working
+  // coboundary).  Once a column has pushed many single entries, the cofacets
+  // above s's diameter go in as a lazy stream instead (same sums, far less
+  // memory when a column adds thousands of simplices).
+  void add_simplex_coboundary(const E& s, int dim, Work& w) const {
+    heap_push(w.wr, s);
+    index_t vs[kMaxVertices];
+    const int m = vertices(s.idx, dim, vs);
+    const bool lazy = m <= kStreamVerts && opt_.lazy_after >= 0 &&
+                      w.pushed >= static_cast<std::size_t>(opt_.lazy_after);
+    const T cap = lazy ? s.diam : threshold_;
+    for_each_cofacet(s, vs, m, true, cap, [&](const E& c, index_t, int) {
+      w.wc.push(c);
+      ++w.pushed;
+      return true;
+    });
+    if (!lazy) return;
+    const SortedNeighbours& sn = sorted_neighbours();
+    Stream st;
+    st.head = E{s.diam, -1, 0};
+    st.base = s.diam;
+    st.c = s.c;
+    st.m = m;
+    for (int i = 0; i < m; ++i) {
+      st.vs[i] = vs[i];
+      const auto b = sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[vs[i]]);
+      const auto e = sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[vs[i] + 1]);
+      st.pos[i] = static_cast<std::uint32_t>(
+          std::upper_bound(b, e, s.diam, [](T x, const Neighbour<T>& a) { return x < a.d; }) - b);
+    }
+    std::int64_t c;
+    if (!stream_next(st, c)) return;
+    while (w.wc.below_last(st.head)) {  // cancels within the added column: push singly
+      w.wc.push(st.head);
+      if (!stream_next(st, c)) return;
+    }
+    w.streams.push_back(st);
+    w.wc.push_stream(static_cast<std::int64_t>(w.streams.size() - 1), st.head);
+  }
 
   // Reduced cochains, column by column: column k is store[start[k], start[k + 1]).
   struct Store {
@@ -746,7 +880,16 @@ class Engine {
   // pivot is not in pivots_ (returned) or the column vanishes (idx = -1).
   // Reads pivots_ and st only, so threads may run it side by side.
   E reduce(Work& w, E piv, int dim, const Store& st) const {
+    // Every addition cancels the pivot, so the next one comes strictly later
+    // in the filtration; anything else is a defect, reported instead of
+    // looping for ever.
+    auto advanced = [&](const E& before) {
+      if (piv.idx != -1 && !(piv.diam > before.diam ||
+                             (piv.diam == before.diam && piv.idx < before.idx)))
+        throw std::logic_error("Vietoris-Rips reduction: the pivot did not advance (internal error)");
+    };
     while (piv.idx != -1) {
+      const E before = piv;
       const PivotMap::Slot* hit = pivots_.find(piv.idx);
       if (hit != nullptr) {
         const coef_t factor = (p_ - mul(piv.c, inv(hit->c))) % p_;
@@ -754,9 +897,10 @@ class Engine {
         for (std::size_t q = st.start[j]; q < st.start[j + 1]; ++q) {
           E e = st.cells[q];
           e.c = mul(e.c, factor);
-          add_simplex_coboundary(e, dim, w.wr, w.wc);
+          add_simplex_coboundary(e, dim, w);
         }
-        piv = w.wc.get_pivot();
+        piv = pivot_of(w);
+        advanced(before);
         continue;
       }
       index_t pv[kMaxVertices], fv[kMaxVertices];
@@ -768,8 +912,9 @@ class Engine {
       E f{piv.diam, index_of(fv, M - 1), 0};
       const coef_t sign_odd = (M - 1 - pos) & 1;
       f.c = sign_odd ? piv.c : (p_ - piv.c) % p_;
-      add_simplex_coboundary(f, dim, w.wr, w.wc);
-      piv = w.wc.get_pivot();
+      add_simplex_coboundary(f, dim, w);
+      piv = pivot_of(w);
+      advanced(before);
     }
     return piv;
   }
@@ -778,8 +923,10 @@ class Engine {
     const E col{c.diam, c.idx, 1};
     w.wr.clear();
     w.wc.clear();
+    w.streams.clear();
+    w.pushed = 0;
     w.wr.push_back(col);
-    return init_coboundary_and_get_pivot(col, dim, w.wc, w.cofacets);
+    return init_coboundary_and_get_pivot(col, dim, w);
   }
 
   // Column k reduced to pivot piv with cochain `cochain` (sorted, from
@@ -866,8 +1013,10 @@ class Engine {
         if (piv.idx != -1 && pivots_.contains(piv.idx)) {
           serial.wr.clear();
           serial.wc.clear();
-          for (const E& e : cochains[i]) add_simplex_coboundary(e, dim, serial.wr, serial.wc);
-          piv = reduce(serial, serial.wc.get_pivot(), dim, st);
+          serial.streams.clear();
+          serial.pushed = 0;
+          for (const E& e : cochains[i]) add_simplex_coboundary(e, dim, serial);
+          piv = reduce(serial, pivot_of(serial), dim, st);
           cochains[i].clear();
           store_column(serial.wr, cochains[i]);
           if ((i & 31) == 0) check_interrupt();
@@ -896,8 +1045,8 @@ class Engine {
     result_.cocycles[static_cast<std::size_t>(dim)].push_back(std::move(cc));
   }
 
-  E init_coboundary_and_get_pivot(const E& col, int dim, Queue& wc,
-                                  std::vector<E>& cofacets) const {
+  E init_coboundary_and_get_pivot(const E& col, int dim, Work& w) const {
+    std::vector<E>& cofacets = w.cofacets;
     cofacets.clear();
     bool check_emergent = true;
     bool emergent = false;
@@ -919,8 +1068,9 @@ class Engine {
       return true;
     });
     if (emergent) return found;
-    for (const E& c : cofacets) wc.push(c);
-    return wc.get_pivot();
+    for (const E& c : cofacets) w.wc.push(c);
+    w.pushed += cofacets.size();
+    return pivot_of(w);
   }
 
   const Dist& dist_;
@@ -935,6 +1085,8 @@ class Engine {
   int n_threads_ = 1;
   PivotMap pivots_;
   RipsResult result_;
+  mutable std::once_flag sorted_once_;
+  mutable SortedNeighbours sorted_;
 };
 
 }  // namespace

@@ -37,6 +37,11 @@ struct RipsOptions {
   // (edge_collapse.hpp); ignored when maxdim < 1 or cocycles are requested.
   // Diagrams are identical either way.
   bool collapse = false;
+  // A column being reduced switches from pushing every cofacet of an added
+  // simplex to lazy cofacet streams once it has pushed this many entries
+  // (results are identical; memory stays proportional to the simplices
+  // added rather than to their cofacets).  0 = streams from the start.
+  std::int64_t lazy_after = std::int64_t(1) << 16;
 };
 
 // One representative cocycle: rows of (v_0, ..., v_dim, coefficient).
