@@ -218,6 +218,10 @@ class Engine {
   RipsResult run() {
     std::vector<S> simplices, columns;
     compute_dim0(simplices, columns);
+    lazy_after_ = opt_.lazy_after >= 0
+                      ? static_cast<std::size_t>(opt_.lazy_after)
+                      : std::max<std::size_t>(std::size_t(1) << 16,
+                                              4 * static_cast<std::size_t>(result_.num_edges));
     for (int dim = 1; dim <= maxdim_; ++dim) {
       pivots_.reset(columns.size());
       compute_pairs(columns, dim);
@@ -838,8 +842,7 @@ class Engine {
     heap_push(w.wr, s);
     index_t vs[kMaxVertices];
     const int m = vertices(s.idx, dim, vs);
-    const bool lazy = m <= kStreamVerts && opt_.lazy_after >= 0 &&
-                      w.pushed >= static_cast<std::size_t>(opt_.lazy_after);
+    const bool lazy = m <= kStreamVerts && w.pushed >= lazy_after_;
     const T cap = lazy ? s.diam : threshold_;
     for_each_cofacet(s, vs, m, true, cap, [&](const E& c, index_t, int) {
       w.wc.push(c);
@@ -1085,6 +1088,7 @@ class Engine {
   int n_threads_ = 1;
   PivotMap pivots_;
   RipsResult result_;
+  std::size_t lazy_after_ = 0;
   mutable std::once_flag sorted_once_;
   mutable SortedNeighbours sorted_;
 };

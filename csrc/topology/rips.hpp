@@ -40,8 +40,10 @@ struct RipsOptions {
   // A column being reduced switches from pushing every cofacet of an added
   // simplex to lazy cofacet streams once it has pushed this many entries
   // (results are identical; memory stays proportional to the simplices
-  // added rather than to their cofacets).  0 = streams from the start.
-  std::int64_t lazy_after = std::int64_t(1) << 16;
+  // added rather than to their cofacets).  -1 = automatic: once the column
+  // has pushed max(2^16, 4 x edges) entries, so that building the sorted
+  // neighbour lists the streams need (2 x edges entries) pays off.
+  std::int64_t lazy_after = -1;
 };
 
 // One representative cocycle: rows of (v_0, ..., v_dim, coefficient).
