@@ -758,6 +758,7 @@ class Engine {
 
   const SortedNeighbours& sorted_neighbours() const {
     std::call_once(sorted_once_, [&] {
+      charge(2.0 * static_cast<double>(result_.num_edges) * sizeof(Neighbour<T>));
       SortedNeighbours& sn = sorted_;
       sn.start.assign(static_cast<std::size_t>(n_) + 1, 0);
       for (index_t v = 0; v < n_; ++v) {
