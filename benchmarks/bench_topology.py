@@ -22,8 +22,8 @@ correlation matrix (no 400-parcel fMRI ships with the shared data), and 2000
 LeNet-5 units' activation correlations on 5000 MNIST digits.
 
 Environment flags: ``NETNEURO_BENCH_O3=1`` adds o3_1024 (dim 3, threshold
-1.8); ``NETNEURO_BENCH_HEAVY=1`` adds o3_4096 (dim 3, threshold 1.4) and
-random_50_16 at its standard dim 7 (one repeat each).
+1.8); ``NETNEURO_BENCH_HEAVY=1`` adds rp2_600 (dim 2, Z/2 and Z/3) and o3_4096
+(dim 3, threshold 1.4), one repeat each (about 10 minutes each on 2 cores).
 """
 
 from __future__ import annotations
@@ -333,29 +333,29 @@ def _cohort_case(name, mats, maxdim, repeat=3):
 
 # --- cases -----------------------------------------------------------------------
 
-# (file, loader, case name, maxdim, threshold, coeff): the standard runs of
-# shared/data/rips/README.md that finish in seconds on a 2-core machine.
+# (file, loader, case name, maxdim, threshold, coeff, repeat): the standard runs of
+# shared/data/rips/README.md.  One repeat where ripser.py takes > 5 s.
 STANDARD = [
-    ("ripser_sphere_3_192.lower_distance_matrix.gz", _lower, "sphere_3_192", 2, None, 2),
-    ("roadmap_celegans_distmat.txt.gz", _full, "celegans (297)", 1, None, 2),
-    ("roadmap_celegans_distmat.txt.gz", _full, "celegans (297)", 2, None, 2),
-    ("roadmap_vicsek300_distmat.txt.gz", _full, "vicsek300", 2, None, 2),
-    ("roadmap_dragon_1000.txt", _points, "dragon_1000", 1, None, 2),
-    ("roadmap_dragon_2000.txt", _points, "dragon_2000", 1, None, 2),
-    ("roadmap_fractal_r_distmat.txt.gz", _full, "fractal_r (512)", 2, None, 2),
-    ("roadmap_klein_400.txt", _points, "klein_400", 2, None, 2),
-    ("ripser_rp2_600.lower_distance_matrix.csv.gz", _lower, "rp2_600", 2, None, 2),
-    ("ripser_rp2_600.lower_distance_matrix.csv.gz", _lower, "rp2_600", 2, None, 3),
-    ("roadmap_senate_distmat.txt", _full, "senate (103)", 2, None, 2),
-    ("roadmap_house_distmat.txt.gz", _full, "house (445)", 2, None, 2),
-    ("roadmap_network379_distmat.txt.gz", _full, "network379", 2, None, 2),
-    ("roadmap_random_50_16.txt", _points, "random_50_16", 5, None, 2),
+    ("ripser_sphere_3_192.lower_distance_matrix.gz", _lower, "sphere_3_192", 2, None, 2, 3),
+    ("roadmap_celegans_distmat.txt.gz", _full, "celegans (297)", 1, None, 2, 3),
+    ("roadmap_celegans_distmat.txt.gz", _full, "celegans (297)", 2, None, 2, 3),
+    ("roadmap_vicsek300_distmat.txt.gz", _full, "vicsek300", 2, None, 2, 3),
+    ("roadmap_dragon_1000.txt", _points, "dragon_1000", 1, None, 2, 3),
+    ("roadmap_dragon_2000.txt", _points, "dragon_2000", 1, None, 2, 3),
+    ("roadmap_fractal_r_distmat.txt.gz", _full, "fractal_r (512)", 2, None, 2, 1),
+    ("roadmap_klein_400.txt", _points, "klein_400", 2, None, 2, 1),
+    ("roadmap_senate_distmat.txt", _full, "senate (103)", 2, None, 2, 3),
+    ("roadmap_house_distmat.txt.gz", _full, "house (445)", 2, None, 2, 1),
+    ("roadmap_network379_distmat.txt.gz", _full, "network379", 2, None, 2, 1),
+    ("roadmap_random_50_16.txt", _points, "random_50_16", 7, None, 2, 1),
 ]
 
-# Standard runs too slow for the default table (one repeat, NETNEURO_BENCH_HEAVY=1).
+# Standard runs too slow for the default table (NETNEURO_BENCH_HEAVY=1; measured once
+# on the 2-core machine: rp2_600 Z/2 35-106 s per tool, Z/3 4-99 s, o3_4096 2-74 s).
 HEAVY = [
-    ("roadmap_random_50_16.txt", _points, "random_50_16", 7, None, 2),
-    ("ripser_o3_4096.txt.gz", _points, "o3_4096", 3, 1.4, 2),
+    ("ripser_rp2_600.lower_distance_matrix.csv.gz", _lower, "rp2_600", 2, None, 2, 1),
+    ("ripser_rp2_600.lower_distance_matrix.csv.gz", _lower, "rp2_600", 2, None, 3, 1),
+    ("ripser_o3_4096.txt.gz", _points, "o3_4096", 3, 1.4, 2, 1),
 ]
 
 
@@ -365,10 +365,10 @@ def _case_name(name, maxdim, threshold, coeff):
     return f"{name}, dims 0-{maxdim}{extra}"
 
 
-def _standard_cases(table, repeat):
+def _standard_cases(table):
     out = []
     cache = {}
-    for fname, loader, name, maxdim, thr, coeff in table:
+    for fname, loader, name, maxdim, thr, coeff, repeat in table:
         if not (RIPS / fname).exists():
             continue
         if fname not in cache:
@@ -390,7 +390,7 @@ def cases(quick):
 
     out = [_case("400 random points in R^3, dims 0-2",
                  _f32(squareform(pdist(rng.random((400, 3))))), 2)]
-    out += _standard_cases(STANDARD, repeat=3)
+    out += _standard_cases(STANDARD)
     fm = _fmri_distances(17)
     if fm:
         out.append(_case("fMRI 94-region correlation distance, dims 0-2", fm[0], 2, repeat=5))
@@ -406,5 +406,5 @@ def cases(quick):
         out.append(_case("o3_1024, dims 0-3, threshold 1.8", _points("ripser_o3_1024.txt.gz"),
                          3, 1.8, repeat=1))
     if os.environ.get("NETNEURO_BENCH_HEAVY"):
-        out += _standard_cases(HEAVY, repeat=1)
+        out += _standard_cases(HEAVY)
     return out
