@@ -36,6 +36,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
 from harness import Case, run_program
@@ -105,6 +107,22 @@ def _lower(name):
     D = np.zeros((n, n))
     D[np.tril_indices(n, -1)] = v
     return _f32(D + D.T)
+
+
+def clifford_torus_sparse(threshold):
+    """Clifford torus (50000 points in R^4): (points, sparse distances <= threshold).
+
+    The dense matrix would take 20 GB in float64, so every tool that can gets
+    the pairs within ``threshold`` (scipy cKDTree, float32-rounded) as a
+    symmetric scipy COO matrix.
+    """
+    P = np.loadtxt(RIPS / "gph_clifford_torus_50000.txt.gz")
+    tree = cKDTree(P)
+    S = tree.sparse_distance_matrix(tree, threshold, output_type="coo_matrix")
+    off = S.row != S.col
+    S = sp.coo_matrix((S.data[off].astype(np.float32).astype(np.float64),
+                       (S.row[off], S.col[off])), shape=S.shape)
+    return P, S
 
 
 def _corr_distance(ts):
@@ -189,6 +207,23 @@ def _write_lower_binary(D, path):
             D32[i, :i].tofile(f)
 
 
+def _write_sparse_text(S, path):
+    """Entries i > j of a sparse distance matrix as "i j d" lines (Ripser's --format sparse)."""
+    S = S.tocoo()
+    low = S.row > S.col
+    np.savetxt(path, np.column_stack([S.row[low], S.col[low], S.data[low]]),
+               fmt=["%d", "%d", "%.9g"])
+
+
+def _write_input(D, path):
+    """Write D for C++ Ripser; return its --format."""
+    if sp.issparse(D):
+        _write_sparse_text(D, path)
+        return "sparse"
+    _write_lower_binary(D, path)
+    return "binary"
+
+
 @functools.lru_cache(maxsize=None)
 def _ripser_baseline_bytes(exe):
     """Max RSS of the program on a two-point input: its footprint before any work."""
@@ -201,6 +236,9 @@ def _ripser_baseline_bytes(exe):
 class RipserCpp:
     """C++ Ripser on one or several float32 distance matrices (files written once, here).
 
+    Dense matrices go in Ripser's binary lower-triangular format, scipy.sparse
+    ones as "i j d" text lines with 9 significant digits (float32-exact).
+
     Calling it runs the program once per matrix and returns the diagrams (a
     list of them for a batch).  ``peak_extra_bytes()`` is the largest maximum
     RSS of the last call's runs minus the program's two-point footprint.
@@ -211,16 +249,16 @@ class RipserCpp:
         self.maxdim = maxdim
         self.exe = _ripser_exe(coeff)
         self._tmp = tempfile.TemporaryDirectory(prefix="nn_ripser_")
-        opts = ["--format", "binary", "--dim", str(maxdim)]
+        opts = ["--dim", str(maxdim)]
         if threshold is not None:
             opts += ["--threshold", repr(float(np.float32(threshold)))]
         if coeff != 2:
             opts += ["--modulus", str(coeff)]
         self.commands = []
         for k, D in enumerate(mats if batch else [mats]):
-            path = Path(self._tmp.name) / f"d{k}.bin"
-            _write_lower_binary(D, path)
-            self.commands.append([str(self.exe)] + opts + [str(path)])
+            path = Path(self._tmp.name) / f"d{k}"
+            fmt = _write_input(D, path)
+            self.commands.append([str(self.exe), "--format", fmt] + opts + [str(path)])
         self.maxrss = 0
 
     def __call__(self):
@@ -243,8 +281,13 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def _impls(D, maxdim, threshold=None, coeff=2):
-    """Implementations of one case, netneuro first (module level: picklable for peak memory)."""
+def _impls(D, maxdim, threshold=None, coeff=2, points=None):
+    """Implementations of one case, netneuro first (module level: picklable for peak memory).
+
+    D is a dense or scipy.sparse distance matrix (float32-rounded values).
+    GUDHI takes dense matrices only: with sparse D it gets ``points`` (the
+    point cloud behind D) and computes its own double-precision distances.
+    """
     import gph
     import ripser
     from gudhi.sklearn.rips_persistence import RipsPersistence
@@ -262,9 +305,9 @@ def _impls(D, maxdim, threshold=None, coeff=2):
 
     def gudhi_rp():
         rp = RipsPersistence(homology_dimensions=list(range(maxdim + 1)), threshold=thr,
-                             input_type="full distance matrix", homology_coeff_field=coeff,
-                             n_jobs=1)
-        return rp.fit_transform([D])[0]
+                             input_type="full distance matrix" if points is None
+                             else "point cloud", homology_coeff_field=coeff, n_jobs=1)
+        return rp.fit_transform([D if points is None else points])[0]
 
     impls = {
         "netneuro (1 thread)": netneuro(1),
@@ -321,8 +364,8 @@ def _cohort_impls(mats, maxdim):
     return impls
 
 
-def _case(name, D, maxdim, threshold=None, coeff=2, repeat=3):
-    factory = functools.partial(_impls, D, maxdim, threshold, coeff)
+def _case(name, D, maxdim, threshold=None, coeff=2, repeat=3, points=None):
+    factory = functools.partial(_impls, D, maxdim, threshold, coeff, points)
     return Case(name, factory(), check=_check, repeat=repeat, memory=factory)
 
 

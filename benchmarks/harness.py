@@ -16,6 +16,8 @@ mark (``/proc/self/clear_refs``), records ``VmRSS``, runs the call once and
 reads ``VmHWM``; peak - baseline is reported in MiB.  An implementation that
 runs an external program reports its own peak through a ``peak_extra_bytes()``
 method (see :func:`run_program`).  Linux only; elsewhere the column is empty.
+The spawned process re-imports the main script, so a script that runs cases
+itself needs the ``if __name__ == "__main__":`` guard (run.py has it).
 """
 
 from __future__ import annotations
