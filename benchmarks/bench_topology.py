@@ -447,7 +447,7 @@ def cases(quick):
         out.append(_cohort_case(f"fMRI cohort: {len(fm)} subjects x 94 regions, dims 0-2",
                                 fm, 2))
     out.append(_case("SYNTHETIC 400-region factor-model correlation distance (seed 0), dims 0-2",
-                     _corr_distance(synthetic_fmri()), 2))
+                     _corr_distance(synthetic_fmri()), 2, repeat=1))
     D = lenet_unit_distances()
     if D is not None:
         out.append(_case("LeNet-5 activation correlation, 2000 units x 5000 MNIST digits, "
