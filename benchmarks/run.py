@@ -33,6 +33,7 @@ def main(argv=None) -> int:
     for path in modules:
         spec = importlib.util.spec_from_file_location(path.stem, path)
         mod = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = mod  # importable by name (pickled factories for peak memory)
         spec.loader.exec_module(mod)
         print(f"# {path.stem}", flush=True)
         for case in mod.cases(args.quick):
