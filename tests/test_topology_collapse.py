@@ -177,3 +177,28 @@ def test_collapse_default():
     assert T._collapse_choice(None, 2) and T._collapse_choice(None, 3)
     assert not T._collapse_choice(None, 1) and not T._collapse_choice(None, 0)
     assert T._collapse_choice(True, 1) and not T._collapse_choice(False, 3)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(4, 60), d=st.integers(1, 4), seed=st.integers(0, 2**32 - 1),
+       rounding=st.sampled_from([None, 1]), thr_q=st.sampled_from([0.2, 0.5, 1.0]),
+       f32=st.booleans())
+def test_sparse_value_store_collapses_like_the_dense_matrix(n, d, seed, rounding, thr_q, f32):
+    # Large sparse inputs keep the filtration values beside the neighbour
+    # lists instead of in an n x n matrix: the same edges must survive, with
+    # the same values.
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    if rounding is not None:
+        X = np.round(X, rounding)
+    D = squareform(pdist(X))
+    thr = float(np.quantile(D[np.triu_indices(n, 1)], thr_q))
+    dt = np.float32 if f32 else np.float64
+    fn = _core.topology.edge_collapse_f32 if f32 else _core.topology.edge_collapse_f64
+    Dt = np.ascontiguousarray(D, dtype=dt)
+    dense = fn(Dt, thr, store="dense")
+    sparse = fn(Dt, thr, store="sparse")
+    for a, b in zip(dense, sparse):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="store"):
+        fn(Dt, thr, store="list")

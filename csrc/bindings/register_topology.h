@@ -174,7 +174,12 @@ py::array_t<std::int64_t> lower_degrees(const carray<T>& D, double threshold) {
 // Edge collapse of the flag filtration of a dense matrix's edges <= threshold
 // -> (u, v, f) arrays of the kept edges (u > v), sorted by (f, u, v).
 template <class T>
-py::tuple edge_collapse(const carray<T>& D, double threshold) {
+py::tuple edge_collapse(const carray<T>& D, double threshold, const std::string& store) {
+  nn::topology::TauStore ts;
+  if (store == "auto") ts = nn::topology::TauStore::kAuto;
+  else if (store == "dense") ts = nn::topology::TauStore::kDense;
+  else if (store == "sparse") ts = nn::topology::TauStore::kSparse;
+  else throw std::invalid_argument("store must be 'auto', 'dense' or 'sparse'");
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
   const std::size_t n = d.rows;
@@ -188,7 +193,7 @@ py::tuple edge_collapse(const carray<T>& D, double threshold) {
         if (x <= static_cast<T>(threshold) && std::isfinite(x))
           edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), x});
       }
-    kept = nn::topology::collapse_edges<T>(n, std::move(edges));
+    kept = nn::topology::collapse_edges<T>(n, std::move(edges), nullptr, ts);
     std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
       if (a.f != b.f) return a.f < b.f;
       if (a.u != b.u) return a.u < b.u;
@@ -227,6 +232,7 @@ inline void register_topology(py::module_& m) {
         py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
         py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \
   m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),       \
+        py::arg("store") = "auto",                                                              \
         "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");              \
   m.def("lower_degrees_" SUFFIX, &lower_degrees<T>, py::arg("D"), py::arg("threshold"),         \
         "#{j < i : D[i, j] <= threshold} for every row i of a dense (n, n) matrix.");           \

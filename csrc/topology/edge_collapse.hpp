@@ -26,13 +26,23 @@ struct FilteredEdge {
 
 // edges: every edge of the filtration once (u != v, f finite).  Returns the
 // collapsed edges with their (possibly later) filtration values, in no
-// particular order.  Uses an n x n matrix of T (the caller checks memory).
+// particular order.  Keeps the current filtration values in an n x n matrix
+// of T, or beside the neighbour lists when that matrix would be large and the
+// graph is sparse; collapse_bytes gives the memory it needs (the caller
+// checks it).
 // gave_up (optional): set to true, with an empty result, when the last
 // eighth of the edges (at least 1000) mostly survives -- the collapse would
 // then remove little and the caller reduces the full filtration instead.
 template <class T>
+double collapse_bytes(std::size_t n, std::size_t n_edges);
+
+// Where the current filtration values live (kAuto: as described above).
+enum class TauStore { kAuto, kDense, kSparse };
+
+template <class T>
 std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredEdge<T>> edges,
-                                            bool* gave_up = nullptr);
+                                            bool* gave_up = nullptr,
+                                            TauStore store = TauStore::kAuto);
 
 }  // namespace topology
 }  // namespace nn

@@ -1116,11 +1116,9 @@ constexpr double kCollapseKeepMax = 0.5;
 // Dimension 0 from the full graph (union-find, vertex births honoured), the
 // other dimensions from the edge-collapsed graph (same diagrams, fewer edges).
 template <class T>
-bool collapse_applies(std::size_t n, const RipsOptions& opt) {
+bool collapse_applies(std::size_t n, std::size_t max_edges, const RipsOptions& opt) {
   if (!opt.collapse || opt.maxdim < 1 || opt.cocycles || n < 4) return false;
-  // the n x n time matrix plus, at worst, every pair as a filtered edge (twice)
-  const double nn2 = static_cast<double>(n) * static_cast<double>(n);
-  const double bytes = nn2 * sizeof(T) + nn2 * static_cast<double>(sizeof(FilteredEdge<T>));
+  const double bytes = collapse_bytes<T>(n, max_edges);
   if (opt.memory_limit > 0 && bytes > 0.5 * opt.memory_limit) return false;
   return bytes <= 8e9;
 }
@@ -1181,7 +1179,7 @@ std::optional<RipsResult> try_collapsed(std::size_t n, std::vector<FilteredEdge<
 template <class T>
 RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
-  if (collapse_applies<T>(n, opt)) {
+  if (collapse_applies<T>(n, n * (n - (n > 0 ? 1 : 0)) / 2, opt)) {
     std::vector<FilteredEdge<T>> edges;
     bool finite = true;
     for (std::size_t i = 1; i < n && finite; ++i)
@@ -1228,7 +1226,7 @@ template <class T>
 RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int64_t* indices,
                        const T* values, const RipsOptions& opt, const T* births) {
   const T thr = static_cast<T>(opt.threshold);
-  if (collapse_applies<T>(n, opt)) {
+  if (collapse_applies<T>(n, static_cast<std::size_t>(indptr[n]) / 2 + 1, opt)) {
     std::vector<FilteredEdge<T>> edges;
     bool ok = true;
     for (std::size_t i = 0; i < n && ok; ++i)
