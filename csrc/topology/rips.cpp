@@ -222,6 +222,8 @@ class Engine {
                       ? static_cast<std::size_t>(opt_.lazy_after)
                       : std::max<std::size_t>(std::size_t(1) << 16,
                                               4 * static_cast<std::size_t>(result_.num_edges));
+    if (n_ > std::numeric_limits<std::int32_t>::max())  // streams store vertices in 32 bits
+      lazy_after_ = std::numeric_limits<std::size_t>::max();
     for (int dim = 1; dim <= maxdim_; ++dim) {
       pivots_.reset(columns.size());
       compute_pairs(columns, dim);
@@ -523,6 +525,13 @@ class Engine {
   // ------------------------------------------------------------ dimension 0
   void compute_dim0(std::vector<S>& edges, std::vector<S>& columns) {
     if constexpr (kDense) {
+      std::size_t count = 0;  // reserve exactly: no doubling peak on large inputs
+      for (index_t i = 1; i < n_; ++i) {
+        const T* row = dist_.d + i * n_;
+        for (index_t j = 0; j < i; ++j) count += row[j] <= threshold_;
+      }
+      charge(3.0 * sizeof(S) * static_cast<double>(count));
+      edges.reserve(count);
       for (index_t i = 1; i < n_; ++i) {
         const T* row = dist_.d + i * n_;
         for (index_t j = 0; j < i; ++j)
@@ -530,6 +539,7 @@ class Engine {
         if ((i & 63) == 0) check_interrupt();
       }
     } else {
+      edges.reserve(dist_.nb.size() / 2);
       for (index_t i = 1; i < n_; ++i)
         for (std::size_t k = dist_.start[i]; k < dist_.start[i + 1]; ++k) {
           const Neighbour<T>& nb = dist_.nb[k];
@@ -751,27 +761,35 @@ class Engine {
 
   // Neighbours of every vertex within the threshold, sorted by (distance
   // ascending, vertex descending): the order in which streams meet cofacets.
+  struct Near {  // compact: 8 bytes in float
+    T d;
+    std::int32_t v;
+  };
   struct SortedNeighbours {
     std::vector<std::size_t> start;
-    std::vector<Neighbour<T>> nb;
+    std::vector<Near> nb;
   };
 
   const SortedNeighbours& sorted_neighbours() const {
     std::call_once(sorted_once_, [&] {
-      charge(2.0 * static_cast<double>(result_.num_edges) * sizeof(Neighbour<T>));
+      const std::size_t entries = 2 * static_cast<std::size_t>(result_.num_edges);
+      charge(static_cast<double>(entries) * sizeof(Near));
       SortedNeighbours& sn = sorted_;
       sn.start.assign(static_cast<std::size_t>(n_) + 1, 0);
+      sn.nb.reserve(entries);
       for (index_t v = 0; v < n_; ++v) {
         if constexpr (kDense) {
           const T* row = dist_.d + v * n_;
           for (index_t w = 0; w < n_; ++w)
-            if (w != v && row[w] <= threshold_) sn.nb.push_back(Neighbour<T>{w, row[w]});
+            if (w != v && row[w] <= threshold_)
+              sn.nb.push_back(Near{row[w], static_cast<std::int32_t>(w)});
         } else {
           for (std::size_t k = dist_.start[v]; k < dist_.start[v + 1]; ++k)
-            if (dist_.nb[k].d <= threshold_) sn.nb.push_back(dist_.nb[k]);
+            if (dist_.nb[k].d <= threshold_)
+              sn.nb.push_back(Near{dist_.nb[k].d, static_cast<std::int32_t>(dist_.nb[k].v)});
         }
         std::sort(sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[v]), sn.nb.end(),
-                  [](const Neighbour<T>& a, const Neighbour<T>& b) {
+                  [](const Near& a, const Near& b) {
                     return a.d < b.d || (a.d == b.d && a.v > b.v);
                   });
         sn.start[v + 1] = sn.nb.size();
@@ -791,11 +809,11 @@ class Engine {
     const SortedNeighbours& sn = sorted_;
     while (true) {
       int best = -1;
-      const Neighbour<T>* bh = nullptr;
+      const Near* bh = nullptr;
       for (int i = 0; i < s.m; ++i) {
         const std::size_t q = sn.start[s.vs[i]] + s.pos[i];
         if (q >= sn.start[s.vs[i] + 1]) continue;
-        const Neighbour<T>* h = &sn.nb[q];
+        const Near* h = &sn.nb[q];
         if (bh == nullptr || h->d < bh->d || (h->d == bh->d && h->v > bh->v)) {
           best = i;
           bh = h;
@@ -862,7 +880,7 @@ class Engine {
       const auto b = sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[vs[i]]);
       const auto e = sn.nb.begin() + static_cast<std::ptrdiff_t>(sn.start[vs[i] + 1]);
       st.pos[i] = static_cast<std::uint32_t>(
-          std::upper_bound(b, e, s.diam, [](T x, const Neighbour<T>& a) { return x < a.d; }) - b);
+          std::upper_bound(b, e, s.diam, [](T x, const Near& a) { return x < a.d; }) - b);
     }
     std::int64_t c;
     if (!stream_next(st, c)) return;
