@@ -41,8 +41,8 @@ struct RipsOptions {
   // simplex to lazy cofacet streams once it has pushed this many entries
   // (results are identical; memory stays proportional to the simplices
   // added rather than to their cofacets).  -1 = automatic: once the column
-  // has pushed max(2^16, 4 x edges) entries, so that building the sorted
-  // neighbour lists the streams need (2 x edges entries) pays off.
+  // has pushed max(2^16, edges / 2) entries, i.e. about as many bytes as the
+  // sorted neighbour lists the streams need (2 x edges entries of 8-16 bytes).
   std::int64_t lazy_after = -1;
 };
 
