@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("areas", nargs="*", help="areas to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("-k", dest="match", default="",
+                        help="only the cases whose name contains this text")
     args = parser.parse_args(argv)
     modules = sorted(HERE.glob("bench_*.py"))
     if args.areas:
@@ -37,6 +39,8 @@ def main(argv=None) -> int:
         spec.loader.exec_module(mod)
         print(f"# {path.stem}", flush=True)
         for case in mod.cases(args.quick):
+            if args.match not in case.name:
+                continue
             all_cases.append(run_case(case, log=lambda s: print(s, flush=True)))
     print()
     print(f"Machine: {machine_description()}; {time.strftime('%Y-%m-%d')}")
