@@ -221,7 +221,7 @@ class Engine {
     lazy_after_ = opt_.lazy_after >= 0
                       ? static_cast<std::size_t>(opt_.lazy_after)
                       : std::max<std::size_t>(std::size_t(1) << 16,
-                                              static_cast<std::size_t>(result_.num_edges) / 2);
+                                              static_cast<std::size_t>(result_.num_edges) / 8);
     if (n_ > std::numeric_limits<std::int32_t>::max())  // streams store vertices in 32 bits
       lazy_after_ = std::numeric_limits<std::size_t>::max();
     for (int dim = 1; dim <= maxdim_; ++dim) {

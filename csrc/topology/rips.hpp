@@ -41,8 +41,9 @@ struct RipsOptions {
   // simplex to lazy cofacet streams once it has pushed this many entries
   // (results are identical; memory stays proportional to the simplices
   // added rather than to their cofacets).  -1 = automatic: once the column
-  // has pushed max(2^16, edges / 2) entries, i.e. about as many bytes as the
-  // sorted neighbour lists the streams need (2 x edges entries of 8-16 bytes).
+  // has pushed max(2^16, edges / 8) entries (measured: on dragon_2000,
+  // dims 0-1, the engine's peak is 39 MB with edges / 8, 56 MB with
+  // edges / 2 and 120 MB without streams, at about the same speed).
   std::int64_t lazy_after = -1;
 };
 
