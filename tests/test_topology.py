@@ -452,3 +452,37 @@ def test_cocycles_are_cocycles_and_match_ripser(rng):
                 # (delta f)(a > b > c) = f(b, c) - f(a, c) + f(a, b)
                 s = val.get((b, c), 0) - val.get((a, c), 0) + val.get((a, b), 0)
                 assert s % p == 0
+
+
+def test_bad_sparse_inputs():
+    import scipy.sparse as sp
+
+    D = squareform(pdist(np.random.default_rng(3).random((8, 2))))
+    S = sp.coo_matrix(D)
+    # the same entry twice, as COO and as CSR
+    dup = sp.coo_matrix((np.r_[S.data, 0.5], (np.r_[S.row, 1], np.r_[S.col, 2])), shape=(8, 8))
+    with pytest.raises(ValueError, match="duplicate"):
+        T.rips(dup, 1)
+    csr = sp.csr_matrix(S)
+    csr2 = sp.csr_matrix((np.r_[csr.data[:1], csr.data], np.r_[csr.indices[:1], csr.indices],
+                          np.r_[0, csr.indptr[1:] + 1]), shape=(8, 8))
+    with pytest.raises(ValueError, match="duplicate"):
+        T.rips(csr2, 1)
+    # an entry without its mirror, and a mirror with another value
+    lower = sp.coo_matrix(np.tril(D))
+    with pytest.raises(ValueError, match=r"symmetric.*\(\d, \d\)"):
+        T.rips(lower, 1)
+    A = D.copy()
+    A[2, 5] += 0.1
+    with pytest.raises(ValueError, match="symmetric"):
+        T.rips(sp.csr_matrix(A), 1)
+    # the user's matrix is not modified (indices sorted on a copy)
+    rev = sp.csr_matrix(S)
+    for i in range(8):  # reverse the column order within each row
+        a, b = rev.indptr[i], rev.indptr[i + 1]
+        rev.indices[a:b] = rev.indices[a:b][::-1].copy()
+        rev.data[a:b] = rev.data[a:b][::-1].copy()
+    rev.has_sorted_indices = False
+    before = rev.indices.copy()
+    _assert_same(T.rips(rev, 1), T.rips(D, 1, metric="precomputed"))
+    np.testing.assert_array_equal(rev.indices, before)

@@ -150,6 +150,52 @@ double enclosing_radius(const carray<T>& D) {
   return static_cast<double>(r);
 }
 
+// Checks a CSR distance matrix (column indices sorted within each row):
+// returns (0, -1, -1) when it has no duplicate entries and is symmetric (the
+// same entries above and below the diagonal, values equal to rtol of the
+// largest), else (code, i, j) for the first offending entry: 1 = (i, j)
+// stored twice, 2 = (i, j) stored but (j, i) not, 3 = values differ.
+inline py::tuple check_csr_symmetric(const carray<std::int64_t>& indptr,
+                                     const carray<std::int64_t>& indices,
+                                     const carray<double>& data, double rtol) {
+  const std::int64_t n = static_cast<std::int64_t>(indptr.size()) - 1;
+  const std::int64_t* ip = indptr.data();
+  const std::int64_t* ix = indices.data();
+  const double* v = data.data();
+  if (n < 0 || indices.size() != data.size() || ip[n] != indices.size())
+    throw std::invalid_argument("inconsistent CSR arrays");
+  int code = 0;
+  std::int64_t bi = -1, bj = -1;
+  {
+    py::gil_scoped_release release;
+    double scale = 0;
+    for (std::int64_t k = 0; k < ip[n]; ++k) scale = std::max(scale, std::fabs(v[k]));
+    const double tol = rtol * std::max(1.0, scale);
+    for (std::int64_t i = 0; i < n && code == 0; ++i)
+      for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) {
+        const std::int64_t j = ix[k];
+        if (k > ip[i] && ix[k - 1] == j) {
+          code = 1;
+        } else if (j != i) {
+          const std::int64_t* b = ix + ip[j];
+          const std::int64_t* e = ix + ip[j + 1];
+          const std::int64_t* it = std::lower_bound(b, e, i);
+          if (it == e || *it != i)
+            code = 2;
+          else if (!(std::fabs(v[it - ix] - v[k]) <= tol) &&
+                   !(std::isinf(v[k]) && v[it - ix] == v[k]))
+            code = 3;
+        }
+        if (code != 0) {
+          bi = i;
+          bj = j;
+          break;
+        }
+      }
+  }
+  return py::make_tuple(code, bi, bj);
+}
+
 // Lower degrees of the graph of edges <= threshold: out[i] = #{j < i : D[i, j] <= thr}.
 template <class T>
 py::array_t<std::int64_t> lower_degrees(const carray<T>& D, double threshold) {
@@ -216,6 +262,10 @@ inline void register_topology(py::module_& m) {
   using namespace topo_detail;
   py::register_exception<nn::topology::RipsMemoryError>(m, "RipsMemoryError",
                                                          PyExc_MemoryError);
+
+  m.def("check_csr_symmetric", &check_csr_symmetric, py::arg("indptr"), py::arg("indices"),
+        py::arg("data"), py::arg("rtol"),
+        "(code, i, j): 0 = no duplicates and symmetric; 1 duplicate, 2 missing mirror, 3 values differ.");
 
 #define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
   m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \

@@ -114,35 +114,33 @@ def _dense_distances(X, metric: str, n_jobs: int, name: str = "X") -> np.ndarray
 
 
 def _sparse_distances(X, name: str = "X"):
-    """CSR (indptr, indices, data) of a symmetric sparse distance matrix, diagonal removed."""
+    """CSR (n, indptr, indices, data) of a symmetric sparse distance matrix.
+
+    Column indices sorted within rows; diagonal entries are kept (the engine
+    ignores them).  Duplicates and asymmetry are checked in the core, without
+    temporaries of the matrix's size.
+    """
     import scipy.sparse as sp
 
     if X.ndim != 2 or X.shape[0] != X.shape[1]:
         raise ValueError(f"{name} must be square, got shape {X.shape}")
-    A = sp.coo_matrix(X)
-    if A.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers, got dtype {A.dtype}")
-    data = A.data.astype(np.float64)
-    _check_distance_values(data, name)
-    off = A.row != A.col
-    row, col, data = A.row[off].astype(np.int64), A.col[off].astype(np.int64), data[off]
-    # symmetric: every (i, j, v) must have (j, i, v)
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
     n = X.shape[0]
-    key = row * n + col
-    tkey = col * n + row
-    order = np.argsort(key, kind="stable")
-    if len(np.unique(key)) != len(key):
+    A = sp.csr_matrix(X, dtype=np.float64, copy=True)  # COO -> CSR sums duplicates
+    if A.nnz != X.nnz:
         raise ValueError(f"{name} has duplicate entries; call sum_duplicates() first")
-    pos = np.searchsorted(key[order], tkey)
-    pos = np.minimum(pos, len(key) - 1) if len(key) else pos
-    ok = len(key) == 0 or (key[order][pos] == tkey).all()
-    if not ok or (len(key) and np.max(np.abs(data[order][pos] - data)) > 1e-10 *
-                  max(1.0, float(np.max(np.abs(data))))):
-        raise ValueError(f"{name} must be symmetric (same entries above and below the diagonal)")
-    csr = sp.csr_matrix((data, (row, col)), shape=(n, n))
-    csr.sort_indices()
-    return (n, csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-            np.ascontiguousarray(csr.data))
+    A.sort_indices()  # sorts in place without summing duplicates
+    _check_distance_values(A.data, name)
+    ip = A.indptr.astype(np.int64)
+    ix = A.indices.astype(np.int64)
+    code, i, j = _core.topology.check_csr_symmetric(ip, ix, A.data, 1e-10)
+    if code == 1:
+        raise ValueError(f"{name} has duplicate entries at ({i}, {j}); call sum_duplicates() first")
+    if code in (2, 3):
+        raise ValueError(f"{name} must be symmetric (same entries above and below the diagonal); "
+                         f"entry ({i}, {j}) has no equal mirror entry ({j}, {i})")
+    return n, ip, ix, A.data
 
 
 def _estimate_bytes(lower_degree: np.ndarray, n_edges: int, n: int, maxdim: int,
