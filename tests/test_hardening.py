@@ -65,6 +65,10 @@ LATENCIES: dict[str, float] = {}
 
 
 def _interrupt_latency(code: str) -> tuple[float, subprocess.CompletedProcess]:
+    # A child started from a background job inherits SIGINT ignored, and Python
+    # then installs no KeyboardInterrupt handler: install it explicitly.
+    code = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            + code)
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
