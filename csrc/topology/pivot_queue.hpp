@@ -11,10 +11,10 @@
 // Key of an entry: (diameter bits, ~index) as a 128-bit unsigned integer, so
 // that the smallest key is the pivot (smallest diameter, then largest index).
 // Entries with equal keys (the same simplex) are summed modulo p when popped.
-// Entries pushed below the last popped key (terms of a column's coboundary
-// that cancel among themselves before the pivot) are kept aside and summed
-// at the next pop; should any survive, the queue is rebuilt, so the result is
-// that of an exact priority queue in every case.
+// Entries pushed below the last popped key (terms of an added column's
+// coboundary that cancel among themselves before the pivot) are kept aside
+// and summed at the next pop; a survivor would mean the caller broke
+// monotonicity, and is reported as an internal error.
 //
 // Besides single entries the queue holds streams: a stream is the caller's
 // generator of one simplex's cofacets in increasing key order, queued under
@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -169,12 +170,10 @@ class PivotQueue {
     return true;
   }
 
-  // Sums the entries pushed below last_; they cancel unless the caller's
-  // column was not monotone, in which case the queue is rebuilt from scratch.
+  // Sums the entries pushed below last_: they must cancel.
   void settle_below() {
     std::sort(below_.begin(), below_.end(),
               [](const Item& a, const Item& b) { return less(a.k, b.k); });
-    std::vector<Item> keep;
     for (std::size_t i = 0; i < below_.size();) {
       std::size_t j = i;
       std::int64_t c = 0;
@@ -182,18 +181,13 @@ class PivotQueue {
              below_[j].k.lo == below_[i].k.lo;
            ++j)
         c = (c + below_[j].c) % p_;
-      if (c != 0) keep.push_back(Item{below_[i].k, c});
+      if (c != 0)
+        throw std::logic_error(
+            "Vietoris-Rips reduction: a coboundary entry before the pivot did not cancel "
+            "(internal error)");
       i = j;
     }
     below_.clear();
-    if (keep.empty()) return;
-    for (int b = 0; b <= top_; ++b) {
-      keep.insert(keep.end(), buckets_[b].begin(), buckets_[b].end());
-      buckets_[b].clear();
-    }
-    top_ = 0;
-    last_ = Key{0, 0};
-    for (const Item& it : keep) place(it);
   }
 
   std::int64_t p_;

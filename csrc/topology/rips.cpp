@@ -161,6 +161,7 @@ template <class T>
 struct DenseDist {
   const T* d;
   index_t n;
+  std::size_t edges;  // pairs i > j with d(i, j) <= threshold (counted by the caller)
   T operator()(index_t i, index_t j) const { return d[i * n + j]; }
 };
 
@@ -525,13 +526,9 @@ class Engine {
   // ------------------------------------------------------------ dimension 0
   void compute_dim0(std::vector<S>& edges, std::vector<S>& columns) {
     if constexpr (kDense) {
-      std::size_t count = 0;  // reserve exactly: no doubling peak on large inputs
-      for (index_t i = 1; i < n_; ++i) {
-        const T* row = dist_.d + i * n_;
-        for (index_t j = 0; j < i; ++j) count += row[j] <= threshold_;
-      }
-      charge(3.0 * sizeof(S) * static_cast<double>(count));
-      edges.reserve(count);
+      // reserve exactly: no doubling peak on large inputs
+      charge(3.0 * sizeof(S) * static_cast<double>(dist_.edges));
+      edges.reserve(dist_.edges);
       for (index_t i = 1; i < n_; ++i) {
         const T* row = dist_.d + i * n_;
         for (index_t j = 0; j < i; ++j)
@@ -1235,7 +1232,7 @@ RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, cons
     Engine<T, SparseDist<T>, false> eng(sp, sp.n, opt, births);
     return eng.run();
   }
-  DenseDist<T> dd{dist, static_cast<index_t>(n)};
+  DenseDist<T> dd{dist, static_cast<index_t>(n), n_edges};
   Engine<T, DenseDist<T>, true> eng(dd, static_cast<index_t>(n), opt, births);
   return eng.run();
 }
