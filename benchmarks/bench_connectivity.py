@@ -82,15 +82,21 @@ def _jidt_discrete_loop(X, k):
     return M
 
 
-def _jidt_ksg_row(X, K=4, threads=None):
+def _jidt_ksg_calc(X, K, threads):
+    """JIDT's KSG TE calculator (k = K, no added noise) and X's columns as Java arrays."""
     jp = _jidt()
-    N = X.shape[1]
-    cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(N)]
+    cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(X.shape[1])]
     calc = jp.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
     calc.setProperty("k", str(K))
     calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
     if threads is not None:  # JIDT's default uses every available processor
         calc.setProperty("NUM_THREADS", str(threads))
+    return cols, calc
+
+
+def _jidt_ksg_row(X, K=4, threads=None):
+    cols, calc = _jidt_ksg_calc(X, K, threads)
+    N = len(cols)
     out = np.zeros(N)
     for j in range(1, N):
         calc.initialise(1)
@@ -101,14 +107,8 @@ def _jidt_ksg_row(X, K=4, threads=None):
 
 def _jidt_ksg_all(X, K=4, threads=None):
     """JIDT KSG TE (nats) for every ordered pair, one calculator call per pair."""
-    jp = _jidt()
-    N = X.shape[1]
-    cols = [jp.JArray(jp.JDouble)(X[:, i]) for i in range(N)]
-    calc = jp.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
-    calc.setProperty("k", str(K))
-    calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
-    if threads is not None:
-        calc.setProperty("NUM_THREADS", str(threads))
+    cols, calc = _jidt_ksg_calc(X, K, threads)
+    N = len(cols)
     out = np.zeros((N, N))
     for i in range(N):
         for j in range(N):
