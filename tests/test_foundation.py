@@ -10,8 +10,13 @@ from scipy.spatial.distance import cdist
 
 import netneuro
 from netneuro import _core
-from netneuro._validation import (check_array, check_memory, check_n_jobs, check_prime,
-                                  check_square)
+from netneuro._parallel import check_n_jobs
+from netneuro._validation import (
+    check_array,
+    check_memory,
+    check_prime,
+    check_square,
+)
 from netneuro.distance import pairwise_distances
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import sys
 from contextlib import contextmanager
 
-_CONFIG = {"n_jobs": None}
+from . import _parallel
 
 
 def get_config() -> dict:
     """Return a copy of the global settings (``n_jobs``: default thread count)."""
-    return dict(_CONFIG)
+    return dict(_parallel._DEFAULT)
 
 
 def set_config(*, n_jobs=None) -> None:
@@ -21,11 +20,9 @@ def set_config(*, n_jobs=None) -> None:
     ``None`` restores the default: the ``NETNEURO_N_JOBS`` environment variable
     if set, else 1 (scikit-learn semantics).
     """
-    from ._validation import check_n_jobs
-
     if n_jobs is not None:
-        check_n_jobs(n_jobs)
-    _CONFIG["n_jobs"] = n_jobs
+        _parallel.check_n_jobs(n_jobs)
+    _parallel._DEFAULT["n_jobs"] = n_jobs
 
 
 @contextmanager
@@ -36,12 +33,11 @@ def config_context(*, n_jobs=None):
     try:
         yield
     finally:
-        _CONFIG.update(old)
+        _parallel._DEFAULT.update(old)
 
 
 def _info() -> dict:
     from . import _backend, _core
-    from ._validation import available_cpus
 
     build = dict(_core.build_info)
     try:
@@ -59,8 +55,8 @@ def _info() -> dict:
         "sanitizers": build["sanitizers"] or "none",
         "core areas": ", ".join(build["areas"]),
         "hardware threads": _core.hardware_threads(),
-        "usable CPUs": available_cpus(),
-        "default n_jobs": _CONFIG["n_jobs"] or os.environ.get("NETNEURO_N_JOBS") or 1,
+        "usable CPUs": _parallel.available_cpus(),
+        "default n_jobs": _parallel.check_n_jobs(None),
         "CUDA module built": cuda_built,
         "CuPy / GPU": _backend.gpu_status(),
     }

@@ -76,41 +76,6 @@ def check_prime(value, name: str, *, max_value: int = 2**31 - 1) -> int:
     return value
 
 
-def available_cpus() -> int:
-    """CPUs this process may run on (affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def check_n_jobs(n_jobs) -> int:
-    """Resolve ``n_jobs`` with scikit-learn semantics to a thread count >= 1.
-
-    ``None``: the configured default (:func:`netneuro.set_config`, else the
-    ``NETNEURO_N_JOBS`` environment variable, else 1); ``-1``: every usable CPU;
-    ``-k``: all but ``k - 1`` CPUs; ``0`` is an error.
-    """
-    if n_jobs is None:
-        from ._config import _CONFIG
-
-        n_jobs = _CONFIG["n_jobs"]
-        if n_jobs is None:
-            env = os.environ.get("NETNEURO_N_JOBS")
-            if env is None:
-                return 1
-            try:
-                n_jobs = int(env)
-            except ValueError:
-                raise ValueError(f"NETNEURO_N_JOBS must be an integer, got {env!r}") from None
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0:
-        raise ValueError("n_jobs must be a positive integer, -1 (all CPUs) or None, got 0")
-    if n_jobs < 0:
-        return max(1, available_cpus() + 1 + n_jobs)
-    return n_jobs
-
-
 def check_random_state(seed) -> np.random.Generator:
     """A ``numpy.random.Generator`` from ``None``, an int seed or a Generator."""
     if seed is None or isinstance(seed, np.random.Generator):
@@ -126,9 +91,46 @@ def check_random_state(seed) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def seed_for_core(seed) -> int:
-    """A 64-bit unsigned seed for the C++ core, drawn from ``seed`` (see check_random_state)."""
-    return int(check_random_state(seed).integers(0, 2**63 - 1))
+def seed_for_core(seed, size=None):
+    """Seed(s) for the C++ core, drawn from ``seed`` (an int, None or a Generator).
+
+    The one spelling of "random state -> core key": non-negative integers below
+    2**63 (an ``int``, or an int64 array of shape ``size``).  A Generator passed
+    in is advanced, so successive calls give independent keys.
+    """
+    draw = check_random_state(seed).integers(0, 2**63 - 1, size=size)
+    return int(draw) if size is None else draw
+
+
+def check_bool(value, name: str) -> bool:
+    """``True`` or ``False`` (Python or NumPy bool; integers such as 0/1 rejected)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def constant_columns(X, rtol: float = 0.0) -> np.ndarray:
+    """Indices of the columns of a 2-D array that are constant over its rows.
+
+    ``rtol=0``: exactly constant (every value equal), the meaning for discrete
+    and binary data.  ``rtol>0``: numerically constant, standard deviation
+    ``<= rtol * max|x|`` (a series whose correlations are round-off only).
+    """
+    X = np.asarray(X)
+    if X.shape[0] == 0:
+        return np.zeros(0, dtype=np.intp)
+    if rtol == 0.0:
+        return np.flatnonzero(np.all(X == X[:1], axis=0))
+    scale = np.maximum(np.abs(X).max(axis=0), 1e-300)
+    return np.flatnonzero(X.std(axis=0) <= rtol * scale)
+
+
+def reject_constant(X, name: str, why: str, rtol: float = 0.0) -> None:
+    """Raise ``ValueError`` naming the first constant column of ``X`` (see constant_columns)."""
+    bad = constant_columns(X, rtol)
+    if bad.size:
+        raise ValueError(f"{name} has a constant series (column {int(bad[0])}): {why}; "
+                         "remove it first")
 
 
 # ---------------------------------------------------------------------------

@@ -35,8 +35,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._validation import (check_array, check_choice, check_float, check_int, check_memory,
-                          check_n_jobs, check_random_state, check_symmetric)
+from ._parallel import check_n_jobs, limit_blas
+from ._validation import (
+    check_array,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+    check_random_state,
+    check_symmetric,
+)
 
 __all__ = [
     "WeightGraph",
@@ -775,15 +783,6 @@ def _chunks(n: int, size: int):
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
 
-def _blas_threads(n_jobs):
-    """Limit the BLAS thread pool to ``n_jobs`` (threadpoolctl when installed)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - BLAS keeps its own default
-        return nullcontext()
-    return threadpool_limits(limits=n_jobs, user_api="blas")
-
-
 def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     """Pearson correlation of the columns of ``A`` (all non-constant), in blocks of columns.
 
@@ -797,7 +796,7 @@ def _correlation_chunked(A, chunk_size, n_jobs, xp=np):
     n, N = A.shape
     Z = A - A.mean(axis=0)
     Z /= xp.sqrt(xp.einsum("ij,ij->j", Z, Z))
-    with _blas_threads(n_jobs) if xp is np else nullcontext():
+    with limit_blas(n_jobs) if xp is np else nullcontext():
         if N <= chunk_size:
             C = Z.T @ Z
         else:
@@ -849,7 +848,7 @@ def _mutual_information_binned(A, n_bins, chunk_size, n_jobs):
             t = np.where(joint > 0, joint * np.log(joint / outer), 0.0)
         M[s:e] = t.sum(axis=(1, 3))
 
-    with _blas_threads(n_jobs):
+    with limit_blas(n_jobs):
         for b in blocks:
             work(b)
     _mirror_upper(M)  # exact symmetry (the two triangles come from different products)

@@ -92,7 +92,7 @@ def _collect_inputs(inputs, key, transpose):
 
     import numpy as np
 
-    from .io import SUPPORTED_EXTENSIONS
+    from .io import file_extension
 
     if len(inputs) == 1 and str(inputs[0]).lower().endswith(".npz") and Path(inputs[0]).is_file():
         with np.load(inputs[0], allow_pickle=False) as z:
@@ -110,8 +110,7 @@ def _collect_inputs(inputs, key, transpose):
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and
-                           any(q.name.lower().endswith(e) for e in SUPPORTED_EXTENSIONS))
+            found = sorted(q for q in p.iterdir() if q.is_file() and file_extension(q))
             if not found:
                 raise ValueError(f"directory {item!r} holds no supported time-series files")
             paths.extend(found)

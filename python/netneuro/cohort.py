@@ -78,7 +78,9 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
-from ._validation import check_int, check_n_jobs
+from ._parallel import check_n_jobs, limit_blas
+from ._validation import check_bool, check_int
+from .io import file_extension
 
 __all__ = ["run", "open_store", "Store", "RunResult", "FORMAT", "FORMAT_VERSION"]
 
@@ -170,7 +172,7 @@ def _process(pipeline, name, item, loader):
             data = loader(item) if loader is not None else _default_loader(item)
         else:
             data = item
-        with _single_threaded_blas():
+        with limit_blas(1, user_api=None):
             results = pipeline(data)
         structure = {"scalars": [], "lists": {}}
         arrays = _flatten(results, "", OrderedDict(), structure)
@@ -180,53 +182,6 @@ def _process(pipeline, name, item, loader):
             raise
         return ("error", name, type(exc).__name__, str(exc), traceback.format_exc(),
                 time.perf_counter() - t0)
-
-
-class _single_threaded_blas:
-    """Run with one BLAS/OpenMP thread (threadpoolctl, when installed).
-
-    Every executor (this process, the pool, Dask workers) then computes with the
-    same BLAS thread count, so results are bit-identical whichever ran them
-    (multi-threaded BLAS may sum in another order), and pool workers do not
-    oversubscribe the CPUs.
-    """
-
-    def __enter__(self):
-        ctl = _thread_controller()
-        self._ctx = ctl.limit(limits=1) if ctl is not None else None
-        return self
-
-    def __exit__(self, *exc):
-        if self._ctx is not None:
-            self._ctx.restore_original_limits()
-        return False
-
-
-_CTL = None
-_CTL_KEY = None
-
-
-def _thread_controller():
-    """A cached threadpoolctl controller (re-made when new modules were imported).
-
-    Creating one scans every loaded library (about 1 ms); reusing it makes the
-    per-subject thread limit cost microseconds.  NumPy's and SciPy's BLAS are
-    loaded first so that the first subject is limited like every other.
-    """
-    global _CTL, _CTL_KEY
-    key = len(sys.modules)
-    if _CTL is None or key != _CTL_KEY:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            return None
-        try:
-            import scipy.linalg  # noqa: F401  (SciPy's BLAS/LAPACK library)
-        except ImportError:
-            pass
-        _CTL = ThreadpoolController()
-        _CTL_KEY = len(sys.modules)
-    return _CTL
 
 
 def _default_loader(path):
@@ -257,12 +212,7 @@ def _worker_init(threads: int, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     global _THREAD_LIMIT
-    try:
-        from threadpoolctl import threadpool_limits
-
-        _THREAD_LIMIT = threadpool_limits(limits=threads)
-    except Exception:  # threadpoolctl is optional
-        pass
+    _THREAD_LIMIT = limit_blas(threads, user_api=None).__enter__()  # for the worker's lifetime
     try:
         from ._config import set_config
 
@@ -657,10 +607,9 @@ def _normalise_subjects_(subjects) -> "OrderedDict[str, object]":
         for x in items:
             p = Path(x)
             name = p.name
-            for ext in (".gz", ".npy", ".npz", ".csv", ".tsv", ".txt", ".1D", ".mat", ".h5",
-                        ".hdf5"):
-                if name.lower().endswith(ext.lower()):
-                    name = name[: -len(ext)]
+            ext = file_extension(p)
+            if ext:
+                name = name[: -len(ext)]
             if name in out:
                 raise ValueError(
                     f"two input files give the subject name {name!r} ({out[name]!r} and "
@@ -787,8 +736,7 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
         raise TypeError(f"loader must be callable or None, got {type(loader).__name__}")
     if store is None or not isinstance(store, (str, os.PathLike)):
         raise TypeError(f"store must be a directory path, got {type(store).__name__}")
-    if not isinstance(resume, (bool, np.bool_)):
-        raise TypeError(f"resume must be True or False, got {resume!r}")
+    check_bool(resume, "resume")
     max_crashes = check_int(max_crashes, "max_crashes", min_value=1)
     if max_in_flight is not None:
         max_in_flight = check_int(max_in_flight, "max_in_flight", min_value=1)

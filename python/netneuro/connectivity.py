@@ -25,13 +25,15 @@ import numpy as np
 from scipy import stats
 
 from . import infotheory as _it
+from ._parallel import check_n_jobs
 from ._validation import (
+    check_bool,
     check_choice,
     check_cohort,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
+    reject_constant,
 )
 
 __all__ = [
@@ -69,13 +71,7 @@ def _subjects(ts, min_timepoints=2):
 
 
 def _reject_constant(X, name):
-    sd = X.std(axis=0)
-    scale = np.maximum(np.abs(X).max(axis=0), 1e-300)
-    bad = sd <= 1e-14 * scale
-    if np.any(bad):
-        col = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"{name} has a constant series (column {col}): its correlations are "
-                         "undefined; remove it first")
+    reject_constant(X, name, "its correlations are undefined", rtol=1e-14)
 
 
 def _finish(mats, batch):
@@ -289,8 +285,7 @@ def transfer_entropy(ts, *, estimator: str = "discrete", history: int = 1,
     core (plug-in counts become sparse quickly as N grows).
     """
     check_choice(estimator, "estimator", _it.ESTIMATORS)
-    if not isinstance(conditional, (bool, np.bool_)):
-        raise TypeError(f"conditional must be a bool, got {conditional!r}")
+    check_bool(conditional, "conditional")
     if conditional and estimator == "ksg":
         raise ValueError("conditional=True is supported by the 'gaussian' and 'discrete' "
                          "estimators (KSG with N-2 conditioning dimensions is not)")
@@ -382,8 +377,7 @@ def granger(ts, *, order: int = 1, conditional: bool = False):
     :class:`GrangerResult` (fields ``(S, N, N)`` for a cohort).
     """
     order = check_int(order, "order", min_value=1, max_value=10000)
-    if not isinstance(conditional, (bool, np.bool_)):
-        raise TypeError(f"conditional must be a bool, got {conditional!r}")
+    check_bool(conditional, "conditional")
     subjects, batch = _subjects(ts)
     res = []
     for s, X in enumerate(subjects):

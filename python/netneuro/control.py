@@ -46,13 +46,13 @@ import numpy as np
 import scipy.linalg as la
 
 from . import _core
+from ._parallel import check_n_jobs, limit_blas
 from ._validation import (
     check_array,
     check_choice,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
     check_random_state,
     check_square,
 )
@@ -75,17 +75,6 @@ SYSTEMS = ("continuous", "discrete")
 _SYM_RTOL = 1e-12  # a matrix within this relative asymmetry is treated as symmetric
 
 _ccore = _core.control
-
-
-def _blas_one_thread():
-    """Context manager holding BLAS/LAPACK to one thread (the core threads over subjects)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 def _check_system(system) -> str:
@@ -162,7 +151,7 @@ def normalize(A, system, c: float = 1.0, *, spectral_radius=None, zero_diagonal:
         lam = np.empty(S)
         sym = _is_symmetric(A3, n_jobs)
         if sym.any():
-            with _blas_one_thread():
+            with limit_blas(1):
                 lam[sym] = _ccore.spectral_radius_symmetric(_subset(A3, sym), n_jobs)
         for s in np.flatnonzero(~sym):
             lam[s] = np.abs(np.linalg.eigvals(A3[s])).max()
@@ -226,7 +215,7 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     sym = _is_symmetric(A3, n_jobs)
     code = _HORIZON_CODE[(system, bool(np.isinf(T)))]
     if sym.any():
-        with _blas_one_thread():
+        with limit_blas(1):
             ac, _ = _ccore.symmetric_controllability(
                 _subset(A3, sym), code, 0.0 if np.isinf(T) else float(T), True,
                 False, n_jobs)
@@ -253,7 +242,7 @@ def _map_subjects(fn, subjects, n_jobs):
     subjects = list(subjects)
     if len(subjects) <= 1:
         return [fn(s) for s in subjects]
-    with _blas_one_thread():
+    with limit_blas(1):
         if n_jobs <= 1:
             return [fn(s) for s in subjects]
         from concurrent.futures import ThreadPoolExecutor
@@ -278,7 +267,7 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
     S, N = A3.shape[0], A3.shape[1]
     out = np.empty((S, N))
     sym = _is_symmetric(A3, n_jobs)
-    with _blas_one_thread():
+    with limit_blas(1):
         if sym.any():
             _, mc = _ccore.symmetric_controllability(_subset(A3, sym), 0, 0.0,
                                                      False, True, n_jobs)
@@ -306,7 +295,7 @@ def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n
         mc = modal_controllability(A3, n_jobs=n_jobs)
     else:
         code = _HORIZON_CODE[(system, bool(np.isinf(T)))]
-        with _blas_one_thread():
+        with limit_blas(1):
             ac, mc = _ccore.symmetric_controllability(
                 A3, code, 0.0 if np.isinf(T) else float(T), True, True, n_jobs)
     return (ac[0], mc[0]) if single else (ac, mc)

@@ -8,7 +8,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_array, check_choice, check_float, check_memory, check_n_jobs
+from ._parallel import check_n_jobs
+from ._validation import (
+    check_array,
+    check_choice,
+    check_float,
+    check_memory,
+)
 
 METRICS = ("euclidean", "sqeuclidean", "cityblock", "manhattan", "chebyshev", "minkowski",
            "cosine")

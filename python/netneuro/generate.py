@@ -18,6 +18,7 @@ from ._validation import (
     check_random_state,
     check_square,
     check_symmetric,
+    seed_for_core,
 )
 
 __all__ = [
@@ -32,10 +33,6 @@ __all__ = [
 
 # Swap attempts allowed per requested swap (dense graphs reject most proposals).
 _MAX_TRIES = 100
-
-
-def _core_seed(rng) -> int:
-    return int(rng.integers(0, 2**63 - 1))
 
 
 def _undirected(W, name="W"):
@@ -134,7 +131,7 @@ def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray
     n_iter = check_int(n_iter, "n_iter", min_value=0)
     rng = check_random_state(seed)
     E = int(np.count_nonzero(np.triu(W, 1)))
-    _core.graph.rewire_undirected(W, n_iter * E, _MAX_TRIES * n_iter * E, False, _core_seed(rng))
+    _core.graph.rewire_undirected(W, n_iter * E, _MAX_TRIES * n_iter * E, False, seed_for_core(rng))
     return W
 
 
@@ -168,13 +165,13 @@ def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,
     rng = check_random_state(seed)
     B = (W != 0).astype(np.float64)
     E = int(np.count_nonzero(np.triu(B, 1)))
-    _core.graph.rewire_undirected(B, n_iter * E, _MAX_TRIES * n_iter * E, False, _core_seed(rng))
+    _core.graph.rewire_undirected(B, n_iter * E, _MAX_TRIES * n_iter * E, False, seed_for_core(rng))
     weights = np.ascontiguousarray(W[np.triu_indices(W.shape[0], 1)])
     weights = weights[weights != 0]
     s = W.sum(axis=1)
     n_refine = check_int(n_refine, "n_refine", min_value=0)
     return _core.graph.assign_weights_strength(B, weights, s, batch_fraction, n_refine * E,
-                                               _core_seed(rng))
+                                               seed_for_core(rng))
 
 
 def lattice_null(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
@@ -196,7 +193,7 @@ def lattice_null(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
     Wp = np.ascontiguousarray(W[np.ix_(perm, perm)])
     E = int(np.count_nonzero(np.triu(Wp, 1)))
     _core.graph.rewire_undirected(Wp, n_iter * E, _MAX_TRIES * n_iter * E, True,
-                                  _core_seed(rng))
+                                  seed_for_core(rng))
     out = np.empty_like(W)
     out[np.ix_(perm, perm)] = Wp
     return out

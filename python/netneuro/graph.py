@@ -30,16 +30,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _core
+from ._parallel import check_n_jobs, limit_blas
 from ._validation import (
     check_array,
     check_choice,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
     check_random_state,
     check_square,
     check_symmetric,
+    seed_for_core,
 )
 
 __all__ = [
@@ -161,17 +162,6 @@ def degree(W):
 # clustering
 
 
-def _single_threaded_blas():
-    """Context limiting BLAS to one thread (threadpoolctl when installed, else no-op)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _onnela(W, normalize, n_jobs):
     W = _graph(W, symmetric=True)
     if normalize:
@@ -182,7 +172,7 @@ def _onnela(W, normalize, n_jobs):
                  "clustering workspace")
     if stack.shape[0] > 1 and n_jobs > 1:
         # threads across subjects: one BLAS thread each (no oversubscription)
-        with _single_threaded_blas():
+        with limit_blas(1):
             C, cyc, deg = _core.graph.clustering_onnela(stack, n_jobs)
     else:
         C, cyc, deg = _core.graph.clustering_onnela(stack, n_jobs)
@@ -384,7 +374,7 @@ def community_louvain(W, *, gamma: float = 1.0, seed=None, n_runs: int = 1):
         raise ValueError("W has no edges; communities are undefined")
     best = None
     for _ in range(n_runs):
-        labels, q = _core.graph.louvain(W, gamma, int(rng.integers(0, 2**63 - 1)))
+        labels, q = _core.graph.louvain(W, gamma, seed_for_core(rng))
         if best is None or q > best[1]:
             best = (labels, float(q))
     return best
@@ -576,7 +566,7 @@ def small_worldness(W, *, method: str = "sigma", n_null: int = 10, n_iter: int =
     n_jobs = check_n_jobs(n_jobs)
     W = _graph(W, batch=False, symmetric=True, min_nodes=4)
     rng = check_random_state(seed)
-    seeds = rng.integers(0, 2**63 - 1, size=(2, n_null))
+    seeds = seed_for_core(rng, size=(2, n_null))
     rand_fn = (generate.randomize_degree_preserving if null == "degree"
                else generate.randomize_strength_preserving)
     R = np.stack([rand_fn(W, n_iter=n_iter, seed=int(s)) for s in seeds[0]])

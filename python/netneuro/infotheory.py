@@ -40,15 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _core
+from ._parallel import check_n_jobs
 from ._validation import (
     check_array,
     check_choice,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
     check_random_state,
+    reject_constant,
 )
+from .stats import fdr_bh
 
 __all__ = [
     "ESTIMATORS",
@@ -87,13 +89,8 @@ def _as_2d(x, name, *, dtype=np.float64, finite=True):
 
 def _check_not_constant(X, name):
     if X.shape[0] > 1:
-        const = np.all(X == X[:1], axis=0)
-        if np.any(const):
-            col = int(np.flatnonzero(const)[0])
-            raise ValueError(
-                f"{name} has a constant series (column {col}); information measures of a "
-                "constant series are undefined or zero: remove it first"
-            )
+        reject_constant(X, name, "information measures of a constant series are undefined "
+                        "or zero")
 
 
 def discretize(ts, n_bins: int, method: str = "uniform") -> np.ndarray:
@@ -630,32 +627,6 @@ class SurrogateResult:
         n = self.statistic.shape[0]
         return (f"SurrogateResult(N={n}, n_surrogates={self.n_surrogates}, method={self.method!r}, "
                 f"significant(fdr<=0.05)={int(self.significant().sum())})")
-
-
-def fdr_bh(pvalues) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values) of a 1-D array (NaN ignored).
-
-    ``q_(i) = min_{j >= i} min(1, m p_(j) / j)`` over the sorted finite p-values
-    (Benjamini & Hochberg 1995); an edge is significant at FDR ``alpha`` when
-    ``q <= alpha``.
-    """
-    p = check_array(pvalues, "pvalues", ndim=1, finite=False, allow_empty=True)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    pv = p[ok]
-    m = pv.size
-    if m == 0:
-        return out
-    if pv.min() < 0 or pv.max() > 1:
-        raise ValueError("pvalues must lie in [0, 1]")
-    order = np.argsort(pv, kind="stable")
-    scaled = pv[order] * m / np.arange(1, m + 1)
-    q = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.minimum(q, 1.0)
-    res = np.empty(m)
-    res[order] = q
-    out[ok] = res
-    return out
 
 
 def surrogate_test(ts, *, measure: str = "transfer entropy", estimator: str = "discrete",

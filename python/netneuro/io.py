@@ -41,12 +41,17 @@ SUPPORTED_EXTENSIONS = (".npy", ".npz", ".csv", ".tsv", ".txt", ".1d", ".mat", "
                         ".csv.gz", ".tsv.gz", ".txt.gz")
 
 
-def _extension(path: Path) -> str:
-    name = path.name.lower()
+def file_extension(path) -> str:
+    """The supported extension that ends ``path`` (lower case, e.g. ``".csv.gz"``), else ``""``."""
+    name = Path(path).name.lower()
     for ext in sorted(SUPPORTED_EXTENSIONS, key=len, reverse=True):
         if name.endswith(ext):
             return ext
-    return path.suffix.lower()
+    return ""
+
+
+def _extension(path: Path) -> str:
+    return file_extension(path) or path.suffix.lower()
 
 
 def _check_path(path, name: str = "path") -> Path:

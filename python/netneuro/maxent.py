@@ -54,15 +54,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core
+from ._parallel import check_n_jobs, single_threaded_blas
 from ._validation import (
     check_array,
     check_choice,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
     check_random_state,
     check_timeseries,
+    constant_columns,
     seed_for_core,
 )
 
@@ -91,45 +92,6 @@ _core_maxent = _core.maxent
 
 # ---------------------------------------------------------------------------
 # helpers
-
-
-def _blas_one_thread(fn):
-    """Run ``fn`` with BLAS limited to one thread (threadpoolctl, when installed).
-
-    The core calls BLAS (dgemm/dsyrk) from its own worker threads and the
-    Newton solves are small: a multi-threaded BLAS underneath only competes
-    for the same cores (measured: a 14210 x 100 pseudolikelihood gradient took
-    5 s instead of 0.09 s on a loaded 2-core machine).  It also keeps results
-    independent of the BLAS thread count.
-    """
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        ctl = _threadpool_controller()
-        if ctl is None:  # threadpoolctl missing: same results, only slower under load
-            return fn(*args, **kwargs)
-        with ctl.limit(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-_CONTROLLER = []
-
-
-def _threadpool_controller():
-    # Scanning the loaded libraries costs ~5 ms: do it once per process.
-    if not _CONTROLLER:
-        try:
-            import scipy.linalg  # noqa: F401  (load SciPy's BLAS before scanning)
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:
-            _CONTROLLER.append(None)
-    return _CONTROLLER[0]
-
 
 
 def _check_spins(spins) -> str:
@@ -327,7 +289,7 @@ class IsingModel:
             E -= _c0_01(self.h, self.J)
         return E
 
-    @_blas_one_thread
+    @single_threaded_blas
     def log_partition(self, n_jobs=None) -> float:
         """``log Z`` (natural log) in the model's coding (exact, N <= 25)."""
         _check_exact_n(self.n_units, "log_partition")
@@ -345,7 +307,7 @@ class IsingModel:
         p = np.exp(-(E - E.min()))
         return p / p.sum()
 
-    @_blas_one_thread
+    @single_threaded_blas
     def _moments_pm1(self, n_jobs=None, n_samples=None, seed=None):
         h, J = self._pm1()
         if self.n_units <= EXACT_MAX_UNITS:
@@ -373,7 +335,7 @@ class IsingModel:
         np.fill_diagonal(c, (m1 + 1.0) / 2.0)
         return c
 
-    @_blas_one_thread
+    @single_threaded_blas
     def entropy(self, base: float = 2.0, *, n_jobs=None) -> float:
         """Entropy of the model distribution (bits by default; ``base=np.e`` for nats).
         Exact (N <= 25): ``S = log Z + <E>``."""
@@ -456,7 +418,7 @@ def binarize(ts, threshold="mean", *, spins: str = "pm1") -> np.ndarray:
             raise ValueError(f"threshold must be a number or have one entry per region "
                              f"({x.shape[1]}), got shape {thr.shape}")
     active = x > thr
-    const = np.flatnonzero(active.all(axis=0) | ~active.any(axis=0))
+    const = constant_columns(active)
     if const.size:
         warnings.warn(f"binarize: regions {const.tolist()} are constant after thresholding",
                       RuntimeWarning, stacklevel=2)
@@ -470,8 +432,7 @@ def binarize(ts, threshold="mean", *, spins: str = "pm1") -> np.ndarray:
 
 def _check_fittable(S: np.ndarray, l2: float, method: str) -> None:
     n_samples, n = S.shape
-    m1 = S.mean(axis=0, dtype=np.float64)
-    const = np.flatnonzero(np.abs(m1) == 1.0)
+    const = constant_columns(S)
     if const.size:
         raise ValueError(
             f"X has constant units {const.tolist()} (always active or always inactive): their "
@@ -670,7 +631,7 @@ def _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs):
     return theta
 
 
-@_blas_one_thread
+@single_threaded_blas
 def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l2: float = 0.0,
               max_iter: int | None = None, tol: float | None = None, seed=None, n_jobs=None,
               n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05,
@@ -815,7 +776,7 @@ class GoodnessOfFit:
                 f"n_observed_states={self.n_observed_states})")
 
 
-@_blas_one_thread
+@single_threaded_blas
 def goodness_of_fit(model: IsingModel, X, *, n_jobs=None) -> GoodnessOfFit:
     """Entropy-based goodness of fit of ``model`` to binary data ``X`` ``(T, N)``.
 
@@ -953,7 +914,7 @@ class EnergyLandscape:
         return ax
 
 
-@_blas_one_thread
+@single_threaded_blas
 def energy_landscape(model: IsingModel, *, n_jobs=None) -> EnergyLandscape:
     """Local minima, basins and barriers of ``model`` over all ``2^N`` states (N <= 25).
 

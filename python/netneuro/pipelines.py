@@ -25,7 +25,13 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_choice, check_float, check_int, check_timeseries
+from ._validation import (
+    check_choice,
+    check_float,
+    check_int,
+    check_timeseries,
+    constant_columns,
+)
 
 __all__ = [
     "Pipeline", "Step", "FunctionalConnectome", "GraphMetrics", "Persistence",
@@ -97,7 +103,8 @@ class FunctionalConnectome(Step):
         from . import connectivity
 
         n = ts.shape[1]
-        live = np.ptp(ts, axis=0) > 0  # constant regions (e.g. outside the field of view)
+        live = np.ones(n, dtype=bool)  # constant regions (e.g. outside the field of view): out
+        live[constant_columns(ts)] = False
         if live.sum() < 2:
             raise ValueError(f"the time series has {int(live.sum())} non-constant regions; "
                              "a connectome needs at least 2")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .stats import fdr_bh
+
 __all__ = ["build_report", "group_comparisons"]
 
 
@@ -43,17 +45,6 @@ def _figure(ncols=1, width=4.8, height=4.0):
     fig = Figure(figsize=(width * ncols, height))
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     return fig, axes
-
-
-def _fdr_bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (NaN p-values stay NaN and are not counted)."""
-    q = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        from scipy.stats import false_discovery_control
-
-        q[ok] = false_discovery_control(p[ok], method="bh")
-    return q
 
 
 def group_comparisons(summary: dict, labels: dict, *, min_subjects: int = 4) -> list:
@@ -108,7 +99,7 @@ def group_comparisons(summary: dict, labels: dict, *, min_subjects: int = 4) -> 
             rows.append({"label": lab_name, "result": col, "test": test, "statistic": stat,
                          "p": p, "n": int(ok.sum())})
         if rows:
-            q = _fdr_bh(np.array([r["p"] for r in rows]))
+            q = fdr_bh(np.array([r["p"] for r in rows], dtype=np.float64))
             for r, qq in zip(rows, q):
                 r["q"] = float(qq)
             out.extend(sorted(rows, key=lambda r: (r["p"], r["result"])))

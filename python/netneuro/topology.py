@@ -18,14 +18,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _core
+from ._parallel import check_n_jobs
 from ._validation import (
     available_memory,
     check_array,
+    check_bool,
     check_choice,
     check_float,
     check_int,
     check_memory,
-    check_n_jobs,
     check_prime,
     check_square,
 )
@@ -227,16 +228,11 @@ def _memory_limit() -> float:
     return 0.0 if not np.isfinite(m) else 0.9 * m
 
 
-def _check_bool(x, name):
-    if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(x).__name__}")
-
-
 def _collapse_choice(collapse_edges, maxdim) -> bool:
     """collapse_edges=None -> collapse when maxdim >= 2 (measured faster there)."""
     if collapse_edges is None:
         return isinstance(maxdim, (int, np.integer)) and maxdim >= 2
-    _check_bool(collapse_edges, "collapse_edges")
+    check_bool(collapse_edges, "collapse_edges")
     return bool(collapse_edges)
 
 
@@ -301,8 +297,7 @@ def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff
     a cocycle representing the class of row k of ``dgms[d]`` (as ripser.py's
     ``do_cocycles``); ``cocycles[0]`` is empty.
     """
-    if not isinstance(return_cocycles, (bool, np.bool_)):
-        raise TypeError(f"return_cocycles must be a bool, got {type(return_cocycles).__name__}")
+    check_bool(return_cocycles, "return_cocycles")
     collapse = _collapse_choice(collapse_edges, maxdim)
     kind, data, thr, maxdim, coeff, n_jobs, dt = _prepare(
         X, maxdim, threshold, metric, coeff, n_jobs, dtype)

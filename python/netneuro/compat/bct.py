@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core, graph
-from .._validation import check_random_state
+from .._validation import check_random_state, seed_for_core
 
 __all__ = [
     "clustering_coef_wu",
@@ -119,5 +119,5 @@ def randmio_und(R, itr, seed=None):
     rng = check_random_state(seed)
     n = int(itr) * E
     eff = _core.graph.rewire_undirected(W, n, _MAX_TRIES * n, False,
-                                        int(rng.integers(0, 2**63 - 1)))
+                                        seed_for_core(rng))
     return W, int(eff)

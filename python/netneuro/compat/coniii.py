@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import maxent as _me
+from .._parallel import single_threaded_blas
 
 __all__ = ["Enumerate", "Pseudo", "MCH", "MonteCarloHistogram", "calc_observables",
            "vec2mat", "mat2vec"]
@@ -100,14 +101,15 @@ class _Solver:
 class Enumerate(_Solver):
     """Exact maximum-entropy fit by enumeration (ConIII ``Enumerate``)."""
 
-    @_me._blas_one_thread
+    @single_threaded_blas
     def solve(self, initial_guess=None, constraints=None, max_param_value=50, full_output=False,
               use_root=True, scipy_solver_kwargs=None):
         md = self.constraints if constraints is None else np.asarray(constraints, float)
         if md.shape != self.constraints.shape:
             raise ValueError(f"constraints must have {self.constraints.size} entries")
         _me._check_exact_n(self.n, "Enumerate")
-        from .._validation import check_n_jobs
+        from .._parallel import check_n_jobs
+
 
         theta, diag = _me._fit_exact(md, self.n, l1=0.0, l2=0.0, max_iter=200, tol=1e-10,
                                      n_jobs=check_n_jobs(self._n_jobs()), theta0=initial_guess)
@@ -123,7 +125,7 @@ class Enumerate(_Solver):
 class Pseudo(_Solver):
     """Pseudolikelihood maximisation (ConIII ``Pseudo``)."""
 
-    @_me._blas_one_thread
+    @single_threaded_blas
     def solve(self, force_general=False, initial_guess=None, full_output=False, **kwargs):
         l2 = kwargs.pop("l2", 0.0)
         model = _me.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self._n_jobs())
@@ -142,7 +144,7 @@ class MCH(_Solver):
         super().__init__(sample, model, calc_observables, iprint, **kwargs)
         self.sampleSize = int(sample_size)
 
-    @_me._blas_one_thread
+    @single_threaded_blas
     def solve(self, initial_guess=None, constraints=None, tol=None, tolNorm=None, n_iters=30,
               burn_in=30, maxiter=10, custom_convergence_f=None, iprint=False, full_output=False,
               learn_params_kwargs=None, generate_kwargs=None):
