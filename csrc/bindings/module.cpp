@@ -82,30 +82,23 @@ PYBIND11_MODULE(_core, m) {
   py::list areas;
   areas.append("common");
   nnpy::register_common(m);
-  {
-    auto sub = m.def_submodule("topology", "Vietoris-Rips persistent homology.");
-    nnpy::register_topology(sub);
-    areas.append("topology");
-  }
-  {
-    auto sub = m.def_submodule("infotheory", "Transfer entropy and mutual information.");
-    nnpy::register_infotheory(sub);
-    areas.append("infotheory");
-  }
-  {
-    auto sub = m.def_submodule("maxent", "Pairwise maximum-entropy (Ising) models.");
-    nnpy::register_maxent(sub);
-    areas.append("maxent");
-  }
-  {
-    auto sub = m.def_submodule("control", "Gramians and controllability.");
-    nnpy::register_control(sub);
-    areas.append("control");
-  }
-  {
-    auto sub = m.def_submodule("graph", "Graph metrics.");
-    nnpy::register_graph(sub);
-    areas.append("graph");
+  // One submodule per area of the core, named as its csrc/ folder.
+  using Register = void (*)(py::module_&);
+  const struct {
+    const char* name;
+    const char* doc;
+    Register add;
+  } submodules[] = {
+      {"topology", "Vietoris-Rips persistent homology.", &nnpy::register_topology},
+      {"infotheory", "Transfer entropy and mutual information.", &nnpy::register_infotheory},
+      {"maxent", "Pairwise maximum-entropy (Ising) models.", &nnpy::register_maxent},
+      {"control", "Gramians and controllability.", &nnpy::register_control},
+      {"graph", "Graph metrics.", &nnpy::register_graph},
+  };
+  for (const auto& area : submodules) {
+    auto sub = m.def_submodule(area.name, area.doc);
+    area.add(sub);
+    areas.append(area.name);
   }
   build["areas"] = areas;
   m.attr("build_info") = build;
