@@ -44,6 +44,7 @@ def test_weight_graph_tiny_mlp_exact():
     assert sp.isspmatrix_csr(g.adjacency)
     assert np.array_equal(g.adjacency.toarray(), expected)
     assert g.n_edges == 8
+    assert g.adjacency.nnz == 8  # the zero weight is not stored either
     assert np.array_equal(g.layer, [0, 0, 1, 1, 1, 2])
     assert np.array_equal(g.offsets, [0, 2, 5, 6])
     assert g.layer_names == ["input", "linear0", "linear1"]
@@ -87,8 +88,12 @@ def test_weight_graph_conv_channel_mode_exact():
             assert A[2 + c, 4 + j] == np.abs(L[j, 4 * c:4 * c + 4]).sum()
     signed = ann.weight_graph([W, L], input_shape=(2, 3, 3), dense=True,
                               channel_weight="signed").adjacency
-    assert signed[1, 3] == W[1, 1].sum()
-    assert signed[3, 6] == L[2, 4:8].sum()
+    for c in range(2):  # kernels and flattened blocks of mixed signs: signed sums differ
+        for o in range(2):
+            assert signed[c, 2 + o] == W[o, c].sum()
+        for j in range(3):
+            assert signed[2 + c, 4 + j] == L[j, 4 * c:4 * c + 4].sum()
+    assert not np.array_equal(signed, A)
     # without input_shape the spatial size is inferred from the linear layer
     np.testing.assert_array_equal(ann.weight_graph([W, L], dense=True).adjacency, A)
     with pytest.raises(ValueError, match="expects 8 inputs"):
@@ -265,6 +270,16 @@ def test_correlation_connectome_equals_numpy(digits_mlp):
     for n_jobs in (2, 3):
         assert np.array_equal(ann.activation_connectome(acts, chunk_size=7, n_jobs=n_jobs), C)
     np.testing.assert_allclose(ann.activation_connectome(A, chunk_size=1000), C, atol=1e-14)
+
+
+def test_correlation_connectome_many_units_equals_numpy(rng):
+    # more units than one mirror tile (512) and than chunk_size: every block path
+    A = rng.normal(size=(40, 700)) + rng.normal(size=(40, 1))
+    ref = np.corrcoef(A.T)
+    for chunk_size in (256, 8192):
+        C = ann.activation_connectome(A, chunk_size=chunk_size)
+        assert np.array_equal(C, C.T)
+        np.testing.assert_allclose(C, ref, rtol=0, atol=1e-13)
 
 
 def test_correlation_connectome_dead_units(rng):

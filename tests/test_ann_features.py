@@ -64,6 +64,13 @@ def test_topological_features_subsample_and_bad_input(layered_acts, rng):
     r2 = ann.topological_features(layered_acts, max_units=8, seed=3, per_layer=False)
     assert r1["network"]["n_units"] == 8
     assert r1["network"]["average_death_h0"] == r2["network"]["average_death_h0"]
+    # the subset is 8 alive units drawn with the seed: the same as those units on their own
+    A, _, _ = ann.stack_activations(layered_acts)
+    alive = np.flatnonzero(A.max(axis=0) > A.min(axis=0))
+    chosen = np.sort(np.random.default_rng(3).choice(alive, size=8, replace=False))
+    ref = ann.topological_features(A[:, chosen], per_layer=False)["network"]
+    for key in ("average_death_h0", "max_persistence_h1"):
+        assert r1["network"][key] == pytest.approx(ref[key], abs=1e-12)
     with pytest.raises(ValueError, match="kind"):
         ann.topological_features(layered_acts, kind="graph")
     with pytest.raises(ValueError, match="maxdim"):
