@@ -168,6 +168,8 @@ def _input_grid(first: _Layer, input_shape, conv: str):
 
 
 def _linear_edges(L: _Layer, grid: _Grid, conv: str, channel_weight: str, where: str):
+    """Dense layer: every weight ``W[l, k]`` an edge ``k -> l``; after channel-level
+    convolutions, one edge per (channel, output) summing that channel's flattened weights."""
     n_out, n_feat = L.weight.shape
     out = _Grid(n_out, None, None)
     if grid.channels is None or conv != "channel":
@@ -191,6 +193,7 @@ def _linear_edges(L: _Layer, grid: _Grid, conv: str, channel_weight: str, where:
 
 
 def _conv_edges(L: _Layer, grid: _Grid, conv: str, channel_weight: str, where: str):
+    """Convolution: channel-level kernel sums, or the exact unrolled (cross-correlation) map."""
     O, Ci, kh, kw = L.weight.shape
     if grid.channels is None:
         raise ValueError(f"{where} is a convolution but its input comes from a dense "
