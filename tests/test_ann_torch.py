@@ -200,6 +200,23 @@ def test_unrolled_torch_avgpool_cnn_forward_reproduces_logits():
     np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-5)
 
 
+def test_unrolled_torch_overlapping_pool_reproduces_logits():
+    # pooling windows with stride < kernel size overlap: the module's stride must be used
+    torch.manual_seed(11)
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2, stride=1), nn.Conv2d(2, 2, 2),
+                      nn.ReLU(), nn.AvgPool2d(3, stride=2), nn.Flatten(), nn.Linear(2 * 2 * 2, 3))
+    m.eval()
+    g = ann.weight_graph(m, conv="unroll", input_shape=(1, 9, 9))
+    assert g.layer_shapes[2] == (2, 6, 6) and g.layer_shapes[4] == (2, 2, 2)
+    X = np.random.default_rng(11).normal(size=(16, 1, 9, 9)).astype(np.float32)
+    with torch.no_grad():
+        logits = m(torch.from_numpy(X)).double().numpy()
+    biases = {"0": _np(m[0].bias), "3": _np(m[3].bias), "7": _np(m[7].bias)}
+    out = _sparse_forward(g, X.reshape(16, -1).astype(np.float64), biases,
+                          {"2": "max", "5": "avg"})
+    np.testing.assert_allclose(out, logits, rtol=1e-5, atol=1e-5)
+
+
 class _Bad(nn.Module):
     def __init__(self, kind):
         super().__init__()
