@@ -1,4 +1,6 @@
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +9,41 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NETNEURO_SHARED_DATA", REPO.parent / "shared" / "data"))
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+_warn = warnings.warn
+
+
+def _warn_attributed_to_netneuro(message, category=None, stacklevel=1, source=None, **kw):
+    """warnings.warn, except that a warning issued by netneuro code is attributed to
+    the netneuro line that issued it, whatever ``stacklevel`` it asks for.
+
+    netneuro points its warnings at the caller (stacklevel=2 or more), so the
+    pyproject filter ``error:::netneuro`` (which matches the module a warning is
+    attributed to) would let them through whenever a test calls netneuro directly.
+    With this, every warning netneuro issues fails the test unless the test expects
+    it (``pytest.warns``, which records instead of raising).
+    """
+    frame = sys._getframe(1)
+    module = frame.f_globals.get("__name__", "")
+    if module == "netneuro" or module.startswith("netneuro."):
+        if isinstance(message, Warning):
+            category = type(message)
+        warnings.warn_explicit(message, category or UserWarning, frame.f_code.co_filename,
+                               frame.f_lineno, module=module,
+                               registry=frame.f_globals.setdefault("__warningregistry__", {}),
+                               source=source)
+        return
+    _warn(message, category, stacklevel + 1, source, **kw)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _netneuro_warnings_fail_tests():
+    warnings.warn = _warn_attributed_to_netneuro
+    try:
+        yield
+    finally:
+        warnings.warn = _warn
 
 
 @pytest.fixture
