@@ -16,7 +16,11 @@ import ast
 import inspect
 import re
 import types
+import warnings
 from pathlib import Path
+
+import numpy as np
+import pytest
 
 import netneuro
 from netneuro import _core
@@ -492,3 +496,35 @@ def test_modules_are_small():
             long.append(f"{_rel(path)}: {n} lines")
     assert not long, (f"modules over {MAX_MODULE_LINES} lines (split them into a package "
                       "named for the science):\n" + "\n".join(long))
+
+
+# ---------------------------------------------------------------------------
+# the suite's own configuration: strict, and netneuro's warnings are errors
+
+
+def _function_in(module: str, body: str):
+    """A function whose code belongs to module ``module`` (as warnings sees it)."""
+    namespace = {"__name__": module, "np": np, "warnings": warnings}
+    exec(compile(f"def f():\n    {body}\n", f"<{module}>", "exec"), namespace)
+    return namespace["f"]
+
+
+def test_pytest_configuration_is_strict(pytestconfig):
+    assert pytestconfig.getini("xfail_strict") is True
+    assert {"--strict-config", "--strict-markers"} <= set(pytestconfig.getini("addopts"))
+
+
+@pytest.mark.parametrize("category, body", [
+    (RuntimeWarning, "np.array([1.0]) / 0"),  # NumPy's, on a line of netneuro
+    (DeprecationWarning, "warnings.warn('old', DeprecationWarning)"),
+    (UserWarning, "warnings.warn('look', UserWarning, stacklevel=2)"),  # pointed at the caller
+])
+def test_warnings_issued_by_netneuro_fail_the_test(category, body):
+    with pytest.raises(category):
+        _function_in("netneuro.fake", body)()
+    with pytest.warns(category):  # ... unless the test expects them
+        _function_in("netneuro.fake", body)()
+    with warnings.catch_warnings(record=True) as caught:  # other modules' only warn
+        warnings.simplefilter("default")
+        _function_in("elsewhere", body)()
+    assert [w.category for w in caught] == [category]
