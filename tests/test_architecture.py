@@ -26,7 +26,11 @@ import netneuro
 from netneuro import _core
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE = Path(netneuro.__file__).resolve().parent
+# the source tree (the rules are about it), also when the tests run against an
+# installed netneuro
+PACKAGE = REPO / "python" / "netneuro"
+if not PACKAGE.is_dir():
+    PACKAGE = Path(netneuro.__file__).resolve().parent
 STUB = PACKAGE / "_core.pyi"
 TESTS = Path(__file__).resolve().parent
 MAX_MODULE_LINES = 700
@@ -317,7 +321,7 @@ def _peer_skip_problems(path: Path) -> list[str]:
                     if isinstance(n, ast.Name):
                         defs[n.id] = _loaded_names(stmt.value) if stmt.value else set()
 
-    def tests():
+    def tests_of_module():
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
                     stmt.name.startswith("test"):
@@ -350,7 +354,7 @@ def _peer_skip_problems(path: Path) -> list[str]:
                        or (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0]
                            == top) for n in ast.walk(fn))
 
-        unused = [name for name, fn in tests()
+        unused = [name for name, fn in tests_of_module()
                   if not (_loaded_names(fn) | {a.arg for a in fn.args.args}) & needs
                   and not imports_peer(fn)]
         if unused:
