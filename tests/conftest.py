@@ -7,7 +7,20 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("NETNEURO_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _shared_data() -> Path:
+    """NETNEURO_SHARED_DATA, else the nearest ``shared/data`` beside the checkout or
+    beside one of its parents (a git worktree lives one level further down)."""
+    if "NETNEURO_SHARED_DATA" in os.environ:
+        return Path(os.environ["NETNEURO_SHARED_DATA"])
+    for parent in REPO.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return REPO.parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -52,9 +65,15 @@ def rng():
 
 
 def shared_file(relpath: str) -> Path:
-    """A file of ../shared/data (licence-restricted data stays out of the repo); skip if absent."""
+    """A file of ../shared/data (licence-restricted data stays out of the repo).
+
+    Skipped where absent, except in CI (``CI`` set), which has shared/ beside its
+    clone: there a missing file is an error, not a silently skipped test.
+    """
     path = SHARED_DATA / relpath
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data file {relpath} not found under {SHARED_DATA}")
         pytest.skip(f"shared data file {relpath} not present")
     return path
 
