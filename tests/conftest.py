@@ -1,12 +1,62 @@
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("NETNEURO_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def _shared_data() -> Path:
+    """NETNEURO_SHARED_DATA, else the nearest ``shared/data`` beside the checkout or
+    beside one of its parents (a git worktree lives one level further down)."""
+    if "NETNEURO_SHARED_DATA" in os.environ:
+        return Path(os.environ["NETNEURO_SHARED_DATA"])
+    for parent in REPO.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return REPO.parent / "shared" / "data"
+
+
+SHARED_DATA = _shared_data()
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+_warn = warnings.warn
+
+
+def _warn_attributed_to_netneuro(message, category=None, stacklevel=1, source=None, **kw):
+    """warnings.warn, except that a warning issued by netneuro code is attributed to
+    the netneuro line that issued it, whatever ``stacklevel`` it asks for.
+
+    netneuro points its warnings at the caller (stacklevel=2 or more), so the
+    pyproject filter ``error:::netneuro`` (which matches the module a warning is
+    attributed to) would let them through whenever a test calls netneuro directly.
+    With this, every warning netneuro issues fails the test unless the test expects
+    it (``pytest.warns``, which records instead of raising).
+    """
+    frame = sys._getframe(1)
+    module = frame.f_globals.get("__name__", "")
+    if module == "netneuro" or module.startswith("netneuro."):
+        if isinstance(message, Warning):
+            category = type(message)
+        warnings.warn_explicit(message, category or UserWarning, frame.f_code.co_filename,
+                               frame.f_lineno, module=module,
+                               registry=frame.f_globals.setdefault("__warningregistry__", {}),
+                               source=source)
+        return
+    _warn(message, category, stacklevel + 1, source, **kw)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _netneuro_warnings_fail_tests():
+    warnings.warn = _warn_attributed_to_netneuro
+    try:
+        yield
+    finally:
+        warnings.warn = _warn
 
 
 @pytest.fixture
@@ -15,9 +65,15 @@ def rng():
 
 
 def shared_file(relpath: str) -> Path:
-    """A file of ../shared/data (licence-restricted data stays out of the repo); skip if absent."""
+    """A file of ../shared/data (licence-restricted data stays out of the repo).
+
+    Skipped where absent, except in CI (``CI`` set), which has shared/ beside its
+    clone: there a missing file is an error, not a silently skipped test.
+    """
     path = SHARED_DATA / relpath
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"shared data file {relpath} not found under {SHARED_DATA}")
         pytest.skip(f"shared data file {relpath} not present")
     return path
 

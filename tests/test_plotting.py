@@ -8,13 +8,18 @@ import sys
 import numpy as np
 import pytest
 
-mpl = pytest.importorskip("matplotlib")
-from matplotlib.figure import Figure  # noqa: E402
+from netneuro import plotting
 
-from netneuro import plotting  # noqa: E402
+
+@pytest.fixture
+def mpl():
+    """matplotlib (the ``plot`` extra), for the tests that draw."""
+    return pytest.importorskip("matplotlib")
 
 
 def _ax():
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(4, 3)).add_subplot(1, 1, 1)
 
 
@@ -28,7 +33,7 @@ def _nonblank(ax):
     return img.std() > 5.0
 
 
-def test_connectome_matrix(rng):
+def test_connectome_matrix(rng, mpl):
     W = np.corrcoef(rng.standard_normal((40, 10)).T)
     ax = plotting.plot_connectome_matrix(W, _ax(), labels=[f"r{i}" for i in range(10)],
                                          title="t")
@@ -40,7 +45,7 @@ def test_connectome_matrix(rng):
         plotting.plot_connectome_matrix(W[:3], _ax())
 
 
-def test_diagram_and_betti(rng):
+def test_diagram_and_betti(rng, mpl):
     dgm = [np.array([[0, 0.5], [0, 0.7], [0, np.inf]]), np.array([[0.4, 0.6]])]
     ax = plotting.plot_diagram(dgm, _ax())
     assert _nonblank(ax)
@@ -59,7 +64,7 @@ def test_diagram_and_betti(rng):
         plotting.plot_diagram([np.zeros((3, 3))], _ax())
 
 
-def test_controllability_vs_degree_reports_spearman(rng):
+def test_controllability_vs_degree_reports_spearman(rng, mpl):
     from scipy.stats import spearmanr
 
     d = rng.uniform(size=30)
@@ -72,7 +77,7 @@ def test_controllability_vs_degree_reports_spearman(rng):
         plotting.plot_controllability_vs_degree(d, c[:5], _ax())
 
 
-def test_energy_landscape_dict_and_delegation():
+def test_energy_landscape_dict_and_delegation(mpl):
     land = {"minima": np.array([[1, -1, 1], [-1, -1, 1]]),
             "minima_energies": np.array([-1.0, -2.0]),
             "barriers": np.array([[0, -0.5], [-0.5, 0]])}
@@ -105,7 +110,7 @@ def test_energy_landscape_dict_and_delegation():
         plotting.plot_energy_landscape({"minima": []}, _ax())
 
 
-def test_group_comparison(rng):
+def test_group_comparison(rng, mpl):
     from scipy import stats
 
     v = rng.standard_normal(12)
@@ -120,13 +125,20 @@ def test_group_comparison(rng):
         plotting.plot_group_comparison(v, cont[:3], _ax())
 
 
-def test_new_figure_when_no_axes():
-    mpl.use("Agg")
-    ax = plotting.plot_connectome_matrix(np.eye(3))
-    assert ax.figure is not None
+def test_new_figure_when_no_axes(mpl):
     import matplotlib.pyplot as plt
 
-    plt.close(ax.figure)
+    plt.switch_backend("Agg")
+    before = set(plt.get_fignums())
+    ax = plotting.plot_connectome_matrix(np.eye(3) - 0.5)
+    try:
+        # a new pyplot figure (so plt.show / plt.savefig see it), holding the matrix
+        new = set(plt.get_fignums()) - before
+        assert new == {ax.figure.number} and plt.gcf() is ax.figure
+        np.testing.assert_array_equal(ax.get_images()[0].get_array(), np.eye(3) - 0.5)
+        assert _nonblank(ax)
+    finally:
+        plt.close(ax.figure)
 
 
 def test_missing_matplotlib_message(monkeypatch):
@@ -135,7 +147,7 @@ def test_missing_matplotlib_message(monkeypatch):
         plotting.plot_connectome_matrix(np.eye(3))
 
 
-def test_report_from_store_with_labels(tmp_path, rng):
+def test_report_from_store_with_labels(tmp_path, rng, mpl):
     """A report from a hand-made store holding the standard pipeline's result names."""
     from netneuro import cohort, report
     from netneuro.io import load_table
