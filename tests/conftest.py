@@ -67,12 +67,12 @@ def rng():
 def shared_file(relpath: str) -> Path:
     """A file of ../shared/data (licence-restricted data stays out of the repo).
 
-    Skipped where absent, except in CI (``CI`` set), which has shared/ beside its
-    clone: there a missing file is an error, not a silently skipped test.
+    Skipped where absent (a checkout without shared/ beside it); set
+    ``NETNEURO_REQUIRE_SHARED=1`` to make a missing file an error instead.
     """
     path = SHARED_DATA / relpath
     if not path.exists():
-        if os.environ.get("CI"):
+        if os.environ.get("NETNEURO_REQUIRE_SHARED"):
             pytest.fail(f"shared data file {relpath} not found under {SHARED_DATA}")
         pytest.skip(f"shared data file {relpath} not present")
     return path
