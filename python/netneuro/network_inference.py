@@ -34,8 +34,10 @@ Surrogates:
 * ``"analytic"`` (default; what IDTxl does for its Gaussian estimator on data
   with one replication): ``2 n CMI`` of a ``d``-dimensional candidate is
   chi-square with ``d`` degrees of freedom under the null, and each surrogate
-  value is a seeded draw ``chi2(d) / (2 n)``, exactly as JIDT's
-  ``ChiSquareMeasurementDistribution`` at a uniform random p-value;
+  value is the ``1 - u`` quantile of ``chi2(d) / (2 n)`` at a seeded uniform
+  ``u``, as JIDT's ``ChiSquareMeasurementDistribution`` gives IDTxl (one
+  stream of ``u`` per target, drawn in IDTxl's order: the same stream fed to
+  IDTxl gives the same p-values, see tests/test_network_inference.py);
 * ``"permutation"``: the candidate's realisations shuffled in time;
 * ``"block"``: contiguous blocks of ``block_size`` realisations shuffled.
 
@@ -53,6 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import qr, solve_triangular
+from scipy.special import chdtri
 
 from ._parallel import check_n_jobs, limit_blas
 from ._validation import (
@@ -282,7 +285,9 @@ class _Surrogates:
         shuffled); ``dim`` is the group size for the analytic null.
         """
         if self.kind == "analytic":
-            return self.rng.chisquare(dim, size=(len(cands), n_perm)) / (2.0 * self.emb.n)
+            # JIDT's computeEstimateForGivenPValue(u): the chi2(dim) quantile at 1 - u, / 2n
+            u = self.rng.random((len(cands), n_perm))
+            return chdtri(dim, u) / (2.0 * self.emb.n)
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -502,8 +507,10 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     check_choice(estimator, "estimator", ("gaussian",))
     check_choice(surrogates, "surrogates", _SURROGATES)
     max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=1)
-    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=1,
-                                max_value=max_lag_sources)
+    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=1)
+    if min_lag_sources > max_lag_sources:
+        raise ValueError(f"min_lag_sources ({min_lag_sources}) must be <= max_lag_sources "
+                         f"({max_lag_sources})")
     if max_lag_target is None:
         max_lag_target = max_lag_sources
     max_lag_target = check_int(max_lag_target, "max_lag_target", min_value=1)
@@ -601,10 +608,11 @@ def _run_one(emb, target, sources, s, seedseq, stop=None):
 def _run_threads(emb, targets, sources, s, seeds, n_jobs, report):
     results = {}
     if n_jobs == 1 or len(targets) == 1:
-        for i, (t, src) in enumerate(zip(targets, sources)):
-            results[t] = _run_one(emb, t, src, s, seeds[t])
-            if report:
-                report(i + 1, t)
+        with limit_blas(1):  # small matrices: BLAS threads only cost
+            for i, (t, src) in enumerate(zip(targets, sources)):
+                results[t] = _run_one(emb, t, src, s, seeds[t])
+                if report:
+                    report(i + 1, t)
         return results
     stop = threading.Event()
     with limit_blas(1), ThreadPoolExecutor(max_workers=n_jobs) as pool:
