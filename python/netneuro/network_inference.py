@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import qr, solve_triangular
-from scipy.special import chdtri
+from scipy.special import chdtrc
 
 from ._parallel import check_n_jobs, limit_blas
 from ._validation import (
@@ -278,16 +278,49 @@ class _Surrogates:
             out[i] = np.concatenate([np.arange(starts[j], min(starts[j] + b, n)) for j in order])
         return out
 
-    def table(self, y, cands, cond, n_perm, dim=1):
-        """(len(cands), n_perm): CMI of each candidate's surrogates with y given cond.
+    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max", dim=1):
+        """Test ``stat`` against the column ``reduce`` ("max"/"min") of the surrogate table.
 
         ``cands`` is a list of column groups (each a list of columns, jointly
-        shuffled); ``dim`` is the group size for the analytic null.
+        shuffled); ``dim`` is the group size for the analytic null.  Returns
+        IDTxl's (significant, p-value).
         """
         if self.kind == "analytic":
-            # JIDT's computeEstimateForGivenPValue(u): the chi2(dim) quantile at 1 - u, / 2n
+            # A surrogate is JIDT's computeEstimateForGivenPValue(u), the chi2(dim) quantile at
+            # 1 - u over 2n; it decreases in u, so "surrogate >= stat" is "u <= sf(2n stat)"
+            # and the column max (min) is the surrogate of the column min (max) of u.
             u = self.rng.random((len(cands), n_perm))
-            return chdtri(dim, u) / (2.0 * self.emb.n)
+            u = u.min(axis=0) if reduce == "max" else u.max(axis=0)
+            return _pvalue_u(u, self._sf(stat, dim), alpha)
+        table = self._data_table(y, cands, cond, n_perm)
+        dist = table.max(axis=0) if reduce == "max" else table.min(axis=0)
+        return _pvalue(stat, dist, alpha)
+
+    def sequential(self, stats, y, cols, full, n_perm, alpha):
+        """IDTxl's sequential maximum statistic for scalar candidates ``cols``."""
+        order = np.argsort(stats, kind="stable")[::-1]
+        sign = np.zeros(stats.size, dtype=bool)
+        pval = np.ones(stats.size)
+        if self.kind == "analytic":
+            u = np.sort(self.rng.random((len(cols), n_perm)), axis=0)  # rank r: r-th largest
+            for rank, j in enumerate(order):
+                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1), alpha)
+                if not sign[j]:
+                    break
+            return sign, pval
+        table = np.vstack([self._data_table(y, [[c]], [f for f in full if f != c], n_perm)
+                           for c in cols])
+        dist = -np.sort(-table, axis=0)  # each column descending
+        for rank, j in enumerate(order):
+            sign[j], pval[j] = _pvalue(stats[j], dist[rank], alpha)
+            if not sign[j]:
+                break
+        return sign, pval
+
+    def _sf(self, stat, dim):
+        return chdtrc(dim, 2.0 * self.emb.n * stat)
+
+    def _data_table(self, y, cands, cond, n_perm):
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -311,9 +344,18 @@ class _Surrogates:
 
 def _pvalue(stat, dist, alpha):
     """IDTxl's one-sided surrogate p-value (never below 1/n_perm) and its decision."""
-    p = np.count_nonzero(dist >= stat) / dist.size
+    return _pvalue_count(np.count_nonzero(dist >= stat), dist.size, alpha)
+
+
+def _pvalue_u(u, threshold, alpha):
+    """The same p-value for analytic surrogates given by their uniforms ``u``."""
+    return _pvalue_count(np.count_nonzero(u <= threshold), u.size, alpha)
+
+
+def _pvalue_count(count, n_perm, alpha):
+    p = count / n_perm
     if p == 0:
-        p = 1.0 / dist.size
+        p = 1.0 / n_perm
     return bool(p < alpha), float(p)
 
 
@@ -348,8 +390,8 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
             ccols = [col(v) for v in cands]
             te = _cmi_each(G, y, ccols, cond)
             i = int(np.argmax(te))
-            table = surr.table(y, [[c] for c in ccols], cond, s["n_perm_max_stat"])
-            sig, _ = _pvalue(te[i], table.max(axis=0), s["alpha_max_stat"])
+            sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
+                               s["alpha_max_stat"], "max")
             if not sig:
                 return
             sel.append(cands.pop(i))
@@ -370,8 +412,8 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
             te = np.array([_cmi_drop(G, y, full, [col(v)]) for v in sel_s])
             i = int(np.argmin(te))
             cond = [c for c in full if c != col(sel_s[i])]
-            table = surr.table(y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"])
-            sig, _ = _pvalue(te[i], table.min(axis=0), s["alpha_min_stat"])
+            sig, _ = surr.test(te[i], y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"],
+                               s["alpha_min_stat"], "min")
             if sig:
                 break
             sel_s.pop(i)
@@ -381,24 +423,15 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
     check_stop()
     tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
     omni = 0.5 * np.log(_resvar(G, y, tcols) / _resvar(G, y, tcols + scols))
-    table = surr.table(y, [scols], tcols, s["n_perm_omnibus"], dim=len(scols))
-    omni_sig, omni_p = _pvalue(omni, table[0], s["alpha_omnibus"])
+    omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
+                                 s["alpha_omnibus"], "max", dim=len(scols))
     if not omni_sig:
         return TargetResult(target, list(sources), sel_t, [], None, None, float(omni), omni_p,
                             False, None)
     check_stop()
     full = full_cols()
     stat = np.array([_cmi_drop(G, y, full, [c]) for c in scols])
-    table = np.vstack([surr.table(y, [[c]], [f for f in full if f != c], s["n_perm_max_seq"])
-                       for c in scols])
-    order = np.argsort(stat, kind="stable")[::-1]
-    dist = -np.sort(-table, axis=0)  # each column descending
-    sign = np.zeros(stat.size, dtype=bool)
-    pval = np.ones(stat.size)
-    for rank, j in enumerate(order):
-        sign[j], pval[j] = _pvalue(stat[j], dist[rank], s["alpha_max_seq"])
-        if not sign[j]:
-            break
+    sign, pval = surr.sequential(stat, y, scols, full, s["n_perm_max_seq"], s["alpha_max_seq"])
     keep = np.flatnonzero(sign)
     sel_s = [sel_s[j] for j in keep]
     stat, pval = stat[keep], pval[keep]
