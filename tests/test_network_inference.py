@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from netneuro.network_inference import (
     NetworkInferenceResult,
+    _Embedding,
     _target_seeds,
     network_inference,
     var_network,
@@ -332,3 +333,23 @@ def test_ksg_network_finds_quadratic_coupling():
     assert r.targets[1].selected_vars_sources == [(0, 1)]
     with pytest.raises(ValueError, match="analytic"):
         network_inference(x, estimator="ksg", surrogates="analytic")
+
+
+def test_stop_event_cancels_a_target():
+    # Ctrl-C in the thread pool sets this event; a running target stops at its next step
+    import threading
+
+    from netneuro.network_inference import _analyse_target
+    from netneuro.network_inference._algorithm import _Cancelled
+
+    ts, _, _ = var_network(4, 300, seed=0)
+    emb = _Embedding(ts, 2)
+    s = {"estimator": "gaussian", "surrogates": "analytic", "block_size": None,
+         "max_lag_target": 2, "max_lag_sources": 2, "min_lag_sources": 1, "tau_target": 1,
+         "tau_sources": 1, **{f"n_perm_{t}": 100 for t in ("max_stat", "min_stat", "omnibus",
+                                                           "max_seq")},
+         **{f"alpha_{t}": 0.05 for t in ("max_stat", "min_stat", "omnibus", "max_seq")}}
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(_Cancelled):
+        _analyse_target(emb, 0, [1, 2, 3], s, np.random.default_rng(0), stop)
