@@ -59,9 +59,14 @@ def test_coupled_logistic_maps_chain():
 
 
 def test_novelli_accuracy_gate_small():
-    """Novelli et al. 2019: precision and recall > 98 % at 10 000 samples (VAR, in-degree 3)."""
+    """Novelli et al. 2019: precision and recall > 98 % at 10 000 samples (VAR, in-degree 3).
+
+    The false positives come from the tests' alpha (about 0.05 per target:
+    0.47 per 10-node network over 30 networks in the benchmark, precision
+    0.984), so the gate is a mean over networks, here 10 (seeded).
+    """
     prec, rec = [], []
-    for rep in range(3):
+    for rep in range(10):
         ts, adj, _ = var_network(10, 10000, seed=100 + rep)
         r = network_inference(ts, seed=rep)
         p, q = _precision_recall(r.adjacency, adj)
