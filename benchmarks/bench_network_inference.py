@@ -48,6 +48,42 @@ def logistic_ring(N, T, seed):
     return x + 1e-3 * rng.standard_normal(x.shape)
 
 
+def quadratic_network(T, seed):
+    """4 processes: 0 -> 1 through x0^2 (no linear trace), 1 -> 2 through sin, 3 alone."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((T, 4))
+    e = rng.standard_normal((T, 4))
+    for t in range(2, T):
+        x[t, 0] = 0.4 * x[t - 1, 0] + e[t, 0]
+        x[t, 1] = 0.3 * x[t - 1, 1] + 0.8 * (x[t - 1, 0] ** 2 - 1) + 0.5 * e[t, 1]
+        x[t, 2] = 0.3 * x[t - 1, 2] + 0.6 * np.sin(2 * x[t - 2, 1]) + 0.5 * e[t, 2]
+        x[t, 3] = 0.5 * x[t - 1, 3] + e[t, 3]
+    return x
+
+
+KSG_PERMS = {f"n_perm_{t}": 50 for t in ("max_stat", "min_stat", "omnibus", "max_seq")}
+
+
+def idtxl_ksg(ts):
+    from idtxl.data import Data
+    from idtxl.multivariate_te import MultivariateTE
+
+    st = {"cmi_estimator": "JidtKraskovCMI", "max_lag_sources": 2, "min_lag_sources": 1,
+          "noise_level": 0, "num_threads": 1, "verbose": False, "fdr_correction": False,
+          **KSG_PERMS}
+    np.random.seed(0)
+    with contextlib.redirect_stdout(io.StringIO()):
+        r = MultivariateTE().analyse_network(st, Data(ts.T, dim_order="ps"))
+    return {t: [tuple(map(int, v)) for v in r.get_single_target(t, fdr=False)[
+        "selected_vars_sources"]] for t in range(ts.shape[1])}
+
+
+def netneuro_ksg(ts):
+    r = network_inference(ts, estimator="ksg", max_lag_sources=2, fdr_correction=False,
+                          seed=0, **KSG_PERMS)
+    return {t: r.targets[t].selected_vars_sources for t in range(ts.shape[1])}
+
+
 def idtxl_available() -> bool:
     try:
         import idtxl.multivariate_te  # noqa: F401
@@ -121,6 +157,13 @@ def cases(quick: bool):
             check=check_equal, repeat=1,
             note="same surrogate stream; check: identical selected variables"))
     if not quick:
+        ts = quadratic_network(500, 3)
+        out.append(Case(
+            name="mTE KSG (k=4, noise 0) quadratic N=4 T=500, max lag 2, 50 permutations",
+            impls={"netneuro": lambda ts=ts: netneuro_ksg(ts),
+                   "IDTxl": lambda ts=ts: idtxl_ksg(ts)},
+            check=None, repeat=1,
+            note="independent permutation streams: selected variables compared in the log"))
         ts = var_network(100, 1000, seed=0)[0]
         out.append(Case(
             name="mTE Gaussian VAR N=100 T=1000, one target (0)",
