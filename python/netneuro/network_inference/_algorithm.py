@@ -1,0 +1,222 @@
+"""Surrogate tests and the per-target greedy algorithm (IDTxl's MultivariateTE steps)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import qr
+from scipy.special import chdtrc
+
+from ._estimators import _GaussianCMI, _KsgCMI
+from ._results import TargetResult
+
+
+class _Surrogates:
+    """Null distributions of CMI values: analytic chi-square draws or shuffled data."""
+
+    def __init__(self, kind, emb, rng, block_size, est=None):
+        self.kind, self.emb, self.rng, self.block_size = kind, emb, rng, block_size
+        self.est = est
+
+    def _perms(self, n_perm):
+        n = self.emb.n
+        if self.kind == "permutation":
+            return self.rng.permuted(np.broadcast_to(np.arange(n), (n_perm, n)), axis=1)
+        b = self.block_size
+        starts = np.arange(0, n, b)
+        out = np.empty((n_perm, n), dtype=np.intp)
+        for i in range(n_perm):
+            order = self.rng.permutation(starts.size)
+            out[i] = np.concatenate([np.arange(starts[j], min(starts[j] + b, n)) for j in order])
+        return out
+
+    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max", dim=1):
+        """Test ``stat`` against the column ``reduce`` ("max"/"min") of the surrogate table.
+
+        ``cands`` is a list of column groups (each a list of columns, jointly
+        shuffled); ``dim`` is the group size for the analytic null.  Returns
+        IDTxl's (significant, p-value).
+        """
+        if self.kind == "analytic":
+            # A surrogate is JIDT's computeEstimateForGivenPValue(u), the chi2(dim) quantile at
+            # 1 - u over 2n; it decreases in u, so "surrogate >= stat" is "u <= sf(2n stat)"
+            # and the column max (min) is the surrogate of the column min (max) of u.
+            u = self.rng.random((len(cands), n_perm))
+            u = u.min(axis=0) if reduce == "max" else u.max(axis=0)
+            return _pvalue_u(u, self._sf(stat, dim), alpha)
+        table = self._data_table(y, cands, cond, n_perm)
+        dist = table.max(axis=0) if reduce == "max" else table.min(axis=0)
+        return _pvalue(stat, dist, alpha)
+
+    def sequential(self, stats, y, cols, full, n_perm, alpha):
+        """IDTxl's sequential maximum statistic for scalar candidates ``cols``."""
+        order = np.argsort(stats, kind="stable")[::-1]
+        sign = np.zeros(stats.size, dtype=bool)
+        pval = np.ones(stats.size)
+        if self.kind == "analytic":
+            u = np.sort(self.rng.random((len(cols), n_perm)), axis=0)  # rank r: r-th largest
+            for rank, j in enumerate(order):
+                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1), alpha)
+                if not sign[j]:
+                    break
+            return sign, pval
+        table = np.vstack([self._data_table(y, [[c]], [f for f in full if f != c], n_perm)
+                           for c in cols])
+        dist = -np.sort(-table, axis=0)  # each column descending
+        for rank, j in enumerate(order):
+            sign[j], pval[j] = _pvalue(stats[j], dist[rank], alpha)
+            if not sign[j]:
+                break
+        return sign, pval
+
+    def _sf(self, stat, dim):
+        return chdtrc(dim, 2.0 * self.emb.n * stat)
+
+    def _data_table(self, y, cands, cond, n_perm):
+        if isinstance(self.est, _KsgCMI):
+            E = self.emb.E
+            out = np.empty((len(cands), n_perm))
+            for i, group in enumerate(cands):
+                for j, perm in enumerate(self._perms(n_perm)):
+                    out[i, j] = self.est.values(E[np.ix_(perm, group)], y, cond)
+            return out
+        E = self.emb.E
+        yv = E[:, y]
+        if cond:
+            Q = qr(E[:, cond], mode="economic")[0]
+            yr = yv - Q @ (Q.T @ yv)
+        else:
+            Q = np.zeros((self.emb.n, 0))
+            yr = yv
+        ryy = yr @ yr
+        out = np.empty((len(cands), n_perm))
+        for i, group in enumerate(cands):
+            S = E[:, group]
+            SP = S[self._perms(n_perm)]  # (P, n, d)
+            a = np.einsum("pnd,n->pd", SP, yr)
+            B = np.einsum("pnd,nk->pkd", SP, Q)
+            M = (S.T @ S)[None] - np.einsum("pkd,pke->pde", B, B)
+            quad = np.einsum("pd,pd->p", a, np.linalg.solve(M, a[..., None])[..., 0])
+            out[i] = 0.5 * np.log(ryy / np.maximum(ryy - quad, 1e-300 * ryy))
+        return out
+
+
+def _pvalue(stat, dist, alpha):
+    """IDTxl's one-sided surrogate p-value (never below 1/n_perm) and its decision."""
+    return _pvalue_count(np.count_nonzero(dist >= stat), dist.size, alpha)
+
+
+def _pvalue_u(u, threshold, alpha):
+    """The same p-value for analytic surrogates given by their uniforms ``u``."""
+    return _pvalue_count(np.count_nonzero(u <= threshold), u.size, alpha)
+
+
+def _pvalue_count(count, n_perm, alpha):
+    p = count / n_perm
+    if p == 0:
+        p = 1.0 / n_perm
+    return bool(p < alpha), float(p)
+
+
+# ---------------------------------------------------------------------------
+# one target
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _analyse_target(emb, target, sources, s, rng, stop=None):
+    """The four steps of IDTxl's ``MultivariateTE.analyse_single_target`` for one target."""
+    est = _GaussianCMI(emb) if s["estimator"] == "gaussian" else _KsgCMI(emb, s["ksg_neighbours"])
+    col = emb.col
+    y = col((target, 0))
+    surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"], est)
+
+    def check_stop():
+        if stop is not None and stop.is_set():
+            raise _Cancelled
+
+    sel_t, sel_s = [], []  # selected (process, lag) variables
+
+    def full_cols():
+        return [col(v) for v in sel_t + sel_s]
+
+    def include(cands, sel):
+        while cands:
+            check_stop()
+            cond = full_cols()
+            ccols = [col(v) for v in cands]
+            te = est.each(y, ccols, cond)
+            i = int(np.argmax(te))
+            sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
+                               s["alpha_max_stat"], "max")
+            if not sig:
+                return
+            sel.append(cands.pop(i))
+
+    # (1) target past
+    tlags = list(range(1, s["max_lag_target"] + 1, s["tau_target"]))
+    include([(target, lag) for lag in tlags], sel_t)
+    if not sel_t:
+        sel_t.append((target, 1))
+    # (2) source past
+    slags = list(range(s["min_lag_sources"], s["max_lag_sources"] + 1, s["tau_sources"]))
+    include([(p, lag) for p in sources for lag in slags], sel_s)
+    # (3) pruning by the minimum statistic
+    if len(sel_s) > 1:
+        while sel_s:
+            check_stop()
+            full = full_cols()
+            te = np.array([est.drop(y, full, [col(v)]) for v in sel_s])
+            i = int(np.argmin(te))
+            cond = [c for c in full if c != col(sel_s[i])]
+            sig, _ = surr.test(te[i], y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"],
+                               s["alpha_min_stat"], "min")
+            if sig:
+                break
+            sel_s.pop(i)
+    # (4) omnibus and sequential maximum statistic
+    if not sel_s:
+        return TargetResult(target, list(sources), sel_t, [], None, None, None, None, False, None)
+    check_stop()
+    tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
+    omni = est.drop(y, tcols + scols, scols)
+    omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
+                                 s["alpha_omnibus"], "max", dim=len(scols))
+    if not omni_sig:
+        return TargetResult(target, list(sources), sel_t, [], None, None, float(omni), omni_p,
+                            False, None)
+    check_stop()
+    full = full_cols()
+    stat = np.array([est.drop(y, full, [c]) for c in scols])
+    sign, pval = surr.sequential(stat, y, scols, full, s["n_perm_max_seq"], s["alpha_max_seq"])
+    keep = np.flatnonzero(sign)
+    sel_s = [sel_s[j] for j in keep]
+    stat, pval = stat[keep], pval[keep]
+    full = [col(v) for v in sel_t + sel_s]
+    procs = np.unique([v[0] for v in sel_s]).astype(np.intp)
+    te_link = np.array([est.drop(y, full, [col(v) for v in sel_s if v[0] == p])
+                        for p in procs])
+    return TargetResult(target, list(sources), sel_t, sel_s, stat, pval, float(omni), omni_p,
+                        True, te_link, procs)
+
+
+# ---------------------------------------------------------------------------
+# FDR at the target level (IDTxl's stats.network_fdr, correct_by_target=True)
+
+
+def _network_fdr(results, alpha, constant, n_perm_omnibus):
+    targets = sorted(results)
+    m = len(targets)
+    p = np.array([1.0 if results[t].omnibus_pval is None else results[t].omnibus_pval
+                  for t in targets])
+    c_m = 1.0 if constant == 1 else float(np.sum(1.0 / np.arange(1, m + 1)))
+    min_thresh = alpha / (m * c_m)
+    if 1.0 / n_perm_omnibus > min_thresh:
+        return None  # too few permutations for the correction (IDTxl returns uncorrected)
+    order = np.argsort(p, kind="stable")
+    below = p[order] <= alpha * np.arange(1, m + 1) / (m * c_m)
+    k = np.flatnonzero(below).max() + 1 if below.any() else 0
+    sign = np.zeros(m, dtype=bool)
+    sign[order[:k]] = True
+    return {t: (results[t] if sign[i] else results[t]._dropped()) for i, t in enumerate(targets)}
