@@ -1,0 +1,346 @@
+"""cohort.run: subjects in, store out; the local executors and worker-crash recovery."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import time
+import traceback
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._parallel import check_n_jobs
+from .._validation import check_bool, check_int
+from ..io import file_extension
+from .dask import _is_dask_client, _run_dask
+from .progress import _Progress
+from .store import Store, _file_stem, _lock_store, _unlock_store
+from .worker import _process, _worker_init
+
+
+def _pipeline_description(pipeline) -> str:
+    describe = getattr(pipeline, "describe", None)
+    if callable(describe):
+        return str(describe())
+    mod = getattr(pipeline, "__module__", None) or type(pipeline).__module__
+    qual = getattr(pipeline, "__qualname__", None) or type(pipeline).__qualname__
+    return f"{mod}.{qual}"
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did: the store plus counts of this run."""
+
+    store: "Store"
+    completed: list = field(default_factory=list)  # computed in this run
+    skipped: list = field(default_factory=list)  # already finished (resume)
+    failed: dict = field(default_factory=dict)  # name -> "ErrorType: message"
+    elapsed_s: float = 0.0
+
+    def __repr__(self) -> str:
+        return (f"RunResult(store={str(self.store.path)!r}, completed={len(self.completed)}, "
+                f"skipped={len(self.skipped)}, failed={len(self.failed)}, "
+                f"elapsed_s={self.elapsed_s:.2f})")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _normalise_subjects(subjects) -> "OrderedDict[str, object]":
+    out = _normalise_subjects_(subjects)
+    for name in out:
+        if len(_file_stem(name).encode("utf-8")) > 200:
+            raise ValueError(f"subject name {name[:40]!r}... is too long for a file name "
+                             "(at most 200 bytes once percent-encoded)")
+    return out
+
+
+def _normalise_subjects_(subjects) -> "OrderedDict[str, object]":
+    if isinstance(subjects, (str, os.PathLike)):
+        raise TypeError(
+            "subjects must be a dict {name: data or path}, a list of paths or a list of arrays; "
+            "got a single path (wrap it in a list)"
+        )
+    if isinstance(subjects, dict):
+        out = OrderedDict()
+        for k, v in subjects.items():
+            if not isinstance(k, str) or not k:
+                raise TypeError(f"subject names must be non-empty strings, got {k!r}")
+            out[k] = os.fspath(v) if isinstance(v, os.PathLike) else v
+        if not out:
+            raise ValueError("subjects is empty")
+        return out
+    if isinstance(subjects, np.ndarray):
+        if subjects.ndim < 2:
+            raise ValueError(f"subjects as an array must stack subjects on axis 0, got shape "
+                             f"{subjects.shape}")
+        subjects = list(subjects)
+    try:
+        items = list(subjects)
+    except TypeError:
+        raise TypeError(f"subjects must be a dict or a list, got {type(subjects).__name__}") \
+            from None
+    if not items:
+        raise ValueError("subjects is empty")
+    out = OrderedDict()
+    if all(isinstance(x, (str, os.PathLike)) for x in items):
+        for x in items:
+            p = Path(x)
+            name = p.name
+            ext = file_extension(p)
+            if ext:
+                name = name[: -len(ext)]
+            if name in out:
+                raise ValueError(
+                    f"two input files give the subject name {name!r} ({out[name]!r} and "
+                    f"{os.fspath(x)!r}); pass a dict {{name: path}} instead"
+                )
+            out[name] = os.fspath(x)
+        return out
+    if any(isinstance(x, (str, os.PathLike)) for x in items):
+        raise TypeError("subjects mixes paths and data; pass a dict {name: data or path}")
+    width = max(4, len(str(len(items) - 1)))
+    for i, x in enumerate(items):
+        out[f"subject-{i:0{width}d}"] = x
+    return out
+
+
+def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool = True,
+        progress: bool = True, loader=None, max_crashes: int = 2,
+        max_in_flight: int | None = None, fsync: bool = True) -> RunResult:
+    """Run ``pipeline`` over every subject, writing results to ``store`` as they finish.
+
+    Parameters
+    ----------
+    pipeline : callable
+        ``pipeline(data) -> dict`` of named results (arrays, lists of arrays,
+        numbers, strings, nested dicts).  Must be picklable for pool/Dask runs.
+    subjects : dict, list of paths, list of arrays or (S, ...) array
+        ``{name: data_or_path}``; a list of paths (names = file names without
+        extension); or arrays (named ``subject-0000``, ...).  Paths are loaded
+        with ``loader`` (default :func:`netneuro.io.load_timeseries`) in the worker.
+    store : path
+        The store directory (created; see the module docstring for the format).
+    executor : None, dask.distributed.Client or concurrent.futures.Executor
+        ``None``: this process (``n_jobs`` = 1) or a local spawn-started process pool.
+    n_jobs : int or None
+        Worker processes for the local pool (scikit-learn semantics; None = 1 unless
+        configured, -1 = all CPUs).  Ignored with an explicit executor.
+    resume : bool
+        Skip subjects already finished in ``store`` (failed ones are retried).
+        ``False`` recomputes everything, overwriting.
+    progress : bool
+        A progress bar (tqdm if installed) on stderr when it is a terminal.
+    loader : callable or None
+        ``loader(path) -> data`` for path inputs (e.g. :func:`netneuro.io.load_matrix`).
+    max_crashes : int
+        Local pool only: a subject whose lone re-run kills its worker this many
+        times is recorded as failed (``WorkerCrash``) instead of being retried.
+    max_in_flight : int or None
+        Subjects submitted but not finished at any time (default 2 per worker).
+    fsync : bool
+        ``fsync`` every subject file (and its directory) before it counts as
+        finished: durable across power failures.  ``False`` saves about a
+        millisecond of CPU and a few of I/O wait per subject; writes stay atomic
+        (temp file + rename), so a killed run still leaves no half-written subject.
+
+    Returns
+    -------
+    RunResult
+        ``.store`` (a :class:`Store`), ``.completed``, ``.skipped``, ``.failed``.
+    """
+    if not callable(pipeline):
+        raise TypeError(f"pipeline must be callable, got {type(pipeline).__name__}")
+    if loader is not None and not callable(loader):
+        raise TypeError(f"loader must be callable or None, got {type(loader).__name__}")
+    if store is None or not isinstance(store, (str, os.PathLike)):
+        raise TypeError(f"store must be a directory path, got {type(store).__name__}")
+    check_bool(resume, "resume")
+    max_crashes = check_int(max_crashes, "max_crashes", min_value=1)
+    if max_in_flight is not None:
+        max_in_flight = check_int(max_in_flight, "max_in_flight", min_value=1)
+    items = _normalise_subjects(subjects)
+    dask = executor is not None and _is_dask_client(executor)
+    if executor is not None and not dask and not isinstance(executor, cf.Executor):
+        raise TypeError(
+            "executor must be None, a dask.distributed.Client or a concurrent.futures.Executor, "
+            f"got {type(executor).__name__}"
+        )
+    workers = check_n_jobs(n_jobs) if executor is None else None
+
+    t_start = time.perf_counter()
+    st = Store(store)
+    st.fsync = bool(fsync)
+    st.path.mkdir(parents=True, exist_ok=True)
+    lock = _lock_store(st.path)
+    try:
+        st._init(_pipeline_description(pipeline), bool(resume))
+        return _run_locked(pipeline, items, st, executor, dask, workers, resume, progress,
+                           loader, max_crashes, max_in_flight, t_start)
+    finally:
+        _unlock_store(lock)
+
+
+def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, loader,
+                max_crashes, max_in_flight, t_start):
+    result = RunResult(store=st)
+    todo = []
+    for name in items:
+        if resume and st._is_complete(name):
+            result.skipped.append(name)
+        else:
+            todo.append(name)
+    bar = _Progress(len(items), len(result.skipped), progress)
+    # results are written by one thread of this process, so that writing (and
+    # fsync) overlaps with computing the next subjects
+    writer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
+    writes = deque()
+
+    def handle(out):
+        while writes and writes[0].done():
+            writes.popleft().result()  # a failed write (disk full...) stops the run
+        writes.append(writer.submit(write, out))
+
+    def write(out):
+        if out[0] == "ok":
+            _, name, arrays, structure, elapsed = out
+            try:
+                st._write_subject(name, arrays, structure, elapsed)
+            except (TypeError, ValueError) as exc:  # e.g. an unsavable dtype
+                st._write_failure(name, type(exc).__name__, str(exc), traceback.format_exc(),
+                                  elapsed)
+                result.failed[name] = f"{type(exc).__name__}: {exc}"
+                bar.update(failed=True)
+                return
+            result.completed.append(name)
+            bar.update()
+        else:
+            _, name, etype, msg, tb, elapsed = out
+            st._write_failure(name, etype, msg, tb, elapsed)
+            result.failed[name] = f"{etype}: {msg}"
+            bar.update(failed=True)
+
+    finished = False
+    try:
+        if not todo:
+            pass
+        elif executor is None and workers == 1:
+            for name in todo:
+                handle(_process(pipeline, name, items[name], loader))
+        elif dask:
+            _run_dask(executor, pipeline, items, todo, loader, handle, st, result, bar,
+                      max_in_flight)
+        else:
+            _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,
+                      max_crashes, max_in_flight)
+        finished = True
+    finally:
+        writer.shutdown(wait=True)
+        if finished:
+            for w in writes:
+                w.result()
+        bar.close()
+        try:
+            st.write_tables(order=list(items))
+        except Exception:  # never mask the run's own error; tables are rebuilt next time
+            if finished:
+                raise
+    result.elapsed_s = time.perf_counter() - t_start
+    return result
+
+
+def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,
+              max_crashes, max_in_flight):
+    """Run on a process pool; after a worker death, retry the in-flight subjects one by one.
+
+    A subject that was in flight when a worker died is re-run *alone* on a fresh
+    pool, so an innocent neighbour is never blamed; a subject whose lone run
+    kills its worker ``max_crashes`` times is recorded as failed (WorkerCrash).
+    """
+    own = executor is None
+    queue = list(todo)
+    queue.reverse()  # pop() from the end keeps input order
+
+    def make_pool():
+        ctx = multiprocessing.get_context("spawn")
+        return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                      initializer=_worker_init, initargs=(1, os.getpid()))
+
+    pool = make_pool() if own else executor
+    window = max_in_flight or 2 * (workers or getattr(executor, "_max_workers", 4) or 4)
+
+    def run_batch(queue, window):
+        """Run the queue; return the names in flight if the pool broke, else []."""
+        pending = {}
+        try:
+            while queue or pending:
+                while queue and len(pending) < window:
+                    name = queue[-1]  # popped only once submitted (submit may raise)
+                    fut = pool.submit(_process, pipeline, name, items[name], loader)
+                    queue.pop()
+                    pending[fut] = name
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    out = fut.result()  # _process never raises; a dead worker does
+                    del pending[fut]
+                    handle(out)
+        except cf.process.BrokenProcessPool:
+            if not own:
+                raise
+            lost = []
+            for fut, name in pending.items():  # keep what finished before the break
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
+                    handle(fut.result())
+                else:
+                    lost.append(name)
+            return lost
+        return []
+
+    try:
+        while True:
+            lost = run_batch(queue, window)
+            if not lost:
+                break
+            crashes = {}
+            broken = True
+            for name in lost:  # suspects: each alone (a fresh pool after every crash)
+                while True:
+                    if broken:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = make_pool()
+                        broken = False
+                    if not run_batch([name], 1):
+                        break
+                    broken = True
+                    crashes[name] = crashes.get(name, 0) + 1
+                    if crashes[name] >= max_crashes:
+                        msg = (f"the worker process died while running this subject alone "
+                               f"({crashes[name]} times; segfault or out-of-memory kill?)")
+                        handle(("error", name, "WorkerCrash", msg, "", 0.0))
+                        break
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = make_pool()
+    except BaseException:
+        if own:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate_pool(pool)
+        raise
+    else:
+        if own:
+            pool.shutdown(wait=True)
+
+
+def _terminate_pool(pool) -> None:
+    procs = getattr(pool, "_processes", None) or {}
+    for p in list(procs.values()):
+        try:
+            p.terminate()
+        except Exception:
+            pass
+

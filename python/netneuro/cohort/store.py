@@ -1,0 +1,376 @@
+"""The on-disk cohort store: layout, atomic writes, reading, tables, the run lock."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import numbers
+import os
+import time
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import numpy as np
+
+FORMAT = "netneuro-cohort-store"
+FORMAT_VERSION = 1
+_META_KEY = "__meta__"
+_MANIFEST = "netneuro_store.json"
+
+
+def _file_stem(name: str) -> str:
+    stem = quote(name, safe="-_.+=,@")
+    if stem.startswith("."):
+        stem = "%2E" + stem[1:]
+    return stem
+
+
+def _subject_name(stem: str) -> str:
+    return unquote(stem)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, write, fsync: bool = True) -> None:
+    """Write ``path`` via ``write(fileobj)`` to a temp name, fsync, then os.replace.
+
+    The rename alone makes the write atomic for crashes and kills of this
+    process; ``fsync`` (file and directory) also makes it durable across a
+    power failure or kernel crash.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    if fsync:
+        _fsync_dir(path.parent)
+
+
+def _write_text(path: Path, text: str) -> None:
+    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+
+class Store:
+    """A cohort results store on disk (see the module docstring for the layout)."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.subjects_dir = self.path / "subjects"
+        self.failures_dir = self.path / "failures"
+        self._scalars = {}  # name -> {result: Python scalar}, from our writes and reads
+        self.fsync = True
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
+               f"failed={len(self.failures())})"
+
+    # -- creation ----------------------------------------------------------
+    def _init(self, description: str, resume: bool) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = self.path / _MANIFEST
+        if manifest.exists():
+            info = self.info()
+            if info.get("format") != FORMAT:
+                raise ValueError(f"store {str(self.path)!r} is not a {FORMAT} directory")
+            if int(info.get("version", 0)) > FORMAT_VERSION:
+                raise ValueError(
+                    f"store {str(self.path)!r} has format version {info.get('version')}; this "
+                    f"netneuro reads up to {FORMAT_VERSION}"
+                )
+            if resume and info.get("pipeline") != description:
+                raise ValueError(
+                    f"store {str(self.path)!r} was written by pipeline {info.get('pipeline')!r}, "
+                    f"this run uses {description!r}; use a new store, or resume=False to "
+                    "recompute every subject"
+                )
+            if not resume:
+                info["pipeline"] = description
+                _write_text(manifest, json.dumps(info, indent=2))
+        else:
+            if any(p.name != ".lock" for p in self.path.iterdir()):
+                raise ValueError(
+                    f"store {str(self.path)!r} exists, is not empty and is not a netneuro "
+                    "store; choose a new directory"
+                )
+            from .._version import __version__
+
+            _write_text(manifest, json.dumps({
+                "format": FORMAT, "version": FORMAT_VERSION, "pipeline": description,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "netneuro_version": __version__,
+            }, indent=2))
+        self.subjects_dir.mkdir(exist_ok=True)
+        self.failures_dir.mkdir(exist_ok=True)
+        # temp files of a killed run are garbage: no subject is half-written
+        for d in (self.subjects_dir, self.failures_dir, self.path):
+            for p in d.glob(".*.tmp-*"):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+
+    def info(self) -> dict:
+        """The store manifest (format, version, pipeline, created)."""
+        with open(self.path / _MANIFEST, encoding="utf-8") as f:
+            return json.load(f)
+
+    # -- reading -----------------------------------------------------------
+    def subjects(self) -> list:
+        """Names of the finished subjects (sorted)."""
+        if not self.subjects_dir.exists():
+            return []
+        return sorted(_subject_name(p.name[:-4]) for p in self.subjects_dir.glob("*.npz")
+                      if not p.name.startswith("."))
+
+    def __contains__(self, name) -> bool:
+        return (self.subjects_dir / (_file_stem(name) + ".npz")).exists()
+
+    def __len__(self) -> int:
+        return len(self.subjects())
+
+    def file(self, name: str) -> Path:
+        """The ``.npz`` file holding subject ``name``."""
+        return self.subjects_dir / (_file_stem(name) + ".npz")
+
+    def _is_complete(self, name: str) -> bool:
+        p = self.file(name)
+        if not p.exists():
+            return False
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                meta = json.loads(str(z[_META_KEY]))
+            return meta.get("subject") == name
+        except Exception:
+            return False
+
+    def meta(self, name: str) -> dict:
+        """Subject ``name``'s metadata (structure, seconds, version)."""
+        with np.load(self.file(name), allow_pickle=False) as z:
+            return json.loads(str(z[_META_KEY]))
+
+    def load(self, name: str) -> dict:
+        """Subject ``name``'s results: arrays, lists of arrays, Python scalars.
+
+        Nested result dicts come back flattened (``"graph.clustering"``).
+        """
+        p = self.file(name)
+        if not p.exists():
+            raise KeyError(f"subject {name!r} is not in store {str(self.path)!r}")
+        with np.load(p, allow_pickle=False) as z:
+            meta = json.loads(str(z[_META_KEY]))
+            raw = {k: z[k] for k in z.files if k != _META_KEY}
+        out = {}
+        for key in meta["order"]:
+            if key in meta["lists"]:
+                out[key] = [raw[f"{key}[{i}]"] for i in range(meta["lists"][key])]
+            elif key in meta["scalars"]:
+                out[key] = raw[key].item()
+            else:
+                out[key] = raw[key]
+        return out
+
+    def failures(self) -> dict:
+        """``{name: record}`` for subjects whose last attempt failed."""
+        out = {}
+        if not self.failures_dir.exists():
+            return out
+        for p in sorted(self.failures_dir.glob("*.json")):
+            if p.name.startswith("."):
+                continue
+            try:
+                with open(p, encoding="utf-8") as f:
+                    rec = json.load(f)
+            except Exception:
+                continue
+            out[rec.get("subject", _subject_name(p.name[:-5]))] = rec
+        return out
+
+    def summary(self, order=None) -> dict:
+        """Scalar results as columns: ``{"subject": [...], name: np.ndarray, ...}``.
+
+        Integer/boolean columns are int64, other numeric columns float64 (NaN where
+        a subject lacks the result);
+        string columns are ``str`` arrays.  ``order`` lists subjects to put first.
+        """
+        names = self.subjects()
+        if order is not None:
+            present = set(names)
+            first = [n for n in order if n in present]
+            seen = set(first)
+            names = first + [n for n in names if n not in seen]
+        rows = []
+        columns = OrderedDict()
+        for name in names:
+            row = self._scalars.get(name)
+            if row is None:
+                with np.load(self.file(name), allow_pickle=False) as z:
+                    meta = json.loads(str(z[_META_KEY]))
+                    row = {k: z[k].item() for k in meta["scalars"]}
+                self._scalars[name] = row
+            for k in row:
+                columns.setdefault(k, None)
+            rows.append(row)
+        table = OrderedDict(subject=np.array(names, dtype=str))
+        for col in columns:
+            values = [r.get(col) for r in rows]
+            if values and all(isinstance(v, (bool, numbers.Integral)) for v in values):
+                table[col] = np.array([int(v) for v in values], dtype=np.int64)
+            elif all(v is None or isinstance(v, numbers.Real) for v in values):
+                table[col] = np.array([np.nan if v is None else float(v) for v in values])
+            else:
+                table[col] = np.array(["" if v is None else str(v) for v in values])
+        return table
+
+    def table(self, order=None):
+        """:meth:`summary` as a pandas DataFrame indexed by subject (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Store.table() needs pandas: pip install pandas; "
+                              "Store.summary() returns plain NumPy columns") from None
+        s = self.summary(order)
+        return pd.DataFrame(s).set_index("subject")
+
+    def write_tables(self, order=None, statuses=None) -> None:
+        """(Re)write summary.csv (+ .parquet with pyarrow), failures.csv and manifest.json."""
+        table = self.summary(order)
+        cols = list(table)
+        n = len(table["subject"])
+
+        def fmt(v):
+            if isinstance(v, (float, np.floating)):
+                return "" if math.isnan(v) else repr(float(v))
+            return str(v)
+
+        def write_csv(f, header, rows):
+            text = _io_string()
+            w = csv.writer(text, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+            f.write(text.getvalue().encode("utf-8"))
+
+        _atomic_write(self.path / "summary.csv", lambda f: write_csv(
+            f, cols, ([fmt(table[c][i]) for c in cols] for i in range(n))))
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            pass
+        else:
+            pa_table = pa.table({c: table[c] for c in cols})
+            _atomic_write(self.path / "summary.parquet", lambda f: pq.write_table(pa_table, f))
+        fails = self.failures()
+        _atomic_write(self.path / "failures.csv", lambda f: write_csv(
+            f, ["subject", "error_type", "message"],
+            ([k, v.get("error_type", ""), v.get("message", "")] for k, v in fails.items())))
+        status = {name: "done" for name in table["subject"]}
+        for name in fails:
+            status.setdefault(name, "failed")
+        if statuses:
+            status.update(statuses)
+        _write_text(self.path / "manifest.json", json.dumps({
+            "format": FORMAT, "version": FORMAT_VERSION,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "n_done": sum(1 for v in status.values() if v == "done"),
+            "n_failed": sum(1 for v in status.values() if v == "failed"),
+            "subjects": status,
+        }, indent=1))
+
+    # -- writing (parent process only) -------------------------------------
+    def _write_subject(self, name, arrays, structure, elapsed) -> None:
+        from .._version import __version__
+
+        order = []
+        for key in list(structure["scalars"]) + list(arrays):
+            base = key.split("[", 1)[0]
+            if base not in order:
+                order.append(base)
+        meta = {"subject": name, "scalars": structure["scalars"], "lists": structure["lists"],
+                "order": order, "seconds": round(float(elapsed), 6),
+                "netneuro_version": __version__,
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        payload = dict(arrays)
+        payload[_META_KEY] = np.array(json.dumps(meta))
+        _atomic_write(self.file(name), lambda f: np.savez(f, **payload), self.fsync)
+        self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
+        fail = self.failures_dir / (_file_stem(name) + ".json")
+        if fail.exists():
+            fail.unlink()
+
+    def _write_failure(self, name, error_type, message, tb, elapsed, attempts=1) -> None:
+        rec = {"subject": name, "error_type": error_type, "message": message,
+               "traceback": tb, "seconds": round(float(elapsed), 6), "attempts": attempts,
+               "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        _write_text(self.failures_dir / (_file_stem(name) + ".json"), json.dumps(rec, indent=1))
+
+
+def _io_string():
+    import io
+
+    return io.StringIO()
+
+
+def open_store(path) -> Store:
+    """Open an existing cohort store for reading (see :class:`Store`)."""
+    s = Store(path)
+    if not (s.path / _MANIFEST).exists():
+        raise FileNotFoundError(f"{str(s.path)!r} is not a netneuro cohort store "
+                                f"(no {_MANIFEST})")
+    info = s.info()
+    if info.get("format") != FORMAT:
+        raise ValueError(f"{str(s.path)!r} is not a {FORMAT} directory")
+    return s
+
+
+def _lock_store(path: Path):
+    """An exclusive advisory lock on ``path/.lock`` (released by the OS if we die)."""
+    f = open(path / ".lock", "a+b")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locking, best effort
+        return f
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise RuntimeError(
+            f"store {str(path)!r} is in use by another cohort run (lock held on "
+            f"{str(path / '.lock')!r}); wait for it to finish or use another store"
+        ) from None
+    return f
+
+
+def _unlock_store(f) -> None:
+    try:
+        import fcntl
+
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    except (ImportError, OSError):
+        pass
+    f.close()
+
