@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import multiprocessing
 import os
+import sys
 import time
 import traceback
+import warnings
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +42,14 @@ class RunResult:
     completed: list = field(default_factory=list)  # computed in this run
     skipped: list = field(default_factory=list)  # already finished (resume)
     failed: dict = field(default_factory=dict)  # name -> "ErrorType: message"
+    partial: dict = field(default_factory=dict)  # name -> {step: "ErrorType: message"}
+    recomputed: dict = field(default_factory=dict)  # name -> why its stored result was redone
     elapsed_s: float = 0.0
 
     def __repr__(self) -> str:
         return (f"RunResult(store={str(self.store.path)!r}, completed={len(self.completed)}, "
                 f"skipped={len(self.skipped)}, failed={len(self.failed)}, "
-                f"elapsed_s={self.elapsed_s:.2f})")
+                f"partial={len(self.partial)}, elapsed_s={self.elapsed_s:.2f})")
 
     @property
     def ok(self) -> bool:
@@ -156,6 +161,7 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     """
     if not callable(pipeline):
         raise TypeError(f"pipeline must be callable, got {type(pipeline).__name__}")
+    _refuse_in_spawned_child()
     if loader is not None and not callable(loader):
         raise TypeError(f"loader must be callable or None, got {type(loader).__name__}")
     if store is None or not isinstance(store, (str, os.PathLike)):
@@ -174,27 +180,61 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     workers = check_n_jobs(n_jobs) if executor is None else None
 
     t_start = time.perf_counter()
+    if getattr(pipeline, "equalize_length", None) is True:
+        pipeline = pipeline.with_length(_shortest(items, loader))
     st = Store(store)
     st.fsync = bool(fsync)
     st.path.mkdir(parents=True, exist_ok=True)
     lock = _lock_store(st.path)
     try:
-        st._init(_pipeline_description(pipeline), bool(resume))
+        description = _pipeline_description(pipeline)
+        st._init(description, bool(resume))
+        from .._version import __version__
+
+        common = {"loader": _describe(loader) if loader is not None else "default",
+                  "netneuro_version": __version__, "pipeline": description}
+        fingerprints = {name: {"input": _input_hash(item), **common}
+                        for name, item in items.items()}
         return _run_locked(pipeline, items, st, executor, dask, workers, resume, progress,
-                           loader, max_crashes, max_in_flight, t_start)
+                           loader, max_crashes, max_in_flight, t_start, fingerprints)
     finally:
         _unlock_store(lock)
 
 
 def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, loader,
-                max_crashes, max_in_flight, t_start):
+                max_crashes, max_in_flight, t_start, fingerprints):
     result = RunResult(store=st)
     todo = []
+    corrupt, stale = [], {}
     for name in items:
-        if resume and st._is_complete(name):
+        status = st._status(name, fingerprints[name]) if resume else "missing"
+        if status == "done":
             result.skipped.append(name)
-        else:
-            todo.append(name)
+            continue
+        todo.append(name)
+        if status == "corrupt":
+            corrupt.append(name)
+            st._quarantine(st.file(name).name[:-4])
+            result.recomputed[name] = "damaged file (quarantined)"
+        elif status.startswith("stale"):
+            stale[name] = status[len("stale: "):]
+            result.recomputed[name] = status
+    if corrupt:
+        warnings.warn(f"cohort store {str(st.path)!r}: the stored results of {len(corrupt)} "
+                      f"subject(s) are damaged and are recomputed (files moved to "
+                      f"quarantine/): {', '.join(map(repr, corrupt[:20]))}", stacklevel=3)
+    if stale:
+        reasons = sorted(set(stale.values()))
+        warnings.warn(f"cohort store {str(st.path)!r}: {len(stale)} subject(s) were stored from "
+                      f"other inputs or settings and are recomputed ({'; '.join(reasons)}): "
+                      f"{', '.join(map(repr, list(stale)[:20]))}", stacklevel=3)
+    foreign = _foreign_files(st)
+    if foreign:
+        for stem in foreign:
+            st._quarantine(stem)
+        warnings.warn(f"cohort store {str(st.path)!r}: {len(foreign)} file(s) in subjects/ were "
+                      f"not written by this store and were moved to quarantine/: "
+                      f"{', '.join(s + '.npz' for s in foreign[:20])}", stacklevel=3)
     bar = _Progress(len(items), len(result.skipped), progress)
     # results are written by one thread of this process, so that writing (and
     # fsync) overlaps with computing the next subjects
@@ -208,9 +248,10 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
 
     def write(out):
         if out[0] == "ok":
-            _, name, arrays, structure, elapsed = out
+            _, name, arrays, structure, elapsed, extra = out
+            extra = dict(extra, fingerprint=fingerprints[name])
             try:
-                st._write_subject(name, arrays, structure, elapsed)
+                st._write_subject(name, arrays, structure, elapsed, extra)
             except (TypeError, ValueError) as exc:  # e.g. an unsavable dtype
                 st._write_failure(name, type(exc).__name__, str(exc), traceback.format_exc(),
                                   elapsed)
@@ -218,6 +259,9 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                 bar.update(failed=True)
                 return
             result.completed.append(name)
+            if extra.get("step_errors"):
+                result.partial[name] = {k: f"{v['error_type']}: {v['message']}"
+                                        for k, v in extra["step_errors"].items()}
             bar.update()
         else:
             _, name, etype, msg, tb, elapsed = out
@@ -306,6 +350,8 @@ def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, resu
             lost = run_batch(queue, window)
             if not lost:
                 break
+            if own and not _workers_can_start(make_pool):
+                raise RuntimeError(_spawn_failure_message())
             crashes = {}
             broken = True
             for name in lost:  # suspects: each alone (a fresh pool after every crash)
@@ -344,3 +390,91 @@ def _terminate_pool(pool) -> None:
         except Exception:
             pass
 
+
+
+# ---------------------------------------------------------------------------
+# fingerprints, equal lengths, worker start-up
+
+
+def _describe(obj) -> str:
+    """A loader's description for the fingerprints: its describe() or name, with the
+    settings of a loader object (e.g. ``key``, ``transpose``)."""
+    desc = _pipeline_description(obj)
+    if callable(getattr(obj, "describe", None)) or hasattr(obj, "__code__") \
+            or not hasattr(obj, "__dict__"):
+        return desc
+    return desc + "(" + ", ".join(f"{k}={v!r}" for k, v in sorted(vars(obj).items())) + ")"
+
+
+def _input_hash(item):
+    """SHA-256 of a subject's input: the file's bytes for a path, else the array's
+    dtype, shape and bytes; None for inputs that are not arrays."""
+    h = hashlib.sha256()
+    if isinstance(item, (str, os.PathLike)):
+        try:
+            with open(item, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 22), b""):
+                    h.update(chunk)
+        except OSError:
+            return None  # the worker reports the unreadable file
+        return "file:" + h.hexdigest()
+    try:
+        arr = np.ascontiguousarray(item)
+    except Exception:
+        return None
+    if arr.dtype.hasobject:
+        return None
+    h.update(f"{arr.dtype.str}{arr.shape}".encode())
+    h.update(memoryview(arr).cast("B"))
+    return "array:" + h.hexdigest()
+
+
+def _shortest(items, loader) -> int:
+    """The fewest time points over the subjects (equalize_length=True); loads path inputs."""
+    from .worker import _default_loader
+
+    lengths = []
+    for item in items.values():
+        if isinstance(item, (str, os.PathLike)):
+            item = loader(item) if loader is not None else _default_loader(item)
+        lengths.append(int(np.shape(item)[0]))
+    return min(lengths)
+
+
+def _foreign_files(st) -> list:
+    """Stems of ``subjects/*.npz`` files without a checksum entry (not written by the store)."""
+    sums = st._checksums()
+    if sums is None or not st.subjects_dir.exists():
+        return []
+    return sorted(p.name[:-4] for p in st.subjects_dir.glob("*.npz")
+                  if not p.name.startswith(".") and p.name[:-4] not in sums)
+
+
+def _refuse_in_spawned_child() -> None:
+    """Fail fast when a spawned worker re-imports a script that calls run() at import time."""
+    main = sys.modules.get("__main__")
+    if multiprocessing.parent_process() is not None and \
+            getattr(main, "__name__", "") == "__mp_main__":
+        raise RuntimeError(_spawn_failure_message())
+
+
+def _spawn_failure_message() -> str:
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None) or "your script"
+    return (
+        f"netneuro.cohort.run could not start worker processes: they are started with "
+        f"'spawn' and import {script!r} again, which calls cohort.run at import time. "
+        "Put the code that runs the cohort under\n\n    if __name__ == \"__main__\":\n\n"
+        "at the bottom of the script (indent the calls below it), or use n_jobs=1"
+    )
+
+
+def _workers_can_start(make_pool) -> bool:
+    """After a broken pool: can a fresh pool run a trivial task at all?"""
+    pool = make_pool()
+    try:
+        return pool.submit(os.getpid).result(timeout=300) > 0
+    except (cf.process.BrokenProcessPool, cf.TimeoutError):
+        return False
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import math
 import numbers
@@ -19,6 +21,12 @@ FORMAT = "netneuro-cohort-store"
 FORMAT_VERSION = 1
 _META_KEY = "__meta__"
 _MANIFEST = "netneuro_store.json"
+_CHECKSUMS = "checksums.sha256"  # "<sha256>  subjects/<stem>.npz" lines (sha256sum -c)
+_QUARANTINE = "quarantine"
+
+
+class CorruptSubjectError(ValueError):
+    """A stored subject file is damaged or is not a netneuro subject file."""
 
 
 def _file_stem(name: str) -> str:
@@ -83,6 +91,7 @@ class Store:
         self.subjects_dir = self.path / "subjects"
         self.failures_dir = self.path / "failures"
         self._scalars = {}  # name -> {result: Python scalar}, from our writes and reads
+        self._sums, self._sums_stamp = None, None  # checksum entries, file (mtime, size)
         self.fsync = True
 
     def __repr__(self) -> str:
@@ -124,6 +133,7 @@ class Store:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "netneuro_version": __version__,
             }, indent=2))
+            (self.path / _CHECKSUMS).touch()
         self.subjects_dir.mkdir(exist_ok=True)
         self.failures_dir.mkdir(exist_ok=True)
         # temp files of a killed run are garbage: no subject is half-written
@@ -139,16 +149,71 @@ class Store:
         with open(self.path / _MANIFEST, encoding="utf-8") as f:
             return json.load(f)
 
+    # -- checksums ---------------------------------------------------------
+    def _checksums(self) -> dict | None:
+        """``{file stem: [sha256 hex, ...]}`` (newest last); None for a store without
+        checksums (written by netneuro before they existed: read without verification).
+
+        A subject's checksum is appended *before* its file is renamed into place,
+        so a kill between the two leaves an entry without (or ahead of) its file,
+        never a file without an entry; a file is intact when it matches any entry.
+        """
+        p = self.path / _CHECKSUMS
+        try:
+            st = p.stat()
+        except OSError:
+            self._sums = None
+            return None
+        stamp = (st.st_mtime_ns, st.st_size)
+        if getattr(self, "_sums", None) is None or self._sums_stamp != stamp:
+            sums = {}
+            with open(p, encoding="utf-8") as f:
+                for line in f:
+                    digest, _, rel = line.rstrip("\n").partition("  ")
+                    if len(digest) == 64 and rel.startswith("subjects/") and rel.endswith(".npz"):
+                        sums.setdefault(rel[len("subjects/"):-4], []).append(digest)
+            self._sums, self._sums_stamp = sums, stamp
+        return self._sums
+
+    def _append_checksum(self, stem: str, digest: str) -> None:
+        sums = self._checksums()
+        with open(self.path / _CHECKSUMS, "a", encoding="utf-8") as f:
+            f.write(f"{digest}  subjects/{stem}.npz\n")
+            f.flush()
+            if self.fsync:
+                os.fsync(f.fileno())
+        if sums is not None:
+            sums.setdefault(stem, []).append(digest)
+            st = (self.path / _CHECKSUMS).stat()
+            self._sums_stamp = (st.st_mtime_ns, st.st_size)
+
+    def _compact_checksums(self) -> None:
+        """Rewrite the checksum file with one line per subject file present."""
+        sums = self._checksums()
+        if sums is None:
+            return
+        present = {p.name[:-4] for p in self.subjects_dir.glob("*.npz")} \
+            if self.subjects_dir.exists() else set()
+        keep = {k: v[-1:] for k, v in sums.items() if k in present}
+        _write_text(self.path / _CHECKSUMS,
+                    "".join(f"{v[0]}  subjects/{k}.npz\n" for k, v in sorted(keep.items())))
+        self._sums = None  # re-read (and re-stamped) on next use
+
     # -- reading -----------------------------------------------------------
     def subjects(self) -> list:
-        """Names of the finished subjects (sorted)."""
+        """Names of the finished subjects (sorted).
+
+        In a store with checksums, only files with a checksum entry count: a
+        foreign ``.npz`` dropped into ``subjects/`` is not a subject.
+        """
         if not self.subjects_dir.exists():
             return []
+        sums = self._checksums()
         return sorted(_subject_name(p.name[:-4]) for p in self.subjects_dir.glob("*.npz")
-                      if not p.name.startswith("."))
+                      if not p.name.startswith(".") and (sums is None or p.name[:-4] in sums))
 
     def __contains__(self, name) -> bool:
-        return (self.subjects_dir / (_file_stem(name) + ".npz")).exists()
+        return name in self.subjects()
 
     def __len__(self) -> int:
         return len(self.subjects())
@@ -157,33 +222,102 @@ class Store:
         """The ``.npz`` file holding subject ``name``."""
         return self.subjects_dir / (_file_stem(name) + ".npz")
 
-    def _is_complete(self, name: str) -> bool:
+    def _read(self, name: str, arrays: bool = True):
+        """``(meta, {key: array})`` of subject ``name``, checksum verified.
+
+        Raises KeyError when the subject is absent, :class:`CorruptSubjectError`
+        (naming the subject) when its file is damaged or foreign.
+        """
         p = self.file(name)
-        if not p.exists():
-            return False
+        stem = p.name[:-4]
+        sums = self._checksums()
+        if not p.exists() or (sums is not None and stem not in sums):
+            raise KeyError(f"subject {name!r} is not in store {str(self.path)!r}")
+        data = p.read_bytes()
+        if sums is not None and hashlib.sha256(data).hexdigest() not in sums[stem]:
+            raise CorruptSubjectError(
+                f"subject {name!r}: {str(p)!r} does not match its checksum (damaged file); "
+                "run `netneuro verify` on the store, then run the cohort again to recompute it")
         try:
-            with np.load(p, allow_pickle=False) as z:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 meta = json.loads(str(z[_META_KEY]))
-            return meta.get("subject") == name
-        except Exception:
-            return False
+                if meta.get("subject") != name:
+                    raise ValueError(f"it holds subject {meta.get('subject')!r}")
+                raw = {k: z[k] for k in z.files if k != _META_KEY} if arrays else {}
+        except Exception as exc:
+            raise CorruptSubjectError(
+                f"subject {name!r}: {str(p)!r} is not a readable netneuro subject file "
+                f"({type(exc).__name__}: {exc})") from None
+        return meta, raw
+
+    def _status(self, name: str, fingerprint: dict | None = None) -> str:
+        """``"missing"``, ``"corrupt"``, ``"stale: <why>"`` or ``"done"`` (resume)."""
+        try:
+            meta, _ = self._read(name, arrays=False)
+        except KeyError:
+            return "missing"
+        except CorruptSubjectError:
+            return "corrupt"
+        if fingerprint is not None:
+            old = meta.get("fingerprint")
+            if old is None:
+                return "stale: no input fingerprint (written by an older netneuro)"
+            changed = [k for k in fingerprint if old.get(k) != fingerprint[k]]
+            if changed:
+                return "stale: " + ", ".join(changed) + " changed"
+        return "done"
+
+    def _quarantine(self, stem: str) -> Path:
+        """Move ``subjects/<stem>.npz`` to ``quarantine/`` (kept for inspection)."""
+        q = self.path / _QUARANTINE
+        q.mkdir(exist_ok=True)
+        dst = q / f"{stem}.npz.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-" \
+                  f"{uuid.uuid4().hex[:6]}"
+        os.replace(self.subjects_dir / f"{stem}.npz", dst)
+        sums = self._checksums()
+        if sums is not None:
+            sums.pop(stem, None)
+        return dst
+
+    def verify(self) -> dict:
+        """Check every subject file against its checksum.
+
+        Returns ``{file name: problem}`` (empty when the store is intact):
+        damaged files, files without a checksum entry (foreign), entries whose
+        file is missing, and a store without checksums at all.
+        """
+        problems = {}
+        sums = self._checksums()
+        if sums is None:
+            return {_CHECKSUMS: "missing: the store was written by an older netneuro and "
+                                "cannot be verified (rerun with resume=False to rebuild it)"}
+        files = {p.name[:-4] for p in self.subjects_dir.glob("*.npz")
+                 if not p.name.startswith(".")} if self.subjects_dir.exists() else set()
+        for stem in sorted(files | set(sums)):
+            fname = f"subjects/{stem}.npz"
+            if stem not in sums:
+                problems[fname] = "no checksum entry: not written by this store (foreign file)"
+            elif stem not in files:
+                problems[fname] = "missing: listed in the checksums but absent"
+            else:
+                try:
+                    self._read(_subject_name(stem), arrays=True)
+                except CorruptSubjectError as exc:
+                    problems[fname] = str(exc)
+        return problems
 
     def meta(self, name: str) -> dict:
-        """Subject ``name``'s metadata (structure, seconds, version)."""
-        with np.load(self.file(name), allow_pickle=False) as z:
-            return json.loads(str(z[_META_KEY]))
+        """Subject ``name``'s metadata (structure, seconds, version, fingerprint, input shape)."""
+        return self._read(name, arrays=False)[0]
 
     def load(self, name: str) -> dict:
         """Subject ``name``'s results: arrays, lists of arrays, Python scalars.
 
         Nested result dicts come back flattened (``"graph.clustering"``).
+        Raises :class:`CorruptSubjectError` naming the subject when its file is
+        damaged.
         """
-        p = self.file(name)
-        if not p.exists():
-            raise KeyError(f"subject {name!r} is not in store {str(self.path)!r}")
-        with np.load(p, allow_pickle=False) as z:
-            meta = json.loads(str(z[_META_KEY]))
-            raw = {k: z[k] for k in z.files if k != _META_KEY}
+        meta, raw = self._read(name)
         out = {}
         for key in meta["order"]:
             if key in meta["lists"]:
@@ -193,6 +327,19 @@ class Store:
             else:
                 out[key] = raw[key]
         return out
+
+    def step_errors(self) -> dict:
+        """``{name: {step: "ErrorType: message"}}`` of finished subjects with failed steps."""
+        out = {}
+        for name in self.subjects():
+            errs = self.meta(name).get("step_errors")
+            if errs:
+                out[name] = {k: f"{v['error_type']}: {v['message']}" for k, v in errs.items()}
+        return out
+
+    def inputs(self) -> dict:
+        """``{name: input shape}`` of the finished subjects (``(T, N)`` for time series)."""
+        return {name: tuple(self.meta(name).get("input_shape") or ()) for name in self.subjects()}
 
     def failures(self) -> dict:
         """``{name: record}`` for subjects whose last attempt failed."""
@@ -228,9 +375,8 @@ class Store:
         for name in names:
             row = self._scalars.get(name)
             if row is None:
-                with np.load(self.file(name), allow_pickle=False) as z:
-                    meta = json.loads(str(z[_META_KEY]))
-                    row = {k: z[k].item() for k in meta["scalars"]}
+                meta, raw = self._read(name)
+                row = {k: raw[k].item() for k in meta["scalars"]}
                 self._scalars[name] = row
             for k in row:
                 columns.setdefault(k, None)
@@ -257,7 +403,12 @@ class Store:
         return pd.DataFrame(s).set_index("subject")
 
     def write_tables(self, order=None, statuses=None) -> None:
-        """(Re)write summary.csv (+ .parquet with pyarrow), failures.csv and manifest.json."""
+        """(Re)write summary.csv (+ .parquet with pyarrow), failures.csv and manifest.json.
+
+        ``failures.csv`` lists failed subjects (empty ``step``) and the failed
+        steps of finished subjects (``step`` named; their other results are kept).
+        """
+        self._compact_checksums()
         table = self.summary(order)
         cols = list(table)
         n = len(table["subject"])
@@ -285,9 +436,14 @@ class Store:
             pa_table = pa.table({c: table[c] for c in cols})
             _atomic_write(self.path / "summary.parquet", lambda f: pq.write_table(pa_table, f))
         fails = self.failures()
+        partial = []
+        for name in table["subject"]:
+            for step, e in (self.meta(name).get("step_errors") or {}).items():
+                partial.append([name, step, e.get("error_type", ""), e.get("message", "")])
         _atomic_write(self.path / "failures.csv", lambda f: write_csv(
-            f, ["subject", "error_type", "message"],
-            ([k, v.get("error_type", ""), v.get("message", "")] for k, v in fails.items())))
+            f, ["subject", "step", "error_type", "message"],
+            [[k, "", v.get("error_type", ""), v.get("message", "")] for k, v in fails.items()]
+            + partial))
         status = {name: "done" for name in table["subject"]}
         for name in fails:
             status.setdefault(name, "failed")
@@ -298,11 +454,16 @@ class Store:
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "n_done": sum(1 for v in status.values() if v == "done"),
             "n_failed": sum(1 for v in status.values() if v == "failed"),
+            "n_partial": len({row[0] for row in partial}),
             "subjects": status,
         }, indent=1))
 
     # -- writing (parent process only) -------------------------------------
-    def _write_subject(self, name, arrays, structure, elapsed) -> None:
+    def _write_subject(self, name, arrays, structure, elapsed, extra=None) -> None:
+        """Write one subject's file and append its checksum (one hash of the bytes in memory).
+
+        ``extra``: more metadata (``fingerprint``, ``input_shape``, ``step_errors``).
+        """
         from .._version import __version__
 
         order = []
@@ -314,9 +475,15 @@ class Store:
                 "order": order, "seconds": round(float(elapsed), 6),
                 "netneuro_version": __version__,
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        meta.update({k: v for k, v in (extra or {}).items() if v is not None})
         payload = dict(arrays)
         payload[_META_KEY] = np.array(json.dumps(meta))
-        _atomic_write(self.file(name), lambda f: np.savez(f, **payload), self.fsync)
+        buf = io.BytesIO()
+        np.savez(buf, **payload)
+        data = buf.getbuffer()
+        path = self.file(name)
+        self._append_checksum(path.name[:-4], hashlib.sha256(data).hexdigest())
+        _atomic_write(path, lambda f: f.write(data), self.fsync)
         self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
         fail = self.failures_dir / (_file_stem(name) + ".json")
         if fail.exists():
@@ -330,8 +497,6 @@ class Store:
 
 
 def _io_string():
-    import io
-
     return io.StringIO()
 
 

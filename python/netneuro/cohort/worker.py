@@ -11,6 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .._parallel import limit_blas
+from ..pipelines import STEP_ERRORS
 
 
 def _flatten(results, prefix, arrays, structure):
@@ -64,18 +65,31 @@ def _as_plain_array(value, name) -> np.ndarray:
 
 
 def _process(pipeline, name, item, loader):
-    """Run one subject (in a worker): returns a picklable status tuple, never raises."""
+    """Run one subject (in a worker): returns a picklable status tuple, never raises.
+
+    ``("ok", name, arrays, structure, seconds, extra)`` with ``extra`` the
+    input's shape and the pipeline's failed steps (``results[STEP_ERRORS]``,
+    see :class:`netneuro.pipelines.Pipeline`), or ``("error", name, type,
+    message, traceback, seconds)``.
+    """
     t0 = time.perf_counter()
     try:
         if isinstance(item, (str, os.PathLike)):
             data = loader(item) if loader is not None else _default_loader(item)
         else:
             data = item
+        shape = getattr(data, "shape", None)
         with limit_blas(1, user_api=None):
             results = pipeline(data)
+        step_errors = None
+        if isinstance(results, dict) and STEP_ERRORS in results:
+            results = dict(results)
+            step_errors = results.pop(STEP_ERRORS)
         structure = {"scalars": [], "lists": {}}
         arrays = _flatten(results, "", OrderedDict(), structure)
-        return ("ok", name, arrays, structure, time.perf_counter() - t0)
+        extra = {"input_shape": [int(n) for n in shape] if shape is not None else None,
+                 "step_errors": step_errors or None}
+        return ("ok", name, arrays, structure, time.perf_counter() - t0, extra)
     except BaseException as exc:  # noqa: BLE001 - a subject's failure must not stop the others
         if isinstance(exc, KeyboardInterrupt):
             raise
