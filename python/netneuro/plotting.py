@@ -8,6 +8,8 @@ the Axes it drew into.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ._validation import check_array, check_square
@@ -175,19 +177,20 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     ``landscape``: an object with a ``plot(ax)`` method (e.g. the result of
     :func:`netneuro.maxent.energy_landscape`), to which this delegates; or a
     dict with ``minima`` ``(k, n)`` (+-1 states) and ``minima_energies`` ``(k,)``
-    as stored by the maxent pipeline step: with ``merges`` ``(k - 1, 4)`` (rows
+    as stored by the maxent pipeline step (a
+    :class:`netneuro.pipelines.MaxEntOutput` works as such a mapping): with ``merges`` ``(k - 1, 4)`` (rows
     minimum/cluster a, b, saddle energy, saddle state) drawn as a
     disconnectivity graph (Ezaki et al. 2017), else as the local minima sorted
     by energy with their activity patterns (and ``barriers`` to the deepest).
     """
     ax = _axes(ax, (5, 3.8))
     if hasattr(landscape, "plot") and callable(landscape.plot) and not isinstance(landscape,
-                                                                                  dict):
+                                                                                  Mapping):
         out = landscape.plot(ax=ax)
         if title:
             ax.set_title(title)
         return out if out is not None and hasattr(out, "plot") else ax
-    if not isinstance(landscape, dict) or "minima_energies" not in landscape:
+    if not isinstance(landscape, Mapping) or "minima_energies" not in landscape:
         raise TypeError("landscape must have a plot(ax) method or be a dict with 'minima' and "
                         "'minima_energies'")
     e = check_array(landscape["minima_energies"], "minima_energies", ndim=1)

@@ -393,13 +393,16 @@ class Store:
         return table
 
     def table(self, order=None):
-        """:meth:`summary` as a pandas DataFrame indexed by subject (needs pandas)."""
+        """:meth:`summary` as a pandas DataFrame indexed by subject.
+
+        Without pandas: a :class:`SummaryTable` (the same columns as NumPy
+        arrays, printed as a text table), so the call works on a plain install.
+        """
+        s = self.summary(order)
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Store.table() needs pandas: pip install pandas; "
-                              "Store.summary() returns plain NumPy columns") from None
-        s = self.summary(order)
+            return SummaryTable(s)
         return pd.DataFrame(s).set_index("subject")
 
     def write_tables(self, order=None, statuses=None) -> None:
@@ -494,6 +497,36 @@ class Store:
                "traceback": tb, "seconds": round(float(elapsed), 6), "attempts": attempts,
                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         _write_text(self.failures_dir / (_file_stem(name) + ".json"), json.dumps(rec, indent=1))
+
+
+class SummaryTable(dict):
+    """Scalar results per subject without pandas: ``{column: np.ndarray}`` plus a text repr.
+
+    ``table["subject"]`` names the rows; ``table.to_pandas()`` converts when
+    pandas is installed.
+    """
+
+    def __repr__(self) -> str:
+        cols = list(self)
+        n = len(self["subject"]) if "subject" in self else 0
+        show = min(n, 20)
+
+        def cell(v):
+            if isinstance(v, (float, np.floating)):
+                return f"{v:.6g}"
+            return str(v)
+
+        rows = [cols] + [[cell(self[c][i]) for c in cols] for i in range(show)]
+        widths = [max(len(r[j]) for r in rows) for j in range(len(cols))]
+        lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+        if n > show:
+            lines.append(f"... ({n} rows)")
+        return "\n".join(lines)
+
+    def to_pandas(self):
+        import pandas as pd
+
+        return pd.DataFrame(dict(self)).set_index("subject")
 
 
 def _io_string():
