@@ -323,13 +323,14 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
         reg_labels = None
         if land.regions is not None and region_names is not None:
             reg_labels = [region_names[int(i)] for i in land.regions]
-        fig, (a1,) = _figure(1, 7.5, 4.5)
-        plotting.plot_energy_landscape(land, a1, title=f"{example}: Ising energy landscape")
+        fig, (a1,) = _figure(1, 7.5, 4.0)
+        plotting.plot_energy_landscape(land, a1, title=f"{example}: Ising energy landscape",
+                                       region_labels=reg_labels)
         add("<h2>Maximum-entropy model</h2>")
         add(f"<img alt='energy landscape' src='data:image/png;base64,{_png(fig)}'>")
         add("<p class='note'>Disconnectivity graph of the local energy minima: each leaf is a "
-            "minimum (its activity pattern below, one sign per region in spin order, + = "
-            "above the region's mean); branches join at the lowest saddle between them.")
+            "minimum (its activity pattern below: one row per region, dark = above the "
+            "region's mean); branches join at the lowest saddle between them.")
         if reg_labels:
             add(f" Regions (spin order): {_esc(', '.join(reg_labels))}.")
         add("</p>")
