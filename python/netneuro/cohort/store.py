@@ -53,12 +53,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write, fsync: bool = True) -> None:
+def _atomic_write(path: Path, write, fsync: bool = True, before_replace=None) -> None:
     """Write ``path`` via ``write(fileobj)`` to a temp name, fsync, then os.replace.
 
     The rename alone makes the write atomic for crashes and kills of this
     process; ``fsync`` (file and directory) also makes it durable across a
-    power failure or kernel crash.
+    power failure or kernel crash.  ``before_replace()`` runs just before the
+    rename (the subject checksum is recorded there).
     """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
@@ -67,6 +68,8 @@ def _atomic_write(path: Path, write, fsync: bool = True) -> None:
             f.flush()
             if fsync:
                 os.fsync(f.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -76,6 +79,31 @@ def _atomic_write(path: Path, write, fsync: bool = True) -> None:
         raise
     if fsync:
         _fsync_dir(path.parent)
+
+
+class _HashingWriter(io.RawIOBase):
+    """A write-only, unseekable view of a file that hashes every byte on its way.
+
+    ``zipfile`` (under ``np.savez``) streams to an unseekable file (sizes in data
+    descriptors instead of rewritten headers), so the SHA-256 of the file is
+    computed from the bytes already in memory: no second pass over the file.
+    """
+
+    def __init__(self, f):
+        self._f, self._n = f, 0
+        self.sha256 = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.sha256.update(b)
+        n = self._f.write(b)
+        self._n += n
+        return n
+
+    def tell(self) -> int:
+        return self._n
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -176,19 +204,28 @@ class Store:
         return self._sums
 
     def _append_checksum(self, stem: str, digest: str) -> None:
+        """Append one checksum line (not fsync-ed: after a power failure a missing line
+        makes its subject count as foreign, which is quarantined and recomputed)."""
         sums = self._checksums()
-        with open(self.path / _CHECKSUMS, "a", encoding="utf-8") as f:
-            f.write(f"{digest}  subjects/{stem}.npz\n")
-            f.flush()
-            if self.fsync:
-                os.fsync(f.fileno())
+        fh = getattr(self, "_sums_fh", None)
+        if fh is None or fh.closed:
+            fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
+        fh.write(f"{digest}  subjects/{stem}.npz\n")
+        fh.flush()
         if sums is not None:
             sums.setdefault(stem, []).append(digest)
-            st = (self.path / _CHECKSUMS).stat()
+            st = os.fstat(fh.fileno())
             self._sums_stamp = (st.st_mtime_ns, st.st_size)
+
+    def _close_checksums(self) -> None:
+        fh = getattr(self, "_sums_fh", None)
+        if fh is not None:
+            fh.close()
+            self._sums_fh = None
 
     def _compact_checksums(self) -> None:
         """Rewrite the checksum file with one line per subject file present."""
+        self._close_checksums()
         sums = self._checksums()
         if sums is None:
             return
@@ -481,12 +518,15 @@ class Store:
         meta.update({k: v for k, v in (extra or {}).items() if v is not None})
         payload = dict(arrays)
         payload[_META_KEY] = np.array(json.dumps(meta))
-        buf = io.BytesIO()
-        np.savez(buf, **payload)
-        data = buf.getbuffer()
         path = self.file(name)
-        self._append_checksum(path.name[:-4], hashlib.sha256(data).hexdigest())
-        _atomic_write(path, lambda f: f.write(data), self.fsync)
+        out = {}
+
+        def write(f):
+            out["w"] = _HashingWriter(f)
+            np.savez(out["w"], **payload)
+
+        _atomic_write(path, write, self.fsync, before_replace=lambda: self._append_checksum(
+            path.name[:-4], out["w"].sha256.hexdigest()))
         self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
         fail = self.failures_dir / (_file_stem(name) + ".json")
         if fail.exists():
