@@ -144,13 +144,16 @@ def duplicate_columns(summary: dict, rtol: float = 1e-6) -> dict:
     return out
 
 
-def _length_confounds(summary: dict, rows: list) -> list:
+def _length_confounds(summary: dict, rows: list, pipeline: str = "") -> list:
     """Rows of T-dependent results whose label also separates scan lengths."""
     if T_COLUMN not in summary:
         return []
+    dependent = T_DEPENDENT
+    if "transfer_entropy" in pipeline:  # a TE connectome: its strength depends on T too
+        dependent += (ConnectomeOutput.key("connectivity_strength"),)
     t_rows = {r["label"]: r for r in rows if r["result"] == T_COLUMN and r["p"] < 0.05}
     return [r for r in rows if r["label"] in t_rows and r["p"] < 0.05
-            and r["result"] in T_DEPENDENT]
+            and r["result"] in dependent]
 
 
 def _esc(x) -> str:
@@ -369,7 +372,7 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
             add(f" With {n_match} subjects these tests are exploratory: effects are "
                 "imprecise and the q-values do not correct across labels.")
         add("</p>")
-        for r in _length_confounds(summary, rows):
+        for r in _length_confounds(summary, rows, str(info.get("pipeline", ""))):
             add(f"<p class='sig'><b>Warning:</b> {_esc(r['result'])} differs by "
                 f"{_esc(r['label'])} (p = {_fmt(r['p'])}), and so does the scan length "
                 f"({T_COLUMN}); this estimate depends on the number of time points, so the "

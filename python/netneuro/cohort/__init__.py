@@ -3,7 +3,10 @@
 :func:`run` maps a per-subject ``pipeline`` over ``subjects`` and writes each
 subject's results to an on-disk *store* the moment they exist.  A crash, a
 ``kill -9`` or Ctrl-C loses at most the subjects that were in flight; running the
-same call again (``resume=True``) skips every finished subject.
+same call again (``resume=True``) skips every finished subject whose stored
+result is intact and was computed from the same input, loader settings,
+netneuro version and pipeline parameters (its *fingerprint*); the others are
+recomputed, with a warning naming them.
 
 The store (a directory; format ``netneuro-cohort-store`` version 1)
 ---------------------------------------------------------------------
@@ -12,10 +15,12 @@ The store (a directory; format ``netneuro-cohort-store`` version 1)
     STORE/
       netneuro_store.json        format, version, pipeline description, creation time
       subjects/<name>.npz        one file per finished subject (see below)
+      checksums.sha256           SHA-256 of every subject file (``sha256sum -c`` format)
+      quarantine/                damaged or foreign subject files moved aside on resume
       failures/<name>.json       one file per failed subject: error type, message, traceback
       summary.csv                one row per finished subject: every scalar result
       summary.parquet            the same table, when pyarrow is importable
-      failures.csv               subject, error type, message
+      failures.csv               subject, step ("" = the whole subject), error type, message
       manifest.json              every subject of the last run and its status
       .lock                      advisory lock: one cohort run per store at a time
 
@@ -23,16 +28,26 @@ The store (a directory; format ``netneuro-cohort-store`` version 1)
 each array result under its name, each scalar as a 0-d array, a list of arrays
 (e.g. a persistence diagram per dimension) as ``name[0]``, ``name[1]``, ...,
 nested dicts flattened with ``.`` (``graph.clustering``), and ``__meta__``, a
-JSON string (subject name, result structure, seconds taken, netneuro version).
+JSON string (subject name, result structure, seconds taken, netneuro version,
+``input_shape`` (``(T, N)`` for time series), ``fingerprint`` (input SHA-256,
+loader, netneuro version, pipeline) and ``step_errors`` (steps that failed)).
 ``<name>`` is the subject name percent-encoded (``urllib.parse.quote``) so any
 name is a safe file name.  The file is written by the parent process to a
 temporary name in the same directory, flushed, ``fsync``-ed and renamed with
-``os.replace``: it either exists complete or not at all.  ``summary.csv``,
+``os.replace``: it either exists complete or not at all.  Its SHA-256, hashed
+from the bytes as they are written, is appended to ``checksums.sha256`` just
+before the rename; :meth:`Store.load`, :meth:`Store.summary` and resume verify
+it: a damaged file raises :class:`CorruptSubjectError` naming the subject on
+reading, and is quarantined and recomputed on resume, as is a foreign ``.npz``
+(no checksum entry), which is never read as a subject.  :meth:`Store.verify`
+(``netneuro verify STORE``) checks the whole store.  ``summary.csv``,
 ``failures.csv`` and ``manifest.json`` are rebuilt from the subject files at the
 end of each run (and by :meth:`Store.write_tables`).
 
 A subject whose pipeline raises is recorded in ``failures/`` and the others go
-on.  Failed subjects are retried on the next run (``resume=True`` skips only
+on; a :class:`netneuro.pipelines.Pipeline` whose step fails keeps the other
+steps' results and records the failed step (``RunResult.partial``,
+:meth:`Store.step_errors`).  Failed subjects are retried on the next run (``resume=True`` skips only
 *finished* ones); a success removes the failure record.  A worker process that
 dies (segfault, out-of-memory kill) breaks the local pool: the pool is
 restarted and each subject that was in flight is re-run alone; one whose lone
@@ -55,7 +70,10 @@ from running subjects side by side.
 
 The pipeline must be picklable for pool and Dask runs: a module-level function,
 a :class:`netneuro.pipelines.Pipeline`, or any picklable callable mapping one
-subject's data to a dict of named results.
+subject's data to a dict of named results.  Worker processes are started with
+``spawn`` and import the calling script again: a script must run the cohort
+under ``if __name__ == "__main__":`` (``run`` says so instead of blaming every
+subject on a worker crash).
 """
 
 from __future__ import annotations
@@ -64,10 +82,13 @@ from .runner import RunResult, _normalise_subjects, run  # noqa: F401
 from .store import (  # noqa: F401
     FORMAT,
     FORMAT_VERSION,
+    CorruptSubjectError,
     Store,
+    SummaryTable,
     _lock_store,
     _unlock_store,
     open_store,
 )
 
-__all__ = ["run", "open_store", "Store", "RunResult", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["run", "open_store", "Store", "RunResult", "CorruptSubjectError", "SummaryTable",
+           "FORMAT", "FORMAT_VERSION"]

@@ -137,7 +137,9 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
         Worker processes for the local pool (scikit-learn semantics; None = 1 unless
         configured, -1 = all CPUs).  Ignored with an explicit executor.
     resume : bool
-        Skip subjects already finished in ``store`` (failed ones are retried).
+        Skip subjects already finished in ``store`` (failed ones are retried)
+        whose stored file is intact and whose fingerprint (input content hash,
+        loader settings, netneuro version, pipeline) is unchanged.
         ``False`` recomputes everything, overwriting.
     progress : bool
         A progress bar (tqdm if installed) on stderr when it is a terminal.
@@ -157,7 +159,9 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     Returns
     -------
     RunResult
-        ``.store`` (a :class:`Store`), ``.completed``, ``.skipped``, ``.failed``.
+        ``.store`` (a :class:`Store`), ``.completed``, ``.skipped``, ``.failed``,
+        ``.partial`` (finished subjects with failed steps) and ``.recomputed``
+        (stored results redone: changed fingerprint or damaged file).
     """
     if not callable(pipeline):
         raise TypeError(f"pipeline must be callable, got {type(pipeline).__name__}")
@@ -180,7 +184,9 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     workers = check_n_jobs(n_jobs) if executor is None else None
 
     t_start = time.perf_counter()
-    if getattr(pipeline, "equalize_length", None) is True:
+    from ..pipelines import Pipeline
+
+    if isinstance(pipeline, Pipeline) and pipeline.equalize_length is True:
         pipeline = pipeline.with_length(_shortest(items, loader))
     st = Store(store)
     st.fsync = bool(fsync)

@@ -81,6 +81,12 @@ def _atomic_write(path: Path, write, fsync: bool = True, before_replace=None) ->
         _fsync_dir(path.parent)
 
 
+def _stamp(path: Path) -> tuple:
+    """(mtime_ns, size, inode): a rewritten or replaced file gets another stamp."""
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 class _HashingWriter(io.RawIOBase):
     """A write-only, unseekable view of a file that hashes every byte on its way.
 
@@ -118,7 +124,9 @@ class Store:
         self.path = Path(path)
         self.subjects_dir = self.path / "subjects"
         self.failures_dir = self.path / "failures"
-        self._scalars = {}  # name -> {result: Python scalar}, from our writes and reads
+        # name -> ((mtime_ns, size, inode), meta, {scalar: value}) of files verified or
+        # written by this object: summaries and tables reuse them without re-reading
+        self._cache = {}
         self._sums, self._sums_stamp = None, None  # checksum entries, file (mtime, size)
         self.fsync = True
 
@@ -268,8 +276,15 @@ class Store:
         p = self.file(name)
         stem = p.name[:-4]
         sums = self._checksums()
-        if not p.exists() or (sums is not None and stem not in sums):
+        try:
+            stamp = _stamp(p)
+        except OSError:
+            stamp = None
+        if stamp is None or (sums is not None and stem not in sums):
             raise KeyError(f"subject {name!r} is not in store {str(self.path)!r}")
+        hit = self._cache.get(name)
+        if not arrays and hit is not None and hit[0] == stamp:
+            return hit[1], {}
         data = p.read_bytes()
         if sums is not None and hashlib.sha256(data).hexdigest() not in sums[stem]:
             raise CorruptSubjectError(
@@ -280,12 +295,14 @@ class Store:
                 meta = json.loads(str(z[_META_KEY]))
                 if meta.get("subject") != name:
                     raise ValueError(f"it holds subject {meta.get('subject')!r}")
-                raw = {k: z[k] for k in z.files if k != _META_KEY} if arrays else {}
+                keys = [k for k in z.files if k != _META_KEY] if arrays else meta["scalars"]
+                raw = {k: z[k] for k in keys}
         except Exception as exc:
             raise CorruptSubjectError(
                 f"subject {name!r}: {str(p)!r} is not a readable netneuro subject file "
                 f"({type(exc).__name__}: {exc})") from None
-        return meta, raw
+        self._cache[name] = (stamp, meta, {k: raw[k].item() for k in meta["scalars"]})
+        return meta, raw if arrays else {}
 
     def _status(self, name: str, fingerprint: dict | None = None) -> str:
         """``"missing"``, ``"corrupt"``, ``"stale: <why>"`` or ``"done"`` (resume)."""
@@ -410,11 +427,8 @@ class Store:
         rows = []
         columns = OrderedDict()
         for name in names:
-            row = self._scalars.get(name)
-            if row is None:
-                meta, raw = self._read(name)
-                row = {k: raw[k].item() for k in meta["scalars"]}
-                self._scalars[name] = row
+            self._read(name, arrays=False)  # verified once, then cached
+            row = self._cache[name][2]
             for k in row:
                 columns.setdefault(k, None)
             rows.append(row)
@@ -527,7 +541,8 @@ class Store:
 
         _atomic_write(path, write, self.fsync, before_replace=lambda: self._append_checksum(
             path.name[:-4], out["w"].sha256.hexdigest()))
-        self._scalars[name] = {k: arrays[k].item() for k in structure["scalars"]}
+        self._cache[name] = (_stamp(path), meta,
+                             {k: arrays[k].item() for k in structure["scalars"]})
         fail = self.failures_dir / (_file_stem(name) + ".json")
         if fail.exists():
             fail.unlink()
