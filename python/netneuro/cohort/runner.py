@@ -458,9 +458,9 @@ def _foreign_files(st) -> list:
 
 def _refuse_in_spawned_child() -> None:
     """Fail fast when a spawned worker re-imports a script that calls run() at import time."""
-    main = sys.modules.get("__main__")
-    if multiprocessing.parent_process() is not None and \
-            getattr(main, "__name__", "") == "__mp_main__":
+    # multiprocessing's own test (spawn._check_not_importing_main): the child is
+    # still importing the parent's main module
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
         raise RuntimeError(_spawn_failure_message())
 
 
