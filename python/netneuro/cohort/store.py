@@ -258,7 +258,9 @@ class Store:
                       if not p.name.startswith(".") and (sums is None or p.name[:-4] in sums))
 
     def __contains__(self, name) -> bool:
-        return name in self.subjects()
+        p = self.file(name)
+        sums = self._checksums()
+        return p.exists() and (sums is None or p.name[:-4] in sums)
 
     def __len__(self) -> int:
         return len(self.subjects())
