@@ -61,6 +61,13 @@ def test_resume_recomputes_when_loader_options_or_file_change(tmp_path):
     with pytest.warns(UserWarning, match="input changed"):
         res = cohort.run(stats_pipeline, paths, st, loader=ScaledLoader(2.0), progress=False)
     assert res.completed == ["sub-000"] and res.skipped == ["sub-001"]
+    # a stale subject whose recompute fails keeps no result from the old input
+    paths[1].write_bytes(b"\x93NUMPY broken")
+    with pytest.warns(UserWarning, match="sub-001"):
+        res = cohort.run(stats_pipeline, paths, st, loader=ScaledLoader(2.0), progress=False)
+    store = cohort.open_store(st)
+    assert list(res.failed) == ["sub-001"] and store.subjects() == ["sub-000"]
+    assert list(store.failures()) == ["sub-001"]
 
 
 def test_flipped_byte_is_detected_quarantined_and_recomputed(tmp_path):
@@ -233,3 +240,21 @@ def test_report_shows_scan_length_and_warns_on_length_confound(tmp_path):
     html = build_report(tmp_path / "st", labels=labels).read_text()
     assert "Scan lengths" in html and "60 to 600" in html
     assert "n_timepoints" in html and "Warning:" in html and "scan length" in html
+
+
+def test_cli_reports_failed_steps_and_keeps_the_rest(tmp_path, capsys):
+    d = tmp_path / "in"
+    d.mkdir()
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        ts = rng.standard_normal((60, 6))
+        if i == 0:
+            ts[:, 1] = 0.0  # a constant region, picked by the maxent step
+        np.save(d / f"s{i}.npy", ts)
+    code = cli.main(["analyze", str(d), "--out", str(tmp_path / "out"), "--quiet",
+                     "--no-report", "--steps", "connectome,maxent", "--maxent-regions", "0,1,2"])
+    err = capsys.readouterr().err
+    assert code == 3 and "step failed: s0: maxent" in err
+    st = cohort.open_store(tmp_path / "out" / "store")
+    assert st.subjects() == ["s0", "s1"] and "connectome.matrix" in st.load("s0")
+    assert list(st.step_errors()) == ["s0"]

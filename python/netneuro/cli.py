@@ -2,8 +2,8 @@
 
 Subcommands register themselves in :data:`COMMANDS` as ``name -> (add_arguments,
 run)``; ``run(args)`` returns the exit status: 0 success, 1 damaged store (``verify``),
-2 usage or input error, 3 some subjects failed (``analyze``; the others are
-stored), 4 every subject failed (``analyze``), 130 interrupted.
+2 usage or input error, 3 some subjects or steps failed (``analyze``; the
+others are stored), 4 every subject failed (``analyze``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def _run_analyze(args) -> int:
     if res.failed and not res.completed and not res.skipped:
         print("netneuro analyze: every subject failed; nothing was analysed", file=sys.stderr)
         return 4
-    return 0 if res.ok else 3
+    return 0 if res.ok and not res.partial else 3
 
 
 def _add_verify(parser: argparse.ArgumentParser) -> None:

@@ -271,6 +271,8 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
             bar.update()
         else:
             _, name, etype, msg, tb, elapsed = out
+            if name in stale and name in st:  # no result from the old input/settings stays
+                st._quarantine(st.file(name).name[:-4])
             st._write_failure(name, etype, msg, tb, elapsed)
             result.failed[name] = f"{etype}: {msg}"
             bar.update(failed=True)
