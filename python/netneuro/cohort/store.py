@@ -346,7 +346,8 @@ class Store:
         sums = self._checksums()
         if sums is None:
             return {_CHECKSUMS: "missing: the store was written by an older netneuro and "
-                                "cannot be verified (rerun with resume=False to rebuild it)"}
+                                "cannot be verified (run the cohort again: results without "
+                                "fingerprints are recomputed and checksummed)"}
         files = {p.name[:-4] for p in self.subjects_dir.glob("*.npz")
                  if not p.name.startswith(".")} if self.subjects_dir.exists() else set()
         for stem in sorted(files | set(sums)):
