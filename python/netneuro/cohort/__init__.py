@@ -78,17 +78,17 @@ subject on a worker crash).
 
 from __future__ import annotations
 
-from .runner import RunResult, _normalise_subjects, run  # noqa: F401
-from .store import (  # noqa: F401
+from .files import _lock_store, _unlock_store  # noqa: F401
+from .runner import RunResult, run
+from .store import (
     FORMAT,
     FORMAT_VERSION,
     CorruptSubjectError,
     Store,
     SummaryTable,
-    _lock_store,
-    _unlock_store,
     open_store,
 )
+from .subjects import _normalise_subjects  # noqa: F401
 
 __all__ = ["run", "open_store", "Store", "RunResult", "CorruptSubjectError", "SummaryTable",
            "FORMAT", "FORMAT_VERSION"]

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import multiprocessing
 import os
 import sys
 import time
 import traceback
 import warnings
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
 
 from .._parallel import check_n_jobs
 from .._validation import check_bool, check_int
-from ..io import file_extension
 from .dask import _is_dask_client, _run_dask
+from .files import _lock_store, _unlock_store
+from .fingerprint import (
+    _describe,
+    _foreign_files,
+    _input_hash,
+    _pipeline_description,
+    _shortest,
+)
 from .progress import _Progress
-from .store import Store, _file_stem, _lock_store, _unlock_store
+from .store import Store
+from .subjects import _normalise_subjects
 from .worker import _process, _worker_init
-
-
-def _pipeline_description(pipeline) -> str:
-    describe = getattr(pipeline, "describe", None)
-    if callable(describe):
-        return str(describe())
-    mod = getattr(pipeline, "__module__", None) or type(pipeline).__module__
-    qual = getattr(pipeline, "__qualname__", None) or type(pipeline).__qualname__
-    return f"{mod}.{qual}"
 
 
 @dataclass
@@ -54,65 +49,6 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def _normalise_subjects(subjects) -> "OrderedDict[str, object]":
-    out = _normalise_subjects_(subjects)
-    for name in out:
-        if len(_file_stem(name).encode("utf-8")) > 200:
-            raise ValueError(f"subject name {name[:40]!r}... is too long for a file name "
-                             "(at most 200 bytes once percent-encoded)")
-    return out
-
-
-def _normalise_subjects_(subjects) -> "OrderedDict[str, object]":
-    if isinstance(subjects, (str, os.PathLike)):
-        raise TypeError(
-            "subjects must be a dict {name: data or path}, a list of paths or a list of arrays; "
-            "got a single path (wrap it in a list)"
-        )
-    if isinstance(subjects, dict):
-        out = OrderedDict()
-        for k, v in subjects.items():
-            if not isinstance(k, str) or not k:
-                raise TypeError(f"subject names must be non-empty strings, got {k!r}")
-            out[k] = os.fspath(v) if isinstance(v, os.PathLike) else v
-        if not out:
-            raise ValueError("subjects is empty")
-        return out
-    if isinstance(subjects, np.ndarray):
-        if subjects.ndim < 2:
-            raise ValueError(f"subjects as an array must stack subjects on axis 0, got shape "
-                             f"{subjects.shape}")
-        subjects = list(subjects)
-    try:
-        items = list(subjects)
-    except TypeError:
-        raise TypeError(f"subjects must be a dict or a list, got {type(subjects).__name__}") \
-            from None
-    if not items:
-        raise ValueError("subjects is empty")
-    out = OrderedDict()
-    if all(isinstance(x, (str, os.PathLike)) for x in items):
-        for x in items:
-            p = Path(x)
-            name = p.name
-            ext = file_extension(p)
-            if ext:
-                name = name[: -len(ext)]
-            if name in out:
-                raise ValueError(
-                    f"two input files give the subject name {name!r} ({out[name]!r} and "
-                    f"{os.fspath(x)!r}); pass a dict {{name: path}} instead"
-                )
-            out[name] = os.fspath(x)
-        return out
-    if any(isinstance(x, (str, os.PathLike)) for x in items):
-        raise TypeError("subjects mixes paths and data; pass a dict {name: data or path}")
-    width = max(4, len(str(len(items) - 1)))
-    for i, x in enumerate(items):
-        out[f"subject-{i:0{width}d}"] = x
-    return out
 
 
 def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool = True,
@@ -399,63 +335,8 @@ def _terminate_pool(pool) -> None:
             pass
 
 
-
 # ---------------------------------------------------------------------------
-# fingerprints, equal lengths, worker start-up
-
-
-def _describe(obj) -> str:
-    """A loader's description for the fingerprints: its describe() or name, with the
-    settings of a loader object (e.g. ``key``, ``transpose``)."""
-    desc = _pipeline_description(obj)
-    if callable(getattr(obj, "describe", None)) or hasattr(obj, "__code__") \
-            or not hasattr(obj, "__dict__"):
-        return desc
-    return desc + "(" + ", ".join(f"{k}={v!r}" for k, v in sorted(vars(obj).items())) + ")"
-
-
-def _input_hash(item):
-    """SHA-256 of a subject's input: the file's bytes for a path, else the array's
-    dtype, shape and bytes; None for inputs that are not arrays."""
-    h = hashlib.sha256()
-    if isinstance(item, (str, os.PathLike)):
-        try:
-            with open(item, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)
-        except OSError:
-            return None  # the worker reports the unreadable file
-        return "file:" + h.hexdigest()
-    try:
-        arr = np.ascontiguousarray(item)
-    except Exception:
-        return None
-    if arr.dtype.hasobject:
-        return None
-    h.update(f"{arr.dtype.str}{arr.shape}".encode())
-    h.update(memoryview(arr).cast("B"))
-    return "array:" + h.hexdigest()
-
-
-def _shortest(items, loader) -> int:
-    """The fewest time points over the subjects (equalize_length=True); loads path inputs."""
-    from .worker import _default_loader
-
-    lengths = []
-    for item in items.values():
-        if isinstance(item, (str, os.PathLike)):
-            item = loader(item) if loader is not None else _default_loader(item)
-        lengths.append(int(np.shape(item)[0]))
-    return min(lengths)
-
-
-def _foreign_files(st) -> list:
-    """Stems of ``subjects/*.npz`` files without a checksum entry (not written by the store)."""
-    sums = st._checksums()
-    if sums is None or not st.subjects_dir.exists():
-        return []
-    return sorted(p.name[:-4] for p in st.subjects_dir.glob("*.npz")
-                  if not p.name.startswith(".") and p.name[:-4] not in sums)
+# worker start-up
 
 
 def _refuse_in_spawned_child() -> None:
