@@ -11,6 +11,15 @@ test (labels with two values) or a Spearman correlation (continuous labels),
 with Benjamini-Hochberg false-discovery-rate q-values across the results
 tested for that label.  Sections whose results a pipeline did not produce are
 left out.  Needs matplotlib.
+
+The report also lists failed subjects and failed steps, the scan length ``T``
+of every subject (``n_timepoints``, tested against the labels like a result),
+and warns where a label separates both a length-dependent estimate (maximum-
+entropy entropies and fit quality; a transfer-entropy connectome) and ``T``.
+Columns identical to an earlier one (``maxent.D1`` = ``multi_information``,
+``accuracy`` = ``r`` for exact fits) are tested and shown once.  Result names
+come from the typed step outputs of :mod:`netneuro.pipelines`
+(``MaxEntOutput.key("S1")`` = ``"maxent.S1"``).
 """
 
 from __future__ import annotations
