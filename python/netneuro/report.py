@@ -381,12 +381,16 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
             add(f" With {n_match} subjects these tests are exploratory: effects are "
                 "imprecise and the q-values do not correct across labels.")
         add("</p>")
+        confounds = {}
         for r in _length_confounds(summary, rows, str(info.get("pipeline", ""))):
-            add(f"<p class='sig'><b>Warning:</b> {_esc(r['result'])} differs by "
-                f"{_esc(r['label'])} (p = {_fmt(r['p'])}), and so does the scan length "
-                f"({T_COLUMN}); this estimate depends on the number of time points, so the "
-                "difference may come from scan length. Rerun with "
-                "<code>equalize_length=True</code> to compare equal lengths.</p>")
+            confounds.setdefault(r["label"], []).append(f"{r['result']} (p = {_fmt(r['p'])})")
+        for lab, found in confounds.items():
+            t_p = next(r["p"] for r in rows if r["label"] == lab and r["result"] == T_COLUMN)
+            add(f"<p class='sig'><b>Warning:</b> {_esc(lab)} separates the scan lengths "
+                f"({T_COLUMN}, p = {_fmt(t_p)}) and these results that depend on the number "
+                f"of time points: {_esc(', '.join(found))}. Their differences may come from "
+                "scan length; rerun with <code>equalize_length=True</code> to compare equal "
+                "lengths.</p>")
         if not rows:
             add("<p>No comparison could be made (too few matched subjects or labels "
                 "without variation).</p>")
