@@ -8,6 +8,13 @@ Each step sees the subject's time series and a shared ``state`` dict in which
 for the steps after it.  Steps and pipelines are plain picklable objects, so
 they run in worker processes and on Dask clusters.
 
+Each ready-made step returns a typed output (:class:`ConnectomeOutput`,
+:class:`GraphOutput`, :class:`PersistenceOutput`, :class:`ControlOutput`,
+:class:`MaxEntOutput`): dataclasses whose fields are the stored result names,
+read the same way by :mod:`netneuro.report` and :mod:`netneuro.plotting`
+(``MaxEntOutput.key("S1")`` is the store key ``"maxent.S1"``;
+``MaxEntOutput.from_results(store.load(name))`` rebuilds the output).
+
 ::
 
     from netneuro import cohort, pipelines
@@ -214,9 +221,11 @@ class MaxEntOutput(StepOutput):
 
 
 class Step:
-    """Base class: ``step(ts, state) -> dict`` of named results.
+    """Base class: ``step(ts, state) ->`` a :class:`StepOutput` (or a dict) of named results.
 
-    Subclasses set ``name`` and implement ``__call__``; ``describe()`` (used by
+    The ready-made steps return typed outputs (:class:`ConnectomeOutput`, ...)
+    whose fields are the stored result names.  Subclasses set ``name`` and
+    implement ``__call__``; ``describe()`` (used by
     the cohort store to recognise the pipeline that wrote it) lists the
     parameters.
     """
