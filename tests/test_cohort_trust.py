@@ -201,6 +201,7 @@ def test_equalize_length_uses_the_shortest_subject(tmp_path):
     np.testing.assert_allclose(st.load("b")["connectome.matrix"],
                                np.corrcoef(subs["b"][:50].T), atol=1e-12)
     assert st.inputs() == {"a": (50, 4), "b": (80, 4)}
+    assert st.timepoints() == {"a": 50, "b": 50}  # the length analysed
     assert "equalize_length=50" in st.info()["pipeline"]
     with pytest.raises(ValueError, match="equalize_length"):
         pipelines.Pipeline([pipelines.FunctionalConnectome()], equalize_length=100)(subs["a"])

@@ -46,12 +46,14 @@ from ._validation import (
 __all__ = [
     "Pipeline", "Step", "FunctionalConnectome", "GraphMetrics", "Persistence",
     "Controllability", "MaxEnt", "standard_pipeline", "STANDARD_STEPS", "STEP_ERRORS",
+    "PIPELINE_INFO",
     "StepOutput", "ConnectomeOutput", "GraphOutput", "PersistenceOutput", "ControlOutput",
     "MaxEntOutput",
 ]
 
 STANDARD_STEPS = ("connectome", "graph", "persistence", "control", "maxent")
 STEP_ERRORS = "__step_errors__"  # result key of the steps that failed (see Pipeline)
+PIPELINE_INFO = "__pipeline_info__"  # result key of facts about the run (e.g. the T used)
 
 
 # ---------------------------------------------------------------------------
@@ -519,7 +521,9 @@ class Pipeline:
 
     A step that raises does not discard the others: its results are left out
     and ``results[STEP_ERRORS]`` maps its name to ``{"error_type", "message",
-    "traceback"}`` (:func:`netneuro.cohort.run` records it per subject).  Steps
+    "traceback"}`` (:func:`netneuro.cohort.run` records it per subject).
+    ``results[PIPELINE_INFO]`` (``{"n_timepoints": n}``, with
+    ``equalize_length``) is kept in the subject's metadata.  Steps
     that need the connectome fail when its step failed.  Only when every step
     fails does the pipeline raise (the first step's error).
 
@@ -566,6 +570,7 @@ class Pipeline:
     def run(self, ts, state=None):
         """Like calling the pipeline, also returning the ``state`` (e.g. landscape objects)."""
         state = {} if state is None else state
+        info = None
         if self.input == "matrix":
             from ._validation import check_square
 
@@ -582,6 +587,7 @@ class Pipeline:
                     raise ValueError(f"the time series has {ts.shape[0]} time points, fewer "
                                      f"than equalize_length={n}")
                 ts = ts[:n]
+                info = {"n_timepoints": int(n)}
         out, errors, first = {}, {}, None
         state[STEP_ERRORS] = errors
         for s in self.steps:
@@ -599,6 +605,8 @@ class Pipeline:
             if not out:  # nothing to keep: the subject fails with the first error
                 raise first
             out[STEP_ERRORS] = dict(errors)
+        if info is not None:
+            out[PIPELINE_INFO] = info
         return out, state
 
     def __call__(self, ts):

@@ -223,10 +223,9 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
         labels = load_table(labels, id_column=id_column)
     subjects = st.subjects()
     summary = st.summary()
-    shapes = st.inputs()
-    if subjects and all(len(shapes.get(n, ())) == 2 for n in summary["subject"]):
-        summary[T_COLUMN] = np.array([shapes[n][0] for n in summary["subject"]],
-                                     dtype=np.int64)
+    lengths = st.timepoints()
+    if subjects and all(lengths.get(n) is not None for n in summary["subject"]):
+        summary[T_COLUMN] = np.array([lengths[n] for n in summary["subject"]], dtype=np.int64)
     failures = st.failures()
     step_errors = st.step_errors()
     info = st.info()

@@ -318,6 +318,18 @@ class Store:
         """``{name: input shape}`` of the finished subjects (``(T, N)`` for time series)."""
         return {name: tuple(self.meta(name).get("input_shape") or ()) for name in self.subjects()}
 
+    def timepoints(self) -> dict:
+        """``{name: T}``: time points each finished subject was analysed with (the
+        input's first axis, or the pipeline's ``equalize_length``); None if unknown."""
+        out = {}
+        for name in self.subjects():
+            meta = self.meta(name)
+            used = (meta.get("pipeline_info") or {}).get("n_timepoints")
+            shape = meta.get("input_shape") or ()
+            out[name] = int(used) if used is not None else (int(shape[0]) if len(shape) == 2
+                                                             else None)
+        return out
+
     def failures(self) -> dict:
         """``{name: record}`` for subjects whose last attempt failed."""
         out = {}

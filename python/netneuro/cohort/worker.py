@@ -11,7 +11,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .._parallel import limit_blas
-from ..pipelines import STEP_ERRORS
+from ..pipelines import PIPELINE_INFO, STEP_ERRORS
 
 
 def _flatten(results, prefix, arrays, structure):
@@ -81,14 +81,15 @@ def _process(pipeline, name, item, loader):
         shape = getattr(data, "shape", None)
         with limit_blas(1, user_api=None):
             results = pipeline(data)
-        step_errors = None
-        if isinstance(results, dict) and STEP_ERRORS in results:
+        step_errors = info = None
+        if isinstance(results, dict) and (STEP_ERRORS in results or PIPELINE_INFO in results):
             results = dict(results)
-            step_errors = results.pop(STEP_ERRORS)
+            step_errors = results.pop(STEP_ERRORS, None)
+            info = results.pop(PIPELINE_INFO, None)
         structure = {"scalars": [], "lists": {}}
         arrays = _flatten(results, "", OrderedDict(), structure)
         extra = {"input_shape": [int(n) for n in shape] if shape is not None else None,
-                 "step_errors": step_errors or None}
+                 "step_errors": step_errors or None, "pipeline_info": info}
         return ("ok", name, arrays, structure, time.perf_counter() - t0, extra)
     except BaseException as exc:  # noqa: BLE001 - a subject's failure must not stop the others
         if isinstance(exc, KeyboardInterrupt):
