@@ -216,3 +216,24 @@ def test_celegans_matches_upstream_edges():
     np.testing.assert_array_equal(ce["chemical"], chem)
     np.testing.assert_array_equal(ce["electrical"], ce["electrical"].T)
     assert ce["electrical"].sum() == e.loc[e.Type == "EJ", "Nbr"].sum()
+
+
+def test_typed_step_outputs_are_the_stored_schema(tmp_path, subject):
+    _need("connectivity", "graph", "topology", "control", "maxent")
+    pipe = pipelines.standard_pipeline(n_null=0, maxent_n_regions=4)
+    out, state = pipe.run(subject[:, :12])
+    cohort.run(pipe, {"s": subject[:, :12]}, tmp_path / "st", progress=False)
+    stored = cohort.open_store(tmp_path / "st").load("s")
+    for cls in (pipelines.ConnectomeOutput, pipelines.GraphOutput, pipelines.PersistenceOutput,
+                pipelines.ControlOutput, pipelines.MaxEntOutput):
+        typed = cls.from_results(stored)
+        assert isinstance(typed, cls)
+        # the typed output's keys are exactly the stored keys of its step
+        assert {cls.key(k) for k in typed} == {k for k in stored
+                                               if k.startswith(cls.step + ".")}
+        assert list(typed) == list(out[cls.step])
+    with pytest.raises(KeyError, match="no result"):
+        pipelines.ConnectomeOutput.key("matirx")
+    step = pipelines.MaxEnt(n_regions=4)(subject[:, :12], {})
+    assert isinstance(step, pipelines.MaxEntOutput) and step.n_minima == step["n_minima"]
+    assert pipelines.GraphOutput.from_results({"connectome.matrix": 1}) is None

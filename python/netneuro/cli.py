@@ -1,8 +1,9 @@
 """The ``netneuro`` command line.
 
 Subcommands register themselves in :data:`COMMANDS` as ``name -> (add_arguments,
-run)``; ``run(args)`` returns the exit status: 0 success, 2 usage or input error,
-3 some subjects failed (``analyze``; the others are stored), 130 interrupted.
+run)``; ``run(args)`` returns the exit status: 0 success, 1 damaged store (``verify``),
+2 usage or input error, 3 some subjects or steps failed (``analyze``; the
+others are stored), 4 every subject failed (``analyze``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -185,10 +186,14 @@ def _run_analyze(args) -> int:
         if cluster is not None:
             cluster.close()
     msg = (f"{len(res.completed)} subjects analysed, {len(res.skipped)} already done, "
-           f"{len(res.failed)} failed ({res.elapsed_s:.1f} s); results: {out / 'store'}")
+           f"{len(res.failed)} failed, {len(res.partial)} with failed steps "
+           f"({res.elapsed_s:.1f} s); results: {out / 'store'}")
     print(msg)
     for name, err in list(res.failed.items())[:10]:
         print(f"  failed: {name}: {err}", file=sys.stderr)
+    for name, steps in list(res.partial.items())[:10]:
+        for step, err in steps.items():
+            print(f"  step failed: {name}: {step}: {err} (other steps kept)", file=sys.stderr)
     if not args.no_report:
         from .report import build_report
 
@@ -198,13 +203,40 @@ def _run_analyze(args) -> int:
                             if args.example else None)
         print(f"report: {path}")
     print(f"total {time.perf_counter() - t0:.1f} s")
-    return 0 if res.ok else 3
+    if res.failed and not res.completed and not res.skipped:
+        print("netneuro analyze: every subject failed; nothing was analysed", file=sys.stderr)
+        return 4
+    return 0 if res.ok and not res.partial else 3
+
+
+def _add_verify(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Check every subject file of a cohort store against its checksum; exit 1 and list "
+        "the damaged, foreign or missing files when the store is not intact (running the "
+        "cohort again quarantines and recomputes damaged subjects)."
+    )
+    parser.add_argument("store", metavar="STORE", help="store directory (e.g. OUT/store)")
+
+
+def _run_verify(args) -> int:
+    from .cohort import open_store
+
+    st = open_store(args.store)
+    problems = st.verify()
+    for fname, why in problems.items():
+        print(f"{fname}: {why}")
+    if problems:
+        print(f"netneuro verify: {len(problems)} problem(s) in {args.store}", file=sys.stderr)
+        return 1
+    print(f"{len(st.subjects())} subject files intact")
+    return 0
 
 
 COMMANDS = {
     "info": (_add_info, _run_info, "show build and runtime configuration"),
     "analyze": (_add_analyze, _run_analyze,
                 "run the standard pipeline over a cohort; write a store and an HTML report"),
+    "verify": (_add_verify, _run_verify, "check a cohort store's files against their checksums"),
 }
 
 

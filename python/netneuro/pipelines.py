@@ -8,6 +8,13 @@ Each step sees the subject's time series and a shared ``state`` dict in which
 for the steps after it.  Steps and pipelines are plain picklable objects, so
 they run in worker processes and on Dask clusters.
 
+Each ready-made step returns a typed output (:class:`ConnectomeOutput`,
+:class:`GraphOutput`, :class:`PersistenceOutput`, :class:`ControlOutput`,
+:class:`MaxEntOutput`): dataclasses whose fields are the stored result names,
+read the same way by :mod:`netneuro.report` and :mod:`netneuro.plotting`
+(``MaxEntOutput.key("S1")`` is the store key ``"maxent.S1"``;
+``MaxEntOutput.from_results(store.load(name))`` rebuilds the output).
+
 ::
 
     from netneuro import cohort, pipelines
@@ -21,7 +28,10 @@ The steps call :mod:`netneuro.connectivity`, :mod:`netneuro.graph`,
 
 from __future__ import annotations
 
-import numbers
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numpy as np
 
@@ -35,16 +45,189 @@ from ._validation import (
 
 __all__ = [
     "Pipeline", "Step", "FunctionalConnectome", "GraphMetrics", "Persistence",
-    "Controllability", "MaxEnt", "standard_pipeline", "STANDARD_STEPS",
+    "Controllability", "MaxEnt", "standard_pipeline", "STANDARD_STEPS", "STEP_ERRORS",
+    "PIPELINE_INFO",
+    "StepOutput", "ConnectomeOutput", "GraphOutput", "PersistenceOutput", "ControlOutput",
+    "MaxEntOutput",
 ]
 
 STANDARD_STEPS = ("connectome", "graph", "persistence", "control", "maxent")
+STEP_ERRORS = "__step_errors__"  # result key of the steps that failed (see Pipeline)
+PIPELINE_INFO = "__pipeline_info__"  # result key of facts about the run (e.g. the T used)
+
+
+# ---------------------------------------------------------------------------
+# typed step outputs: the schema that the store, the report and plotting share
+
+
+class StepOutput(Mapping):
+    """Base of the typed step outputs.
+
+    The fields are the result names that :func:`netneuro.cohort.run` stores
+    (under ``"<step>.<field>"``); a field left ``None`` is absent.  An output is
+    also a read-only mapping of its present results (``out["matrix"]``).
+    """
+
+    step: ClassVar[str] = ""
+
+    def as_dict(self) -> dict:
+        """``{result name: value}`` of the present results, in field order."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
+    def __getitem__(self, key):
+        return self.as_dict()[key]
+
+    def __iter__(self):
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        """The flattened store key ``"<step>.<name>"`` of result ``name``."""
+        if name not in cls._names():
+            raise KeyError(f"{cls.__name__} has no result {name!r}")
+        return f"{cls.step}.{name}"
+
+    @classmethod
+    def _names(cls):
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_results(cls, results: Mapping):
+        """The output of this step from one subject's flattened store results, or None."""
+        prefix = cls.step + "."
+        found = {k[len(prefix):]: v for k, v in results.items() if k.startswith(prefix)}
+        names = cls._names()
+        if not any(n in found for n in names):
+            return None
+        return cls(**{n: found.get(n) for n in names})
+
+
+@dataclass(eq=False)
+class ConnectomeOutput(StepOutput):
+    """:class:`FunctionalConnectome`: ``matrix`` (N, N) and two scalars."""
+
+    step: ClassVar[str] = "connectome"
+    matrix: np.ndarray
+    n_constant_regions: int
+    connectivity_strength: float
+
+
+@dataclass(eq=False)
+class GraphOutput(StepOutput):
+    """:class:`GraphMetrics`: per-region arrays (N,) and scalar summaries."""
+
+    step: ClassVar[str] = "graph"
+    strength: np.ndarray
+    degree: np.ndarray
+    clustering: np.ndarray
+    mean_clustering: float
+    characteristic_path_length: float
+    global_efficiency: float
+    community: np.ndarray | None = None
+    n_communities: int | None = None
+    modularity: float | None = None
+    small_worldness: float | None = None
+
+
+@dataclass(eq=False)
+class PersistenceOutput(StepOutput):
+    """:class:`Persistence`: diagrams, Betti curves and per-dimension summaries.
+
+    ``average_death``, ``max_persistence``, ``total_persistence`` are
+    ``(maxdim + 1,)`` arrays, stored as the scalars ``average_death_0``, ...
+    """
+
+    step: ClassVar[str] = "persistence"
+    SUMMARIES: ClassVar[tuple] = ("average_death", "max_persistence", "total_persistence")
+    diagram: list
+    thresholds: np.ndarray
+    betti: np.ndarray
+    average_death: np.ndarray | None = None
+    max_persistence: np.ndarray | None = None
+    total_persistence: np.ndarray | None = None
+
+    def as_dict(self) -> dict:
+        out = {"diagram": self.diagram, "thresholds": self.thresholds, "betti": self.betti}
+        for k in range(len(self.diagram)):
+            for name in self.SUMMARIES:
+                out[f"{name}_{k}"] = float(getattr(self, name)[k])
+        return out
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        base, _, dim = name.rpartition("_")
+        if base in cls.SUMMARIES and dim.isdigit():
+            return f"{cls.step}.{name}"
+        return super().key(name)
+
+    @classmethod
+    def from_results(cls, results: Mapping):
+        p = cls.step + "."
+        if p + "diagram" not in results:
+            return None
+        dgms = results[p + "diagram"]
+        sums = {name: np.array([results.get(f"{p}{name}_{k}", np.nan)
+                                for k in range(len(dgms))], dtype=np.float64)
+                for name in cls.SUMMARIES}
+        return cls(diagram=dgms, thresholds=results.get(p + "thresholds"),
+                   betti=results.get(p + "betti"), **sums)
+
+
+@dataclass(eq=False)
+class ControlOutput(StepOutput):
+    """:class:`Controllability`: per-region arrays (N,) and scalar summaries."""
+
+    step: ClassVar[str] = "control"
+    average: np.ndarray
+    modal: np.ndarray
+    strength: np.ndarray
+    mean_average: float
+    mean_modal: float
+    average_vs_strength: float
+
+
+@dataclass(eq=False)
+class MaxEntOutput(StepOutput):
+    """:class:`MaxEnt`: the Ising model, its fit quality and its energy landscape.
+
+    ``minima`` (k, n) +-1 states, ``minima_energies`` (k,), ``barriers`` and
+    ``saddle`` (k, k), ``merges`` (k-1, 4), ``basin_size`` and
+    ``basin_probability`` (k,); the fields of
+    :func:`netneuro.plotting.plot_energy_landscape`.
+    """
+
+    step: ClassVar[str] = "maxent"
+    regions: np.ndarray
+    h: np.ndarray
+    J: np.ndarray
+    accuracy: float | None = None
+    r: float | None = None
+    S1: float | None = None
+    S2: float | None = None
+    SN: float | None = None
+    multi_information: float | None = None
+    D1: float | None = None
+    D2: float | None = None
+    minima: np.ndarray | None = None
+    n_minima: int | None = None
+    minima_energies: np.ndarray | None = None
+    barriers: np.ndarray | None = None
+    saddle: np.ndarray | None = None
+    merges: np.ndarray | None = None
+    basin_size: np.ndarray | None = None
+    basin_probability: np.ndarray | None = None
 
 
 class Step:
-    """Base class: ``step(ts, state) -> dict`` of named results.
+    """Base class: ``step(ts, state) ->`` a :class:`StepOutput` (or a dict) of named results.
 
-    Subclasses set ``name`` and implement ``__call__``; ``describe()`` (used by
+    The ready-made steps return typed outputs (:class:`ConnectomeOutput`, ...)
+    whose fields are the stored result names.  Subclasses set ``name`` and
+    implement ``__call__``; ``describe()`` (used by
     the cohort store to recognise the pipeline that wrote it) lists the
     parameters.
     """
@@ -65,6 +248,8 @@ class Step:
 
 
 def _connectome(ts, state):
+    if "connectome" in state.get(STEP_ERRORS, {}):
+        raise RuntimeError("this step needs the connectome, whose step failed")
     if "connectome" not in state:
         from . import connectivity
 
@@ -124,8 +309,9 @@ class FunctionalConnectome(Step):
             if self.method != "transfer_entropy":
                 W[np.diag_indices(n)] = 1.0
         state["connectome"] = W
-        return {"matrix": W, "n_constant_regions": int(n - live.sum()),
-                "connectivity_strength": float(connectivity.connectivity_strength(x))}
+        return ConnectomeOutput(matrix=W, n_constant_regions=int(n - live.sum()),
+                                connectivity_strength=float(
+                                    connectivity.connectivity_strength(x)))
 
 
 class GraphMetrics(Step):
@@ -157,55 +343,22 @@ class GraphMetrics(Step):
         A = np.asarray(A, dtype=np.float64)
         state["graph_adjacency"] = A
         clustering = np.asarray(graph.clustering(A), dtype=np.float64)
-        out = {
-            "strength": np.asarray(graph.strength(A), dtype=np.float64),
-            "degree": np.asarray(graph.degree(A), dtype=np.float64),
-            "clustering": clustering,
-            "mean_clustering": float(np.mean(clustering)),
-            "characteristic_path_length": float(_path_length(graph, A)),
-            "global_efficiency": float(graph.global_efficiency(A)),
-        }
-        comm = graph.community_louvain(A, seed=self.seed)
-        labels, q = _community_parts(comm)
-        if labels is not None:
-            out["community"] = labels
-            out["n_communities"] = int(len(np.unique(labels)))
-        if q is not None:
-            out["modularity"] = float(q)
+        labels, q = graph.community_louvain(A, seed=self.seed)
+        labels = np.asarray(labels)
+        sw = None
         if self.n_null > 0:
-            sw = graph.small_worldness(A, method="sigma", n_null=self.n_null, seed=self.seed)
-            out["small_worldness"] = float(_first_scalar(sw))
-        return out
-
-
-def _path_length(graph, A):
-    """Characteristic path length over reachable pairs (thresholded graphs may split)."""
-    try:
-        return graph.characteristic_path_length(A, include_infinite=False)
-    except TypeError:  # an implementation without the option
-        return graph.characteristic_path_length(A)
-
-
-def _community_parts(comm):
-    """(labels, modularity) from whatever community_louvain returns."""
-    if isinstance(comm, tuple) and len(comm) == 2:
-        return np.asarray(comm[0]), comm[1]
-    for lab, q in (("labels", "modularity"), ("membership", "q"), ("ci", "q")):
-        if hasattr(comm, lab):
-            return np.asarray(getattr(comm, lab)), getattr(comm, q, None)
-    arr = np.asarray(comm)
-    return (arr, None) if arr.ndim == 1 else (None, None)
-
-
-def _first_scalar(x):
-    if isinstance(x, numbers.Number):
-        return x
-    if isinstance(x, tuple):
-        return _first_scalar(x[0])
-    for attr in ("sigma", "value", "omega"):
-        if hasattr(x, attr):
-            return getattr(x, attr)
-    return float(np.asarray(x).ravel()[0])
+            sw = float(graph.small_worldness(A, method="sigma", n_null=self.n_null,
+                                             seed=self.seed).value)
+        return GraphOutput(
+            strength=np.asarray(graph.strength(A), dtype=np.float64),
+            degree=np.asarray(graph.degree(A), dtype=np.float64),
+            clustering=clustering,
+            mean_clustering=float(np.mean(clustering)),
+            characteristic_path_length=float(
+                graph.characteristic_path_length(A, include_infinite=False)),
+            global_efficiency=float(graph.global_efficiency(A)),
+            community=labels, n_communities=int(len(np.unique(labels))), modularity=float(q),
+            small_worldness=sw)
 
 
 class Persistence(Step):
@@ -236,14 +389,14 @@ class Persistence(Step):
         dgms = [np.asarray(d, dtype=np.float64).reshape(-1, 2)
                 for d in topology.rips(D, maxdim=self.maxdim, metric="precomputed")]
         thresholds = np.linspace(0.0, 2.0, self.n_thresholds)
-        out = {"diagram": dgms, "thresholds": thresholds,
-               "betti": np.array([np.asarray(topology.betti_curve(d, thresholds), dtype=float)
-                                  for d in dgms])}
-        for k, d in enumerate(dgms):
-            out[f"average_death_{k}"] = float(topology.average_death(d))
-            out[f"max_persistence_{k}"] = float(topology.max_persistence(d))
-            out[f"total_persistence_{k}"] = float(topology.total_persistence(d))
-        return out
+        return PersistenceOutput(
+            diagram=dgms, thresholds=thresholds,
+            betti=np.array([np.asarray(topology.betti_curve(d, thresholds), dtype=float)
+                            for d in dgms]),
+            average_death=np.array([topology.average_death(d) for d in dgms], dtype=float),
+            max_persistence=np.array([topology.max_persistence(d) for d in dgms], dtype=float),
+            total_persistence=np.array([topology.total_persistence(d) for d in dgms],
+                                       dtype=float))
 
 
 class Controllability(Step):
@@ -277,9 +430,9 @@ class Controllability(Step):
         from scipy.stats import spearmanr
 
         rho = spearmanr(strength, avg).statistic if np.ptp(avg) > 0 else float("nan")
-        return {"average": avg, "modal": modal, "strength": strength,
-                "mean_average": float(avg.mean()), "mean_modal": float(modal.mean()),
-                "average_vs_strength": float(rho)}
+        return ControlOutput(average=avg, modal=modal, strength=strength,
+                             mean_average=float(avg.mean()), mean_modal=float(modal.mean()),
+                             average_vs_strength=float(rho))
 
 
 class MaxEnt(Step):
@@ -339,38 +492,22 @@ class MaxEnt(Step):
         idx = self._pick(ts.shape[1])
         X = maxent.binarize(ts[:, idx], threshold=self.threshold)
         model = maxent.fit_ising(X, method=self.method)
-        out = {"regions": idx.astype(np.int64),
-               "h": np.asarray(model.h, dtype=np.float64),
-               "J": np.asarray(model.J, dtype=np.float64)}
         gof = maxent.goodness_of_fit(model, X)
-        for f in ("accuracy", "r", "S1", "S2", "SN", "multi_information", "D1", "D2"):
-            v = getattr(gof, f, None)
-            if isinstance(v, (numbers.Real, np.floating)):
-                out[f] = float(v)
         land = maxent.energy_landscape(model)
-        states = getattr(land, "minima_states", None)
-        if states is None:  # landscapes that list the minima as states directly
-            states = land.minima
-        states = np.asarray(states)
-        out["minima"] = states.astype(np.int8) if states.dtype.kind in "iub" else states
-        out["n_minima"] = int(states.shape[0]) if states.ndim else 0
-        for src, dst, dtype in (("minima_energies", "minima_energies", np.float64),
-                                ("energies", "minima_energies", np.float64),
-                                ("barrier", "barriers", np.float64),
-                                ("barriers", "barriers", np.float64),
-                                ("saddle", "saddle", np.float64),
-                                ("merges", "merges", np.float64),
-                                ("basin_size", "basin_size", np.int64),
-                                ("basin_probability", "basin_probability", np.float64)):
-            v = getattr(land, src, None)
-            if dst in out or v is None:
-                continue
-            v = np.asarray(v)
-            if v.dtype.kind in "fiub" and (dst != "minima_energies"
-                                           or v.shape[:1] == (out["n_minima"],)):
-                out[dst] = v.astype(dtype)
         state["energy_landscape"] = land
-        return out
+        states = np.asarray(land.minima_states)
+        return MaxEntOutput(
+            regions=idx.astype(np.int64), h=np.asarray(model.h, dtype=np.float64),
+            J=np.asarray(model.J, dtype=np.float64),
+            **{f: float(getattr(gof, f)) for f in ("accuracy", "r", "S1", "S2", "SN",
+                                                   "multi_information", "D1", "D2")},
+            minima=states.astype(np.int8), n_minima=int(states.shape[0]),
+            minima_energies=np.asarray(land.minima_energies, dtype=np.float64),
+            barriers=np.asarray(land.barrier, dtype=np.float64),
+            saddle=np.asarray(land.saddle, dtype=np.float64),
+            merges=np.asarray(land.merges, dtype=np.float64),
+            basin_size=np.asarray(land.basin_size).astype(np.int64),
+            basin_probability=np.asarray(land.basin_probability, dtype=np.float64))
 
 
 class Pipeline:
@@ -381,32 +518,59 @@ class Pipeline:
     a square ``(N, N)`` connectome (e.g. structural) placed in
     ``state["connectome"]`` for :class:`GraphMetrics` and
     :class:`Controllability`; steps that need time series then refuse.
+
+    A step that raises does not discard the others: its results are left out
+    and ``results[STEP_ERRORS]`` maps its name to ``{"error_type", "message",
+    "traceback"}`` (:func:`netneuro.cohort.run` records it per subject).
+    ``results[PIPELINE_INFO]`` (``{"n_timepoints": n}``, with
+    ``equalize_length``) is kept in the subject's metadata.  Steps
+    that need the connectome fail when its step failed.  Only when every step
+    fails does the pipeline raise (the first step's error).
+
+    ``equalize_length``: ``None`` (default), an int ``n`` (use the first ``n``
+    time points of every subject; a shorter subject is an error), or ``True``
+    (:func:`netneuro.cohort.run` sets ``n`` to the shortest subject of the
+    cohort).  Entropies, maximum-entropy fit quality and transfer entropy
+    depend on the scan length, so a cohort mixing lengths compares lengths
+    unless they are equalised.
     """
 
-    def __init__(self, steps, input: str = "timeseries"):
+    def __init__(self, steps, input: str = "timeseries", equalize_length=None):
         self.input = check_choice(input, "input", ("timeseries", "matrix"))
         steps = list(steps)
         if not steps:
             raise ValueError("a Pipeline needs at least one step")
         names = set()
         for s in steps:
-            if not callable(s) or not hasattr(s, "name"):
+            if not callable(s) or not isinstance(getattr(s, "name", None), str):
                 raise TypeError(f"pipeline steps must be Step objects, got {type(s).__name__}")
             if s.name in names:
                 raise ValueError(f"two steps are named {s.name!r}")
             names.add(s.name)
         self.steps = steps
+        if equalize_length is not None and equalize_length is not True:
+            equalize_length = check_int(equalize_length, "equalize_length", min_value=3)
+        if equalize_length is not None and self.input == "matrix":
+            raise ValueError("equalize_length applies to time series, not input='matrix'")
+        self.equalize_length = equalize_length
 
     def describe(self) -> str:
         inp = "" if self.input == "timeseries" else f", input={self.input!r}"
-        return "Pipeline([" + ", ".join(s.describe() if hasattr(s, "describe") else repr(s)
+        if self.equalize_length is not None:
+            inp += f", equalize_length={self.equalize_length!r}"
+        return "Pipeline([" + ", ".join(s.describe() if isinstance(s, Step) else repr(s)
                                         for s in self.steps) + "]" + inp + ")"
 
     __repr__ = describe
 
+    def with_length(self, n: int) -> "Pipeline":
+        """A copy of this pipeline that uses the first ``n`` time points of every subject."""
+        return Pipeline(self.steps, input=self.input, equalize_length=n)
+
     def run(self, ts, state=None):
         """Like calling the pipeline, also returning the ``state`` (e.g. landscape objects)."""
         state = {} if state is None else state
+        info = None
         if self.input == "matrix":
             from ._validation import check_square
 
@@ -414,13 +578,43 @@ class Pipeline:
             ts = _NoTimeseries()
         else:
             ts = check_timeseries(ts, "ts", min_timepoints=3, min_regions=2)
-        out = {}
+            n = self.equalize_length
+            if n is True:
+                raise ValueError("equalize_length=True is resolved by netneuro.cohort.run "
+                                 "(the shortest subject); call with_length(n) to run alone")
+            if n is not None:
+                if ts.shape[0] < n:
+                    raise ValueError(f"the time series has {ts.shape[0]} time points, fewer "
+                                     f"than equalize_length={n}")
+                ts = ts[:n]
+                info = {"n_timepoints": int(n)}
+        out, errors, first = {}, {}, None
+        state[STEP_ERRORS] = errors
         for s in self.steps:
-            out[s.name] = s(ts, state)
+            try:
+                r = s(ts, state)
+            except _NeedsTimeseries:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one step's failure keeps the others
+                errors[s.name] = {"error_type": type(exc).__name__, "message": str(exc),
+                                  "traceback": traceback.format_exc()}
+                first = exc if first is None else first
+                continue
+            out[s.name] = r.as_dict() if isinstance(r, StepOutput) else r
+        if errors:
+            if not out:  # nothing to keep: the subject fails with the first error
+                raise first
+            out[STEP_ERRORS] = dict(errors)
+        if info is not None:
+            out[PIPELINE_INFO] = info
         return out, state
 
     def __call__(self, ts):
         return self.run(ts)[0]
+
+
+class _NeedsTimeseries(ValueError):
+    """A step that needs time series in a pipeline built with input='matrix'."""
 
 
 class _NoTimeseries:
@@ -429,7 +623,7 @@ class _NoTimeseries:
     shape = property(lambda self: self._refuse())
 
     def _refuse(self, *a, **k):
-        raise ValueError("this step needs time series; the pipeline was built with "
+        raise _NeedsTimeseries("this step needs time series; the pipeline was built with "
                          "input='matrix'")
 
     __getitem__ = __array__ = _refuse
@@ -438,14 +632,15 @@ class _NoTimeseries:
 def standard_pipeline(*, connectivity: str = "correlation", density: float = 0.15,
                       n_null: int = 10, maxdim: int = 1, maxent_regions=None,
                       maxent_n_regions: int = 8, region_names=None, seed: int = 0,
-                      steps=STANDARD_STEPS) -> Pipeline:
+                      steps=STANDARD_STEPS, equalize_length=None) -> Pipeline:
     """The standard analysis: functional connectome -> graph metrics, persistence,
     controllability, maxent on binarised signals.
 
     ``steps`` selects a subset of :data:`STANDARD_STEPS` (the connectome always
     runs first).  ``maxent_regions`` (indices, or names with ``region_names``)
     chooses the maxent model's regions (default: ``maxent_n_regions`` spread
-    evenly).  Same ``seed``, same results.
+    evenly).  ``equalize_length``: see :class:`Pipeline`.  Same ``seed``, same
+    results.
     """
     if isinstance(steps, str):
         steps = [steps]
@@ -462,4 +657,4 @@ def standard_pipeline(*, connectivity: str = "correlation", density: float = 0.1
     if "maxent" in steps:
         out.append(MaxEnt(regions=maxent_regions, n_regions=maxent_n_regions,
                           region_names=region_names))
-    return Pipeline(out)
+    return Pipeline(out, equalize_length=equalize_length)

@@ -8,6 +8,8 @@ the Axes it drew into.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ._validation import check_array, check_square
@@ -175,19 +177,20 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     ``landscape``: an object with a ``plot(ax)`` method (e.g. the result of
     :func:`netneuro.maxent.energy_landscape`), to which this delegates; or a
     dict with ``minima`` ``(k, n)`` (+-1 states) and ``minima_energies`` ``(k,)``
-    as stored by the maxent pipeline step: with ``merges`` ``(k - 1, 4)`` (rows
+    as stored by the maxent pipeline step (a
+    :class:`netneuro.pipelines.MaxEntOutput` works as such a mapping): with ``merges`` ``(k - 1, 4)`` (rows
     minimum/cluster a, b, saddle energy, saddle state) drawn as a
     disconnectivity graph (Ezaki et al. 2017), else as the local minima sorted
     by energy with their activity patterns (and ``barriers`` to the deepest).
     """
     ax = _axes(ax, (5, 3.8))
     if hasattr(landscape, "plot") and callable(landscape.plot) and not isinstance(landscape,
-                                                                                  dict):
+                                                                                  Mapping):
         out = landscape.plot(ax=ax)
         if title:
             ax.set_title(title)
         return out if out is not None and hasattr(out, "plot") else ax
-    if not isinstance(landscape, dict) or "minima_energies" not in landscape:
+    if not isinstance(landscape, Mapping) or "minima_energies" not in landscape:
         raise TypeError("landscape must have a plot(ax) method or be a dict with 'minima' and "
                         "'minima_energies'")
     e = check_array(landscape["minima_energies"], "minima_energies", ndim=1)
@@ -195,12 +198,9 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     merges = landscape.get("merges")
     if merges is not None and np.ndim(merges) == 2 and np.shape(merges) == (e.size - 1, 4) \
             and e.size > 1:
-        _disconnectivity(ax, e, np.asarray(merges, dtype=float), m)
+        _disconnectivity(ax, e, np.asarray(merges, dtype=float), m, region_labels)
         ax.set_ylabel("energy")
         ax.set_title(title or "disconnectivity graph")
-        if region_labels is not None:
-            ax.text(0.99, 0.99, "spins: " + ", ".join(map(str, region_labels)), ha="right",
-                    va="top", fontsize=6, transform=ax.transAxes, wrap=True)
         return ax
     order = np.argsort(e)
     x = np.arange(e.size)
@@ -228,7 +228,7 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     return ax
 
 
-def _disconnectivity(ax, energies, merges, states):
+def _disconnectivity(ax, energies, merges, states, region_labels=None):
     """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state)."""
     k = energies.size
     children = {k + i: (int(a), int(b)) for i, (a, b, _, _) in enumerate(merges)}
@@ -251,9 +251,21 @@ def _disconnectivity(ax, energies, merges, states):
     ax.scatter([xpos[i] for i in order], [height[i] for i in order], color="C3", zorder=3)
     ax.set_xticks([xpos[i] for i in order])
     if states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
-        ax.set_xticklabels(["".join("+" if v > 0 else "\u2212" for v in states[i])
-                            for i in order], rotation=90, fontsize=7, family="monospace")
-        ax.set_xlabel("local minimum (activity pattern, + = above mean)")
+        # the minima's activity patterns as a grid under the leaves (one row per region)
+        n = states.shape[1]
+        ax.set_xlim(-0.5, k - 0.5)
+        ax.set_xticklabels([])
+        grid = ax.inset_axes([0.0, -0.06 - 0.045 * n, 1.0, 0.045 * n])
+        grid.imshow(np.asarray(states, dtype=float)[order].T > 0, aspect="auto",
+                    cmap="Greys", vmin=0, vmax=1.25, interpolation="nearest",
+                    extent=(-0.5, k - 0.5, n - 0.5, -0.5))
+        grid.set_xticks([])
+        for x in np.arange(k - 1) + 0.5:  # one column per minimum
+            grid.axvline(x, color="w", lw=3)
+        labels = [str(r) for r in region_labels] if region_labels is not None \
+            and len(region_labels) == n else [f"spin {i}" for i in range(n)]
+        grid.set_yticks(range(n), labels, fontsize=7)
+        grid.set_xlabel("local minima (dark = region active, above its mean)", fontsize=8)
     else:
         ax.set_xticklabels([str(i) for i in order])
 

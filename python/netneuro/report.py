@@ -11,6 +11,15 @@ test (labels with two values) or a Spearman correlation (continuous labels),
 with Benjamini-Hochberg false-discovery-rate q-values across the results
 tested for that label.  Sections whose results a pipeline did not produce are
 left out.  Needs matplotlib.
+
+The report also lists failed subjects and failed steps, the scan length ``T``
+of every subject (``n_timepoints``, tested against the labels like a result),
+and warns where a label separates both a length-dependent estimate (maximum-
+entropy entropies and fit quality; a transfer-entropy connectome) and ``T``.
+Columns identical to an earlier one (``maxent.D1`` = ``multi_information``,
+``accuracy`` = ``r`` for exact fits) are tested and shown once.  Result names
+come from the typed step outputs of :mod:`netneuro.pipelines`
+(``MaxEntOutput.key("S1")`` = ``"maxent.S1"``).
 """
 
 from __future__ import annotations
@@ -24,9 +33,21 @@ from pathlib import Path
 
 import numpy as np
 
+from .pipelines import (
+    ConnectomeOutput,
+    ControlOutput,
+    GraphOutput,
+    MaxEntOutput,
+    PersistenceOutput,
+)
 from .stats import fdr_bh
 
-__all__ = ["build_report", "group_comparisons"]
+__all__ = ["build_report", "group_comparisons", "duplicate_columns"]
+
+T_COLUMN = "n_timepoints"  # scan length per subject (from the store's input shapes)
+# results whose estimates depend on the number of time points (sample-size bias)
+T_DEPENDENT = tuple(MaxEntOutput.key(f) for f in ("S1", "S2", "SN", "multi_information",
+                                                  "D1", "D2", "accuracy", "r"))
 
 
 def _png(fig) -> str:
@@ -56,6 +77,7 @@ def group_comparisons(summary: dict, labels: dict, *, min_subjects: int = 4) -> 
     statistic, p, q, n) sorted by label then p.  Labels with exactly two values
     use the two-sided Mann-Whitney U test; numeric labels with more values use
     Spearman's rank correlation; q = Benjamini-Hochberg FDR within each label.
+    A column identical to an earlier one (:func:`duplicate_columns`) is tested once.
     """
     from scipy import stats
 
@@ -66,7 +88,9 @@ def group_comparisons(summary: dict, labels: dict, *, min_subjects: int = 4) -> 
         return []
     si = np.array([m[0] for m in matched])
     li = np.array([m[1] for m in matched])
-    results = [c for c, v in summary.items() if c != "subject" and v.dtype.kind in "fiub"]
+    dup = duplicate_columns(summary)
+    results = [c for c, v in summary.items()
+               if c != "subject" and v.dtype.kind in "fiub" and c not in dup]
     out = []
     for lab_name, lab_all in labels["columns"].items():
         lab = lab_all[li]
@@ -104,6 +128,41 @@ def group_comparisons(summary: dict, labels: dict, *, min_subjects: int = 4) -> 
                 r["q"] = float(qq)
             out.extend(sorted(rows, key=lambda r: (r["p"], r["result"])))
     return out
+
+
+def duplicate_columns(summary: dict, rtol: float = 1e-6) -> dict:
+    """``{column: earlier identical column}`` among the numeric summary columns.
+
+    E.g. ``maxent.D1`` equals ``maxent.multi_information`` and ``maxent.accuracy``
+    equals ``maxent.r`` for exact maximum-entropy fits; testing both would count
+    one effect twice.  Identical: same NaNs and equal within ``rtol`` (the exact fit
+    matches moments to about 1e-8, so accuracy and r agree to about 1e-9).
+    """
+    cols = [c for c, v in summary.items() if c != "subject" and v.dtype.kind in "fiub"]
+    out = {}
+    for i, c in enumerate(cols):
+        a = summary[c].astype(float)
+        for d in cols[:i]:
+            if d in out:
+                continue
+            b = summary[d].astype(float)
+            if np.array_equal(np.isnan(a), np.isnan(b)) and np.allclose(
+                    a[~np.isnan(a)], b[~np.isnan(b)], rtol=rtol, atol=0.0):
+                out[c] = d
+                break
+    return out
+
+
+def _length_confounds(summary: dict, rows: list, pipeline: str = "") -> list:
+    """Rows of T-dependent results whose label also separates scan lengths."""
+    if T_COLUMN not in summary:
+        return []
+    dependent = T_DEPENDENT
+    if "transfer_entropy" in pipeline:  # a TE connectome: its strength depends on T too
+        dependent += (ConnectomeOutput.key("connectivity_strength"),)
+    t_rows = {r["label"]: r for r in rows if r["result"] == T_COLUMN and r["p"] < 0.05}
+    return [r for r in rows if r["label"] in t_rows and r["p"] < 0.05
+            and r["result"] in dependent]
 
 
 def _esc(x) -> str:
@@ -164,7 +223,11 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
         labels = load_table(labels, id_column=id_column)
     subjects = st.subjects()
     summary = st.summary()
+    lengths = st.timepoints()
+    if subjects and all(lengths.get(n) is not None for n in summary["subject"]):
+        summary[T_COLUMN] = np.array([lengths[n] for n in summary["subject"]], dtype=np.int64)
     failures = st.failures()
+    step_errors = st.step_errors()
     info = st.info()
     parts = []
     add = parts.append
@@ -181,6 +244,23 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
             add(f"<tr><td>{_esc(k)}</td><td>{_esc(v.get('error_type'))}: "
                 f"{_esc(v.get('message', ''))[:300]}</td></tr>")
         add("</table>")
+    if step_errors:
+        add("<h2>Failed steps</h2><p>These subjects are analysed except for the steps "
+            "listed (their other results are kept).</p>"
+            "<table><tr><th>subject</th><th>step</th><th>error</th></tr>")
+        for k, steps in step_errors.items():
+            for step, err in steps.items():
+                add(f"<tr><td>{_esc(k)}</td><td>{_esc(step)}</td><td>{_esc(err)[:300]}</td></tr>")
+        add("</table>")
+    if T_COLUMN in summary:
+        t = summary[T_COLUMN]
+        add(f"<h2>Scan lengths</h2><p>Time points per subject: {int(t.min())} to "
+            f"{int(t.max())} (median {float(np.median(t)):g}).")
+        if t.min() != t.max():
+            add(" <b>Lengths differ.</b> Entropies, maximum-entropy fit quality and transfer "
+                "entropy depend on the number of time points; compare groups of equal length "
+                "or rerun with <code>equalize_length=True</code>.")
+        add("</p>")
     if not subjects:
         add("<p>No finished subjects: nothing to plot.</p>")
         return _write(path, parts, title)
@@ -188,11 +268,15 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
     ex = st.load(example)
 
     # group means of per-subject arrays, accumulated one subject at a time
-    keys = ("connectome.matrix", "persistence.betti", "control.average", "control.modal",
-            "control.strength", "graph.degree", "graph.strength")
+    K_MATRIX, K_BETTI = ConnectomeOutput.key("matrix"), PersistenceOutput.key("betti")
+    K_DIAGRAM, K_THRESH = PersistenceOutput.key("diagram"), PersistenceOutput.key("thresholds")
+    K_AVG, K_MODAL = ControlOutput.key("average"), ControlOutput.key("modal")
+    K_CSTRENGTH, K_GSTRENGTH = ControlOutput.key("strength"), GraphOutput.key("strength")
+    keys = (K_MATRIX, K_BETTI, K_AVG, K_MODAL, K_CSTRENGTH, GraphOutput.key("degree"),
+            K_GSTRENGTH)
     sums, sq, counts = {}, {}, {}
     for name in subjects:
-        r = st.load(name)
+        r = st.load(name) if name != example else ex
         for k in keys:
             v = r.get(k)
             if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
@@ -205,65 +289,68 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
     mean = {k: sums[k] / counts[k] for k in sums}
     sd = {k: np.sqrt(np.maximum(sq[k] / counts[k] - mean[k] ** 2, 0.0)) for k in sums}
 
-    if "connectome.matrix" in mean:
+    if K_MATRIX in mean:
         fig, (a1, a2) = _figure(2, 4.8, 4.0)
-        plotting.plot_connectome_matrix(mean["connectome.matrix"], a1,
+        plotting.plot_connectome_matrix(mean[K_MATRIX], a1,
                                         title=f"group mean (n = {counts['connectome.matrix']})")
-        plotting.plot_connectome_matrix(ex["connectome.matrix"], a2, title=example)
+        plotting.plot_connectome_matrix(ex[K_MATRIX], a2, title=example)
         add("<h2>Functional connectomes</h2>")
         add(f"<img alt='connectome matrices' src='data:image/png;base64,{_png(fig)}'>")
 
-    if "persistence.diagram" in ex or "persistence.betti" in mean:
+    if K_DIAGRAM in ex or K_BETTI in mean:
         add("<h2>Persistent homology</h2>")
-        ncols = int("persistence.diagram" in ex) + int("persistence.betti" in mean
-                                                       and "persistence.thresholds" in ex)
+        ncols = int(K_DIAGRAM in ex) + int(K_BETTI in mean
+                                                       and K_THRESH in ex)
         fig, axes = _figure(ncols, 4.6, 4.0)
         i = 0
-        if "persistence.diagram" in ex:
-            plotting.plot_diagram(ex["persistence.diagram"], axes[i],
+        if K_DIAGRAM in ex:
+            plotting.plot_diagram(ex[K_DIAGRAM], axes[i],
                                   title=f"{example}: Rips persistence")
             i += 1
         if ncols > i:
-            plotting.plot_betti_curves(ex["persistence.thresholds"], mean["persistence.betti"],
-                                       axes[i], spread=sd["persistence.betti"],
+            plotting.plot_betti_curves(ex[K_THRESH], mean[K_BETTI],
+                                       axes[i], spread=sd[K_BETTI],
                                        title="Betti curves, mean $\\pm$ sd over subjects")
         add(f"<img alt='persistence' src='data:image/png;base64,{_png(fig)}'>")
         add("<p class='note'>Regions are points at distance sqrt(2(1 - r)) "
             "(r = correlation).</p>")
 
-    if "control.average" in mean:
-        deg_key = "control.strength" if "control.strength" in mean else "graph.strength"
+    if K_AVG in mean:
+        deg_key = K_CSTRENGTH if K_CSTRENGTH in mean else K_GSTRENGTH
         if deg_key in mean:
             fig, (a1, a2) = _figure(2, 4.4, 3.8)
-            plotting.plot_controllability_vs_degree(mean[deg_key], mean["control.average"], a1,
+            plotting.plot_controllability_vs_degree(mean[deg_key], mean[K_AVG], a1,
                                                     kind="average",
                                                     title="regions, mean over subjects")
-            if "control.modal" in mean:
-                plotting.plot_controllability_vs_degree(mean[deg_key], mean["control.modal"],
+            if K_MODAL in mean:
+                plotting.plot_controllability_vs_degree(mean[deg_key], mean[K_MODAL],
                                                         a2, kind="modal",
                                                         title="regions, mean over subjects")
             add("<h2>Controllability</h2>")
             add(f"<img alt='controllability vs degree' "
                 f"src='data:image/png;base64,{_png(fig)}'>")
 
-    if "maxent.minima_energies" in ex:
-        land = {"minima": ex.get("maxent.minima"),
-                "minima_energies": ex["maxent.minima_energies"],
-                "barriers": ex.get("maxent.barriers"), "merges": ex.get("maxent.merges")}
-        regs = ex.get("maxent.regions")
+    land = MaxEntOutput.from_results(ex)
+    if land is not None and land.minima_energies is not None:
         reg_labels = None
-        if regs is not None and region_names is not None:
-            reg_labels = [region_names[int(i)] for i in regs]
-        fig, (a1,) = _figure(1, 6.0, 4.0)
+        if land.regions is not None and region_names is not None:
+            reg_labels = [region_names[int(i)] for i in land.regions]
+        fig, (a1,) = _figure(1, 7.5, 4.0)
         plotting.plot_energy_landscape(land, a1, title=f"{example}: Ising energy landscape",
                                        region_labels=reg_labels)
         add("<h2>Maximum-entropy model</h2>")
         add(f"<img alt='energy landscape' src='data:image/png;base64,{_png(fig)}'>")
+        add("<p class='note'>Disconnectivity graph of the local energy minima: each leaf is a "
+            "minimum (its activity pattern below: one row per region, dark = above the "
+            "region's mean); branches join at the lowest saddle between them.")
         if reg_labels:
-            add(f"<p class='note'>Regions (spin order): {_esc(', '.join(reg_labels))}.</p>")
+            add(f" Regions (spin order): {_esc(', '.join(reg_labels))}.")
+        add("</p>")
 
     # summary statistics of every scalar result
-    cols = [c for c in summary if c != "subject" and summary[c].dtype.kind in "fiub"]
+    dup = duplicate_columns(summary)
+    cols = [c for c in summary if c != "subject" and summary[c].dtype.kind in "fiub"
+            and c not in dup]
     if cols:
         add("<h2>Scalar results over subjects</h2><table><tr><th>result</th><th>mean</th>"
             "<th>sd</th><th>min</th><th>max</th><th>n</th></tr>")
@@ -275,7 +362,11 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
             add(f"<tr><td>{_esc(c)}</td><td>{_fmt(v.mean())}</td><td>{_fmt(v.std())}</td>"
                 f"<td>{_fmt(v.min())}</td><td>{_fmt(v.max())}</td><td>{v.size}</td></tr>")
         add("</table><p class='note'>Every per-subject value is in "
-            "<code>summary.csv</code> in the store.</p>")
+            "<code>summary.csv</code> in the store.")
+        if dup:
+            add(" Identical columns shown once: " + _esc("; ".join(
+                f"{c} = {d}" for c, d in dup.items())) + ".")
+        add("</p>")
 
     if labels is not None:
         add("<h2>Group comparisons</h2>")
@@ -289,6 +380,16 @@ def build_report(store, path=None, *, labels=None, id_column=None, title=None,
             add(f" With {n_match} subjects these tests are exploratory: effects are "
                 "imprecise and the q-values do not correct across labels.")
         add("</p>")
+        confounds = {}
+        for r in _length_confounds(summary, rows, str(info.get("pipeline", ""))):
+            confounds.setdefault(r["label"], []).append(f"{r['result']} (p = {_fmt(r['p'])})")
+        for lab, found in confounds.items():
+            t_p = next(r["p"] for r in rows if r["label"] == lab and r["result"] == T_COLUMN)
+            add(f"<p class='sig'><b>Warning:</b> {_esc(lab)} separates the scan lengths "
+                f"({T_COLUMN}, p = {_fmt(t_p)}) and these results that depend on the number "
+                f"of time points: {_esc(', '.join(found))}. Their differences may come from "
+                "scan length; rerun with <code>equalize_length=True</code> to compare equal "
+                "lengths.</p>")
         if not rows:
             add("<p>No comparison could be made (too few matched subjects or labels "
                 "without variation).</p>")
