@@ -228,8 +228,15 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     return ax
 
 
-def _disconnectivity(ax, energies, merges, states):
-    """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state)."""
+def _disconnectivity(ax, energies, merges, states, labels=None):
+    """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state).
+
+    The one implementation, also behind :meth:`netneuro.maxent.EnergyLandscape.plot`.
+    ``labels`` (k,) name the minima; by default their activity patterns (+/-) when
+    ``states`` is (k, n <= 20), else their numbers.  Returns ``ax``.
+    """
+    energies = np.asarray(energies, dtype=float)
+    merges = np.asarray(merges, dtype=float).reshape(-1, 4)
     k = energies.size
     children = {k + i: (int(a), int(b)) for i, (a, b, _, _) in enumerate(merges)}
     height = {i: float(energies[i]) for i in range(k)}
@@ -250,12 +257,18 @@ def _disconnectivity(ax, energies, merges, states):
         ax.plot([xpos[a], xpos[b]], [height[c], height[c]], color="k", lw=1)
     ax.scatter([xpos[i] for i in order], [height[i] for i in order], color="C3", zorder=3)
     ax.set_xticks([xpos[i] for i in order])
-    if states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
+    states = np.asarray(states)
+    if labels is not None:
+        ax.set_xticklabels([str(labels[i]) for i in order], rotation=90, fontsize=8)
+    elif states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
         ax.set_xticklabels(["".join("+" if v > 0 else "\u2212" for v in states[i])
                             for i in order], rotation=90, fontsize=7, family="monospace")
         ax.set_xlabel("local minimum (activity pattern, + = above mean)")
     else:
         ax.set_xticklabels([str(i) for i in order])
+    ax.set_ylabel("energy")
+    ax.set_title("disconnectivity graph")
+    return ax
 
 
 def plot_group_comparison(values, labels, ax=None, *, name="value", label_name="label",
