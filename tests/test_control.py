@@ -498,6 +498,39 @@ def test_bad_input(rng):
 
 
 @needs_nctpy
+def test_modal_controllability_refuses_unstable_like_average(rng):
+    A = sym_connectome(rng, 12)                       # raw weights: spectral radius >> 1
+    for f in (C.average_controllability, C.modal_controllability):
+        with pytest.raises(ValueError, match="not stable for a discrete-time system"):
+            f(A)
+    D = directed(rng, 12, 0.8)
+    with pytest.raises(ValueError, match="A_norm is not stable"):
+        C.modal_controllability(D)
+    Ad = C.normalize(A, "discrete")
+    with pytest.raises(ValueError, match=r"A_norm\[1\] is not stable"):
+        C.modal_controllability(np.stack([Ad, A, Ad]))
+    with pytest.raises(ValueError, match=r"A_norm\[2\] is not stable"):
+        C.modal_controllability(np.stack([C.normalize(D, "discrete"), Ad, D]))
+    with pytest.raises(ValueError, match="not stable"):
+        C.controllability_metrics(C.normalize(A, "continuous"), "continuous")
+    # opting out: the formula, from NumPy's eigh (sum_j V_ij^2 (1 - l_j^2))
+    l, V = np.linalg.eigh(A)
+    assert rel(C.modal_controllability(A, check_stable=False), (V ** 2) @ (1 - l ** 2)) < 1e-12
+    # stable matrices whose row sums exceed 1 (a star's hub) pass the exact check
+    n = 9
+    star = np.zeros((n, n))
+    star[0, 1:] = star[1:, 0] = 1.0
+    As = C.normalize(star, "discrete")
+    assert np.abs(As).sum(axis=1).max() > 1
+    l, V = np.linalg.eigh(As)
+    assert rel(C.modal_controllability(As), (V ** 2) @ (1 - l ** 2)) < 1e-12
+    Sd = C.normalize(star + np.triu(star, 1) * 0.5, "discrete")   # directed, stable
+    assert np.abs(Sd).sum(axis=1).max() > 1 and np.abs(np.linalg.eigvals(Sd)).max() < 1
+    C.modal_controllability(Sd)
+    with pytest.raises(TypeError, match="check_stable"):
+        C.modal_controllability(As, check_stable=1)
+
+
 def test_controllability_metrics_equals_separate(rng):
     As = C.normalize(np.stack([sym_connectome(rng, 30) for _ in range(3)]), "discrete")
     ac, mc = C.controllability_metrics(As, n_jobs=2)

@@ -368,6 +368,50 @@ def test_landscape_matches_brute_force(seed):
     np.testing.assert_array_equal(L.minima_states, bf_states(n)[mins])
 
 
+def test_landscape_ties_follow_energy_then_index():
+    # integer couplings on a ring: many states share an energy exactly, and the core
+    # orders them (minima, sublevel sweep) by (energy, state index)
+    n = 7
+    J = np.zeros((n, n))
+    for i in range(n):
+        J[i, (i + 1) % n] = J[(i + 1) % n, i] = 1.0
+    J[0, 3] = J[3, 0] = -1.0
+    L = me.energy_landscape(me.IsingModel(np.zeros(n), J))
+    E = L.energies
+    assert len(np.unique(E)) < 2 ** n // 8          # heavily tied
+    mins, basin, saddle = bf_landscape(E, n)
+    assert np.array_equal(L.minima, mins)
+    assert np.array_equal(L.basin, basin)
+    np.testing.assert_allclose(L.saddle, saddle, atol=1e-12)
+    # the merge sequence: Kruskal over states sorted by (E, index), in pure Python
+    parent = {}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    is_min = set(mins.tolist())
+    rep, saddles = {}, []
+    for k in sorted(range(2 ** n), key=lambda k: (E[k], k)):
+        parent[k] = k
+        rep[k] = k if k in is_min else None
+        for i in range(n):
+            v = k ^ (1 << i)
+            if v not in parent:
+                continue
+            a, b = find(k), find(v)
+            if a == b:
+                continue
+            if rep[a] is not None and rep[b] is not None:
+                saddles.append(k)
+            r = min((x for x in (rep[a], rep[b]) if x is not None),
+                    key=lambda x: (E[x], x), default=None)
+            parent[b] = a
+            rep[a] = r
+    np.testing.assert_array_equal(L.merges[:, 3].astype(np.int64), saddles)
+
+
 def test_landscape_on_ezaki_data_and_plot():
     import matplotlib
 

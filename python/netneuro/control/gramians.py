@@ -11,7 +11,7 @@ import numpy as np
 import scipy.linalg as la
 
 from .._parallel import check_n_jobs, limit_blas
-from .._validation import check_array, check_memory, check_square
+from .._validation import check_array, check_bool, check_memory, check_square
 from .normalise import _ccore, _check_system, _cohort, _horizon, _is_symmetric, _subset
 
 __all__ = ["average_controllability", "modal_controllability", "controllability_metrics",
@@ -89,7 +89,7 @@ def _map_subjects(fn, subjects, n_jobs):
             return list(pool.map(fn, subjects))
 
 
-def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
+def modal_controllability(A_norm, *, n_jobs=None, check_stable: bool = True) -> np.ndarray:
     """Modal controllability ``phi_i = sum_j U_ij^2 (1 - t_j^2)`` (Gu et al. 2015; nctpy).
 
     ``A_norm = U T U^T`` is the real Schur form (LAPACK ``dgees``, the one nctpy
@@ -99,12 +99,23 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
     computed so in ``O(N^2)``.  A : (N, N) or (S, N, N).  Returns (N,) or (S, N).
     For directed ``A`` the Schur vectors depend on LAPACK's eigenvalue order, as
     in nctpy (the measure is defined for undirected networks).
+
+    The measure needs a stable discrete-time system: like
+    :func:`average_controllability`, a matrix with an eigenvalue ``|l| >= 1``
+    (e.g. one not normalised with ``normalize(A, "discrete")``) raises
+    ``ValueError`` unless ``check_stable=False`` (nctpy computes it regardless).
+    The check costs nothing when ``max_i sum_k |A_ik| < 1`` (or the same by
+    columns); otherwise one Cholesky factorisation of ``I - A^2`` (symmetric) or
+    the eigenvalues (directed) per subject.
     """
     n_jobs = check_n_jobs(n_jobs)
+    check_stable = check_bool(check_stable, "check_stable")
     A3, single = _cohort(A_norm, "A_norm")
     S, N = A3.shape[0], A3.shape[1]
     out = np.empty((S, N))
     sym = _is_symmetric(A3, n_jobs)
+    if check_stable:
+        _refuse_unstable_discrete(A3, sym, n_jobs, single)
     with limit_blas(1):
         if sym.any():
             _, mc = _ccore.symmetric_controllability(_subset(A3, sym), 0, 0.0,
@@ -114,6 +125,44 @@ def modal_controllability(A_norm, *, n_jobs=None) -> np.ndarray:
             out[~sym] = _ccore.schur_modal_controllability(_subset(A3, ~sym),
                                                            n_jobs)
     return out[0] if single else out
+
+
+def _refuse_unstable_discrete(A3, sym, n_jobs, single):
+    """ValueError naming the first subject of A3 (S, N, N) with spectral radius >= 1.
+
+    Gershgorin-type bound first (rho <= the largest absolute row or column sum);
+    subjects it does not clear: symmetric ones through the core's Cholesky test
+    of ``I - A^2`` (the one behind average_controllability), others by eigenvalues.
+    """
+    def refuse(s, detail):
+        name = "A_norm" if single else f"A_norm[{s}]"
+        raise ValueError(
+            f"{name} is not stable for a discrete-time system ({detail}): modal "
+            "controllability is defined for a discrete-time normalised matrix; normalise "
+            "it with normalize(A, 'discrete') (or pass check_stable=False)")
+
+    def bound(a):
+        b = np.abs(a)
+        return min(b.sum(axis=0).max(), b.sum(axis=1).max())
+
+    unclear = np.array([bound(a) >= 1.0 for a in A3], dtype=bool)
+    check_sym = unclear & sym
+    if check_sym.any():
+        subjects = np.flatnonzero(check_sym)
+        try:
+            with limit_blas(1):
+                _ccore.symmetric_controllability(_subset(A3, check_sym), 0, 0.0, True, False,
+                                                 n_jobs)
+        except ValueError as exc:
+            import re
+
+            hit = re.match(r"A\[(\d+)\]", str(exc))
+            refuse(int(subjects[int(hit.group(1))]) if hit else int(subjects[0]),
+                   "an eigenvalue has |l| >= 1")
+    for s in np.flatnonzero(unclear & ~sym):
+        rho = float(np.abs(np.linalg.eigvals(A3[s])).max())
+        if not rho < 1.0:
+            refuse(int(s), f"spectral radius {rho:.6g} >= 1")
 
 
 def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n_jobs=None):
@@ -133,6 +182,8 @@ def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n
         mc = modal_controllability(A3, n_jobs=n_jobs)
     else:
         code = _HORIZON_CODE[(system, bool(np.isinf(T)))]
+        if code != _HORIZON_CODE[("discrete", True)]:   # (that one refuses in the core)
+            _refuse_unstable_discrete(A3, sym, n_jobs, single)
         with limit_blas(1):
             ac, mc = _ccore.symmetric_controllability(
                 A3, code, 0.0 if np.isinf(T) else float(T), True, True, n_jobs)
@@ -206,6 +257,51 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     Bm = _input_matrix(B, N)
     T = _horizon(horizon, system, default=np.inf)
     check_memory(8.0 * 12 * N * N, f"the Gramian of a {N}-node system")
+    if N < _WORKER_MIN_N:
+        return _gramian(A, Bm, system, T)
+    return _abandonable(_gramian, A, Bm, system, T)
+
+
+#: From this size on, gramian computes on a worker thread (see _abandonable).
+_WORKER_MIN_N = 256
+
+
+def _abandonable(fn, *args):
+    """``fn(*args)`` on a worker thread while the main thread waits in short slices.
+
+    A LAPACK call (an eigendecomposition of a 3000-node matrix takes seconds) cannot
+    be interrupted; NumPy's releases the GIL, so the waiting main thread runs
+    Python's SIGINT handler at once and raises ``KeyboardInterrupt``, abandoning the
+    worker: it finishes its current call in the background (its result is dropped;
+    it holds references to its inputs, so nothing is freed under it).  From any
+    other thread (signals reach only the main thread) ``fn`` runs in place.
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args)
+    box = {}
+    done = threading.Event()
+
+    def work():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="netneuro-control", daemon=True).start()
+    while not done.wait(0.05):
+        pass
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _gramian(A, Bm, system, T):
+    """The computation of :func:`gramian` on validated input (see there)."""
+    N = A.shape[0]
     Q = Bm @ Bm.T
     sym = bool(_is_symmetric(A))
     if sym:
