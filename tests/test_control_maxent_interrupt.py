@@ -9,8 +9,9 @@ machine slows the uninterrupted call at least as much.  Latencies are printed.
 * ``maxent.energy_landscape`` core at 25 units: ~9.5 s (two std::sorts of 2^25
   states that did not poll; now a radix sort that polls);
 * ``control.gramian`` continuous, symmetric N = 3000: 6-11 s; discrete N = 3000;
-  (the eigendecomposition and products run on a worker thread that the main thread
-  abandons on Ctrl-C).
+  directed N = 2000 (Bartels-Stewart: Schur form and Sylvester solve in the core
+  without the GIL): tens of seconds.  The LAPACK calls run on a worker thread that
+  the main thread abandons on Ctrl-C.
 """
 
 import signal
@@ -42,6 +43,15 @@ CASES = {
         from netneuro import control
         W = np.random.default_rng(0).uniform(size=(3000, 3000))
         A = control.normalize(W + W.T, "continuous")
+        print("started", flush=True)
+        control.gramian(A, system="continuous")
+    """), (0.5,)),
+    "gramian[continuous, directed]": (textwrap.dedent("""
+        import numpy as np
+        from netneuro import control
+        rng = np.random.default_rng(0)
+        W = rng.uniform(size=(2000, 2000)) * (rng.uniform(size=(2000, 2000)) < 0.3)
+        A = W / (1.01 * W.sum(axis=1).max()) - np.eye(2000)   # stable (Gershgorin)
         print("started", flush=True)
         control.gramian(A, system="continuous")
     """), (0.5,)),

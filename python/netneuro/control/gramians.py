@@ -331,22 +331,21 @@ def _lyapunov(A, Q, what="continuous"):
     """Bartels-Stewart: W with A W + W A^T + Q = 0, for stable A.
 
     One real Schur form A = U R U^T (LAPACK dgees) gives both the stability
-    check (eigenvalues on the diagonal blocks of R) and the solve: the
-    quasi-triangular Sylvester equation R Y + Y R^T = -U^T Q U (LAPACK dtrsyl),
-    W = U Y U^T.
+    check (its eigenvalues) and the solve: the quasi-triangular Sylvester
+    equation R Y + Y R^T = -U^T Q U (LAPACK dtrsyl), W = U Y U^T.  Both LAPACK
+    calls run in the core without the GIL (so that Ctrl-C reaches a caller that
+    waits, see _abandonable); they are the routines scipy.linalg.schur and
+    scipy.linalg.lapack.dtrsyl call.
     """
-    from scipy.linalg.lapack import dtrsyl
-
-    R, U = la.schur(A, output="real")
-    eig = la.eigvals(R) if np.any(np.diag(R, -1)) else np.diag(R)
-    top = float(np.max(eig.real))
+    Rt, Ut, wr, _ = _ccore.real_schur(np.ascontiguousarray(A.T))
+    U = Ut.T                                   # A = U R U^T, R = Rt.T
+    top = float(np.max(wr))
     if not top < 0:
         return None if what == "probe" else _raise_unstable(what, top, A)
     F = U.T @ Q @ U
-    Y, scale, info = dtrsyl(R, R, -F, trana="N", tranb="T", isgn=1)
-    if info < 0:
-        raise RuntimeError(f"dtrsyl failed (info = {info})")
-    return U @ (Y / scale) @ U.T
+    Yt, scale, info = _ccore.quasi_triangular_sylvester(Rt, Rt, np.ascontiguousarray(-F.T),
+                                                        "N", "T", 1)
+    return U @ (Yt.T / scale) @ U.T
 
 
 def _raise_unstable(what, top, A):
@@ -360,19 +359,16 @@ def _stein(A, Q):
 
     Cayley (bilinear) transform to a Lyapunov equation, as SciPy does:
     with M = (A + I)^{-1}, Ac = M (A - I) is stable iff A is Schur stable and
-    Ac W + W Ac^T = -2 M Q M^T.
+    Ac W + W Ac^T = -2 M Q M^T.  (NumPy's solves release the GIL.)
     """
     N = A.shape[0]
     ApI = A + np.eye(N)
     try:
-        lu = la.lu_factor(ApI, check_finite=False)
-    except (la.LinAlgError, ValueError):
+        X = np.linalg.solve(ApI, np.hstack([A - np.eye(N), Q]))
+        Ac, MQ = X[:, :N], X[:, N:]               # M (A - I), M Q
+        rhs = 2.0 * np.linalg.solve(ApI, MQ.T).T  # 2 M Q M^T (Q symmetric)
+    except np.linalg.LinAlgError:
         raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A))))) from None
-    if np.any(np.diag(lu[0]) == 0):
-        raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A)))))
-    Ac = la.lu_solve(lu, A - np.eye(N))
-    MQ = la.lu_solve(lu, Q)                   # M Q
-    rhs = 2.0 * la.lu_solve(lu, MQ.T).T       # 2 M Q M^T (Q symmetric)
     W = _lyapunov(Ac, rhs, what="probe")
     if W is None:
         raise _unstable_error("discrete", float(np.max(np.abs(np.linalg.eigvals(A)))))
