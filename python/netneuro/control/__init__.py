@@ -36,6 +36,17 @@ calls so that results are identical for every ``n_jobs``).  Infinite-horizon
 average controllability of a symmetric ``A`` needs no eigenvectors
 (``diag((I - A^2)^{-1})`` by Cholesky) and modal controllability is
 ``1 - sum_k A_ik^2``; see the functions for details.
+
+Modules (every public name is importable from ``netneuro.control``):
+:mod:`~netneuro.control.normalise` (``normalize``),
+:mod:`~netneuro.control.gramians` (Gramians, average and modal controllability),
+:mod:`~netneuro.control.energy` (minimum and optimal control energy),
+:mod:`~netneuro.control.structural` (driver nodes, controllable subspace,
+boundary controllability).
+
+Ctrl-C: :func:`gramian` on large systems runs its LAPACK calls on a worker
+thread; the caller's main thread raises ``KeyboardInterrupt`` at once and the
+abandoned worker finishes its current call in the background.
 """
 from .energy import MinimumEnergyResult, minimum_energy, minimum_energy_fast
 from .gramians import (

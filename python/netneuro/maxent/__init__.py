@@ -42,6 +42,13 @@ Fitting methods (:func:`fit_ising`):
 Regularisation (all methods): ``l2 * sum_{i<j} J_ij^2 + l1 * sum_{i<j} |J_ij|``
 added to the per-sample negative log-(pseudo)likelihood; fields are not
 penalised.  Penalties act on the ``{-1,+1}`` couplings.
+
+Modules (every public name is importable from ``netneuro.maxent``):
+:mod:`~netneuro.maxent.model` (:class:`IsingModel`, conventions, exact
+quantities, sampling, :func:`pairwise_moments`), :mod:`~netneuro.maxent.fit`
+(:func:`binarize`, :func:`fit_ising`, :func:`fit_ising_moments`,
+:func:`goodness_of_fit`), :mod:`~netneuro.maxent.landscape` (energy landscapes;
+the disconnectivity graph is drawn by :mod:`netneuro.plotting`).
 """
 from .fit import GoodnessOfFit, binarize, fit_ising, fit_ising_moments, goodness_of_fit
 from .landscape import EnergyLandscape, energy_landscape
