@@ -237,6 +237,23 @@ def test_gramian_finite_vs_integration(rng, make):
     assert rel(C.gramian(Ac, None, "continuous", 1.0), NE.gramian(Ac, 1, "continuous")) < RTOL
 
 
+def test_gramian_large_runs_on_worker_thread_same_answers(rng):
+    # N >= 256: the computation runs on a worker thread (Ctrl-C); same results,
+    # errors raised in the caller, and in place when called from another thread
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = 256
+    Ac = C.normalize(sym_connectome(rng, n), "continuous")
+    W = C.gramian(Ac)
+    assert rel(W, la.solve_continuous_lyapunov(Ac, -np.eye(n))) < 1e-10
+    D = C.normalize(directed(rng, n), "discrete")
+    assert rel(C.gramian(D, system="discrete"), la.solve_discrete_lyapunov(D, np.eye(n))) < 1e-9
+    with ThreadPoolExecutor(1) as pool:
+        assert np.array_equal(pool.submit(C.gramian, Ac).result(), W)
+    with pytest.raises(ValueError, match="not stable"):
+        C.gramian(sym_connectome(rng, n))
+
+
 def test_gramian_unstable_infinite_horizon_errors(rng):
     A = sym_connectome(rng, 10)
     with pytest.raises(ValueError, match="not stable"):
