@@ -5,13 +5,18 @@ Tolerance 1e-10 relative (see test_control.py); shapes and error types must matc
 
 import numpy as np
 import pytest
-
 from netneuro.compat import nctpy as nc
 
-nctpy = pytest.importorskip("nctpy")
-from nctpy import energies as NE  # noqa: E402
-from nctpy import metrics as NM  # noqa: E402
-from nctpy import utils as NU  # noqa: E402
+# nctpy is optional: tests that compare with it are marked (a failing import of
+# netneuro itself is an error, never a skip)
+try:
+    from nctpy import energies as NE
+    from nctpy import metrics as NM
+    from nctpy import utils as NU
+except ImportError:  # pragma: no cover - depends on the environment
+    NE = NM = NU = None
+
+needs_nctpy = pytest.mark.skipif(NU is None, reason="nctpy is not installed")
 
 RTOL = 1e-10
 
@@ -30,6 +35,7 @@ def mats(rng):
     return a + a.T, d
 
 
+@needs_nctpy
 def test_normalization_and_metrics(mats):
     for A in mats:
         for system in ("continuous", "discrete"):
@@ -42,6 +48,7 @@ def test_normalization_and_metrics(mats):
         assert rel(nc.modal_control(ref), NM.modal_control(ref)) < RTOL
 
 
+@needs_nctpy
 def test_system_errors_match_nctpy(mats):
     A = mats[0]
     for f in (nc.matrix_normalization, NU.matrix_normalization):
@@ -53,6 +60,7 @@ def test_system_errors_match_nctpy(mats):
         nc.get_control_inputs(A, 1, np.eye(25), np.ones(25), np.zeros(25), system="discrete")
 
 
+@needs_nctpy
 @pytest.mark.parametrize("system,T", [("continuous", 1), ("continuous", 0.5), ("discrete", 5)])
 @pytest.mark.parametrize("S", ["zero", "identity"])
 def test_get_control_inputs(mats, rng, system, T, S):
@@ -69,6 +77,7 @@ def test_get_control_inputs(mats, rng, system, T, S):
         assert abs(eo[1] - er[1]) < 1e-8
 
 
+@needs_nctpy
 def test_minimum_energy_fast_and_gramian(mats, rng):
     for A in mats:
         An = NU.matrix_normalization(A, "continuous")
@@ -98,6 +107,7 @@ def test_unstable_infinite_gramian_gives_nan(mats, capsys):
     assert np.isnan(nc.average_energy_infinite(A, np.eye(25), "continuous"))
 
 
+@needs_nctpy
 def test_sim_state_eq(mats, rng):
     A = NU.matrix_normalization(mats[1], "continuous")
     U = rng.normal(size=(25, 30))

@@ -205,5 +205,21 @@ void schur_modal_controllability(StackView<const double> A, double* mc, int n_th
   });
 }
 
+int real_schur(std::size_t n, double* a, double* z, double* wr, double* wi) {
+  if (n == 0) return 0;
+  lapack::fint sdim = 0;
+  const auto nn = static_cast<lapack::fint>(n);
+  return static_cast<int>(lapack::dgees('V', nn, a, nn, &sdim, wr, wi, z, nn));
+}
+
+int quasi_triangular_sylvester(char trana, char tranb, int isgn, std::size_t m, std::size_t n,
+                               const double* a, const double* b, double* c, double* scale) {
+  *scale = 1.0;
+  if (m == 0 || n == 0) return 0;
+  const auto mm = static_cast<lapack::fint>(m), nn = static_cast<lapack::fint>(n);
+  return static_cast<int>(lapack::dtrsyl(trana, tranb, static_cast<lapack::fint>(isgn), mm, nn,
+                                         a, mm, b, nn, c, mm, scale));
+}
+
 }  // namespace control
 }  // namespace nn

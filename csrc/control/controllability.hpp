@@ -43,5 +43,16 @@ void symmetric_controllability(StackView<const double> A, Horizon horizon, doubl
 // no ordering): mc[s, i] = sum_j U_ij^2 (1 - R_jj^2), as nctpy's modal_control.
 void schur_modal_controllability(StackView<const double> A, double* mc, int n_threads);
 
+// Dense pieces of the general (directed) Gramian solves, for callers that
+// need them without Python's global lock (column-major n x n buffers):
+// real Schur form a <- T (A = Z T Z^T, LAPACK dgees, no ordering), z <- Z,
+// eigenvalues wr + i wi.  Returns LAPACK's info (0 = success).
+int real_schur(std::size_t n, double* a, double* z, double* wr, double* wi);
+
+// op(A) X + isgn X op(B) = scale C for quasi-triangular A (m x m) and B (n x n)
+// (LAPACK dtrsyl); c (m x n) <- X.  Returns LAPACK's info.
+int quasi_triangular_sylvester(char trana, char tranb, int isgn, std::size_t m, std::size_t n,
+                               const double* a, const double* b, double* c, double* scale);
+
 }  // namespace control
 }  // namespace nn

@@ -5,9 +5,13 @@
 // graph (the lowest saddle between two minima is the state at which their
 // components first join when states are added in increasing energy).
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
@@ -19,6 +23,53 @@ namespace {
 
 inline bool before(const double* E, std::int64_t a, std::int64_t b) {
   return E[a] < E[b] || (E[a] == E[b] && a < b);
+}
+
+// Sorts the state indices `idx` by (E[k], k), the order of before(), given that
+// idx is in increasing index order on entry: a stable LSD radix sort (11-bit
+// digits) on order-preserving 64-bit images of the energies, so ties keep index
+// order.  Linear time, and it polls for Ctrl-C every 64k elements (std::sort
+// of 2^25 states could not be interrupted for seconds).  Energies are finite
+// (the Python layer checks); -0.0 is keyed as +0.0 so that it ties with it.
+void sort_by_energy(const double* E, std::vector<std::int64_t>& idx) {
+  const std::size_t m = idx.size();
+  if (m < 2) return;
+  constexpr int digit_bits = 11;
+  constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+  constexpr std::size_t poll = std::size_t{1} << 16;
+  std::vector<std::uint64_t> key(m), key2(m);
+  std::vector<std::int64_t> idx2(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    if (i % poll == 0) check_interrupt();
+    double e = E[idx[i]];
+    if (e == 0.0) e = 0.0;
+    std::uint64_t u;
+    std::memcpy(&u, &e, sizeof u);
+    key[i] = (u >> 63) ? ~u : (u | (std::uint64_t{1} << 63));
+  }
+  std::vector<std::size_t> count(buckets);
+  for (int shift = 0; shift < 64; shift += digit_bits) {
+    std::fill(count.begin(), count.end(), std::size_t{0});
+    for (std::size_t i = 0; i < m; ++i) {
+      if (i % poll == 0) check_interrupt();
+      ++count[(key[i] >> shift) & (buckets - 1)];
+    }
+    if (count[(key[0] >> shift) & (buckets - 1)] == m) continue;  // one digit: nothing moves
+    std::size_t sum = 0;
+    for (auto& c : count) {
+      const std::size_t c0 = c;
+      c = sum;
+      sum += c0;
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      if (i % poll == 0) check_interrupt();
+      const std::size_t pos = count[(key[i] >> shift) & (buckets - 1)]++;
+      key2[pos] = key[i];
+      idx2[pos] = idx[i];
+    }
+    key.swap(key2);
+    idx.swap(idx2);
+  }
 }
 
 std::int64_t find(std::vector<std::int64_t>& parent, std::int64_t x) {
@@ -41,8 +92,8 @@ void landscape(const double* E, int n, std::int64_t* down, std::int64_t* basin,
   const std::size_t grain = 4096;
   run_range(static_cast<std::size_t>(S), n_threads, grain, static_cast<std::size_t>(S) * n,
                [&](std::size_t b, std::size_t e, int) {
-                 check_interrupt();
                  for (std::size_t k = b; k < e; ++k) {
+                   if (k % 4096 == 0 || k == b) check_interrupt();  // body may be the whole range
                    std::int64_t best = static_cast<std::int64_t>(k);
                    for (int i = 0; i < n; ++i) {
                      const std::int64_t nb = static_cast<std::int64_t>(k) ^ (std::int64_t{1} << i);
@@ -55,24 +106,24 @@ void landscape(const double* E, int n, std::int64_t* down, std::int64_t* basin,
                });
   run_range(static_cast<std::size_t>(S), n_threads, grain, static_cast<std::size_t>(S) * n,
                [&](std::size_t b, std::size_t e, int) {
-                 check_interrupt();
                  for (std::size_t k = b; k < e; ++k) {
+                   if (k % 4096 == 0 || k == b) check_interrupt();
                    std::int64_t x = static_cast<std::int64_t>(k);
                    while (down[x] != x) x = down[x];
                    basin[k] = x;
                  }
                });
   minima.clear();
-  for (std::int64_t k = 0; k < S; ++k)
+  for (std::int64_t k = 0; k < S; ++k) {
+    if ((k & 0xFFFF) == 0) check_interrupt();
     if (down[k] == k) minima.push_back(k);
-  std::sort(minima.begin(), minima.end(),
-            [&](std::int64_t a, std::int64_t b) { return before(E, a, b); });
+  }
+  sort_by_energy(E, minima);  // increasing index on entry
 
   // Sublevel-set merges (a Kruskal-like sweep in energy order).
   std::vector<std::int64_t> order(static_cast<std::size_t>(S));
   std::iota(order.begin(), order.end(), std::int64_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](std::int64_t a, std::int64_t b) { return before(E, a, b); });
+  sort_by_energy(E, order);
   std::vector<std::int64_t> parent(static_cast<std::size_t>(S), -1), rep(static_cast<std::size_t>(S), -1);
   std::vector<std::int64_t> size(static_cast<std::size_t>(S), 0);
   merges.clear();

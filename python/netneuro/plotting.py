@@ -198,7 +198,8 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     merges = landscape.get("merges")
     if merges is not None and np.ndim(merges) == 2 and np.shape(merges) == (e.size - 1, 4) \
             and e.size > 1:
-        _disconnectivity(ax, e, np.asarray(merges, dtype=float), m, region_labels)
+        _disconnectivity(ax, e, np.asarray(merges, dtype=float), m,
+                         region_labels=region_labels)
         ax.set_ylabel("energy")
         ax.set_title(title or "disconnectivity graph")
         return ax
@@ -228,8 +229,17 @@ def plot_energy_landscape(landscape, ax=None, *, title=None, region_labels=None)
     return ax
 
 
-def _disconnectivity(ax, energies, merges, states, region_labels=None):
-    """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state)."""
+def _disconnectivity(ax, energies, merges, states, labels=None, region_labels=None):
+    """Disconnectivity graph from a linkage ``merges`` rows (a, b, saddle energy, state).
+
+    The one implementation, also behind :meth:`netneuro.maxent.EnergyLandscape.plot`.
+    ``labels`` (k,) name the minima; by default, when ``states`` is (k, n <= 20),
+    the minima's activity patterns are drawn as a grid under the leaves (one row
+    per region, named by ``region_labels``), else the minima are numbered.
+    Returns ``ax``.
+    """
+    energies = np.asarray(energies, dtype=float)
+    merges = np.asarray(merges, dtype=float).reshape(-1, 4)
     k = energies.size
     children = {k + i: (int(a), int(b)) for i, (a, b, _, _) in enumerate(merges)}
     height = {i: float(energies[i]) for i in range(k)}
@@ -250,7 +260,10 @@ def _disconnectivity(ax, energies, merges, states, region_labels=None):
         ax.plot([xpos[a], xpos[b]], [height[c], height[c]], color="k", lw=1)
     ax.scatter([xpos[i] for i in order], [height[i] for i in order], color="C3", zorder=3)
     ax.set_xticks([xpos[i] for i in order])
-    if states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
+    states = np.asarray(states)
+    if labels is not None:
+        ax.set_xticklabels([str(labels[i]) for i in order], rotation=90, fontsize=8)
+    elif states.ndim == 2 and states.shape[0] == k and states.shape[1] <= 20:
         # the minima's activity patterns as a grid under the leaves (one row per region)
         n = states.shape[1]
         ax.set_xlim(-0.5, k - 0.5)
@@ -262,12 +275,15 @@ def _disconnectivity(ax, energies, merges, states, region_labels=None):
         grid.set_xticks([])
         for x in np.arange(k - 1) + 0.5:  # one column per minimum
             grid.axvline(x, color="w", lw=3)
-        labels = [str(r) for r in region_labels] if region_labels is not None \
+        names = [str(r) for r in region_labels] if region_labels is not None \
             and len(region_labels) == n else [f"spin {i}" for i in range(n)]
-        grid.set_yticks(range(n), labels, fontsize=7)
+        grid.set_yticks(range(n), names, fontsize=7)
         grid.set_xlabel("local minima (dark = region active, above its mean)", fontsize=8)
     else:
         ax.set_xticklabels([str(i) for i in order])
+    ax.set_ylabel("energy")
+    ax.set_title("disconnectivity graph")
+    return ax
 
 
 def plot_group_comparison(values, labels, ax=None, *, name="value", label_name="label",

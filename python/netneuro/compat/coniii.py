@@ -1,44 +1,52 @@
 """ConIII-style solvers (``Enumerate``, ``Pseudo``, ``MCH``) backed by :mod:`netneuro.maxent`.
 
-Mirrors the call signatures of ConIII (Lee & Daniels 2019, J. Open Res. Softw.
-7:3; ``coniii.solvers``) for the pairwise Ising model, so that
+Mirrors the call signatures of ConIII 3 (Lee & Daniels 2019, J. Open Res.
+Softw. 7:3; ``coniii.solvers`` and ``coniii.utils``) for the pairwise Ising
+model, so that
 
     from netneuro.compat.coniii import Enumerate
     solver = Enumerate(sample)           # sample: (n_samples, n) in {-1, +1}
     multipliers = solver.solve()
+    solver = Enumerate(n)                # a system size: give the constraints
+    multipliers = solver.solve(constraints=constraints)
 
-works as before.  Conventions assumed from ConIII's documentation and source
-(ConIII itself does not install against current SciPy, so they were not
-checked against a running ConIII):
+works as before.  Conventions, as in ConIII's ``solvers.py`` / ``utils.py``
+(ConIII itself does not install against current SciPy, so they were read from
+its source, not checked against a running ConIII):
 
 * spins ``{-1, +1}``; ``P(s) ∝ exp(-E(s))`` with
   ``E(s) = -sum_i h_i s_i - sum_{i<j} J_ij s_i s_j``;
 * ``multipliers`` / ``constraints`` are ordered fields first, then couplings
   (resp. ``<s_i s_j>``) in ``itertools.combinations(range(n), 2)`` order
-  (the upper triangle, row by row) -- ``coniii.utils.vec2mat`` layout.
+  (the upper triangle, row by row);
+* ``vec2mat(multipliers)`` is the ``(n, n)`` matrix with the couplings off the
+  diagonal and the fields on it; ``vec2mat(multipliers, separate_fields=True)``
+  is ``(h, J)`` with a zero diagonal; ``mat2vec(matrix)`` inverts ``vec2mat``.
 
 Only the Ising model is supported (``model`` / ``calc_observables`` other
 than ``None`` raise ``NotImplementedError``).  Differences, by design:
 
+* data that are not ``{-1, +1}`` raise ``ValueError`` (ConIII warns);
 * ``Enumerate.solve`` runs Newton's method on the exact likelihood (moments
-  matched to ~1e-8) instead of ``scipy.optimize.root``; ``use_root``,
+  matched to ~1e-10) instead of ``scipy.optimize.root``; ``use_root``,
   ``scipy_solver_kwargs`` are accepted and ignored; ``max_param_value`` is
   checked on the result.
 * ``Pseudo.solve`` maximises the symmetric pseudolikelihood jointly
-  (one J_ij shared by both conditionals) with L-BFGS-B.
+  (one J_ij shared by both conditionals) with L-BFGS-B; it needs a data
+  sample (as in ConIII).
 * ``MCH.solve`` runs Boltzmann learning with persistent Gibbs chains
   (``sample_size`` chains-times-samples per step) instead of Monte Carlo
   histogram reweighting; both seek the same fixed point (model moments =
-  data moments).  ``n_iters`` is used as Gibbs sweeps between recorded
-  samples, ``maxiter`` as learning steps x 10.
+  data moments).  ``maxiter`` is used as learning steps x 10.
+
+This module uses the public API of :mod:`netneuro.maxent` only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import maxent as _me
-from .._parallel import single_threaded_blas
+from .. import maxent
 
 __all__ = ["Enumerate", "Pseudo", "MCH", "MonteCarloHistogram", "calc_observables",
            "vec2mat", "mat2vec"]
@@ -51,20 +59,38 @@ def calc_observables(sample) -> np.ndarray:
     return np.hstack([S, S[:, iu[0]] * S[:, iu[1]]])
 
 
-def vec2mat(multipliers, n: int | None = None):
-    """``(h, J)`` from a multipliers vector (ConIII ``utils.vec2mat`` layout)."""
-    v = np.asarray(multipliers, dtype=np.float64)
-    if n is None:
-        n = int((np.sqrt(1 + 8 * v.size) - 1) / 2)
-    if v.size != n + n * (n - 1) // 2:
-        raise ValueError(f"multipliers must have n + n(n-1)/2 = {n + n * (n - 1) // 2} entries, "
-                         f"got {v.size}")
-    return _me._unpack(v, n)
+def vec2mat(multipliers, separate_fields=False):
+    """ConIII ``utils.vec2mat``: the multipliers vector as an ``(n, n)`` matrix.
+
+    Couplings off the diagonal, fields on it; with ``separate_fields=True`` the
+    pair ``(h (n,), J (n, n))`` with a zero diagonal instead.
+    """
+    model = maxent.IsingModel.from_vector(multipliers)
+    if separate_fields:
+        return model.h, model.J
+    return model.J + np.diag(model.h)
 
 
-def mat2vec(h, J) -> np.ndarray:
-    """Multipliers vector from ``(h, J)``."""
-    return _me._pack(np.asarray(h, float), np.asarray(J, float))
+def mat2vec(multipliers) -> np.ndarray:
+    """ConIII ``utils.mat2vec``: fields (the diagonal) then the couplings ``i < j`` of a
+    symmetric ``(n, n)`` matrix, as one vector."""
+    M = np.array(multipliers, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"multipliers must be a square (n, n) matrix, got shape {M.shape}")
+    h = np.diag(M).copy()
+    np.fill_diagonal(M, 0.0)
+    return maxent.IsingModel(h, M).to_vector()
+
+
+def _moments(constraints, n):
+    """(means (n,), correlations (n, n)) from a constraints vector."""
+    c = np.asarray(constraints, dtype=np.float64).reshape(-1)
+    if c.size != n + n * (n - 1) // 2:
+        raise ValueError(f"constraints must have n + n(n-1)/2 = {n + n * (n - 1) // 2} entries "
+                         f"for n = {n}, got {c.size}")
+    C = vec2mat(c)
+    np.fill_diagonal(C, 1.0)
+    return c[:n], C
 
 
 class _Solver:
@@ -73,12 +99,19 @@ class _Solver:
             raise NotImplementedError("netneuro.compat.coniii supports the pairwise Ising model "
                                       "only (model=None, calc_observables=None)")
         if sample is None:
-            raise ValueError("sample must be given: an (n_samples, n) array in {-1, +1}")
-        if isinstance(sample, (int, np.integer)):
-            raise NotImplementedError("pass a data sample; a bare system size is not supported")
-        self.sample = _me._check_binary(sample, "sample", "pm1", min_samples=2)
-        self.n = self.sample.shape[1]
-        self.constraints = _me._data_moments(self.sample)
+            self.sample, self.n, self.constraints = None, None, None
+        elif isinstance(sample, (int, np.integer)) and not isinstance(sample, bool):
+            if sample < 2:
+                raise ValueError(f"the system size must be at least 2, got {sample}")
+            self.sample, self.n, self.constraints = None, int(sample), None
+        else:
+            means, corr = maxent.pairwise_moments(sample)   # validates: binary {-1, +1}
+            self.sample = np.asarray(sample)
+            self.n = self.sample.shape[1]
+            if self.sample.shape[0] < 2:
+                raise ValueError("sample must have at least 2 samples (rows)")
+            iu = np.triu_indices(self.n, 1)
+            self.constraints = np.concatenate([means, corr[iu]])
         self.iprint = iprint
         n_cpus, n_jobs = kwargs.pop("n_cpus", None), kwargs.pop("n_jobs", None)
         # ConIII: n_cpus <= 1 means serial
@@ -89,46 +122,71 @@ class _Solver:
         self.multipliers = None
         self.model_ = None
 
+    def _targets(self, constraints):
+        """The constraints to fit: given ones (checked) or the sample's."""
+        if constraints is None:
+            if self.constraints is None:
+                raise ValueError("constraints must be given when the solver was built from a "
+                                 "system size (or without a sample)")
+            return self.constraints, False
+        if self.n is None:
+            raise ValueError("the system size is unknown: build the solver with a sample or n")
+        c = np.asarray(constraints, dtype=np.float64).reshape(-1)
+        if c.size != self.n + self.n * (self.n - 1) // 2:
+            raise ValueError(f"constraints must have {self.n + self.n * (self.n - 1) // 2} "
+                             f"entries, got {c.size}")
+        return c, True
+
+    def _init(self, initial_guess):
+        if initial_guess is None:
+            return None
+        model = maxent.IsingModel.from_vector(initial_guess)
+        if model.n_units != self.n:
+            raise ValueError(f"initial_guess is for {model.n_units} units, the solver has "
+                             f"{self.n}")
+        return model
+
     def _finish(self, model):
         self.model_ = model
-        self.multipliers = _me._pack(model.h, model.J)
+        self.multipliers = model.to_vector()
         return self.multipliers
-
-    def _n_jobs(self):
-        return self.n_jobs
 
 
 class Enumerate(_Solver):
-    """Exact maximum-entropy fit by enumeration (ConIII ``Enumerate``)."""
+    """Exact maximum-entropy fit by enumeration (ConIII ``Enumerate``); ``sample`` may be
+    a data sample ``(n_samples, n)`` or a system size ``n``."""
 
-    @single_threaded_blas
     def solve(self, initial_guess=None, constraints=None, max_param_value=50, full_output=False,
               use_root=True, scipy_solver_kwargs=None):
-        md = self.constraints if constraints is None else np.asarray(constraints, float)
-        if md.shape != self.constraints.shape:
-            raise ValueError(f"constraints must have {self.constraints.size} entries")
-        _me._check_exact_n(self.n, "Enumerate")
-        from .._parallel import check_n_jobs
-
-
-        theta, diag = _me._fit_exact(md, self.n, l1=0.0, l2=0.0, max_iter=200, tol=1e-10,
-                                     n_jobs=check_n_jobs(self._n_jobs()), theta0=initial_guess)
+        c, _ = self._targets(constraints)
+        means, corr = _moments(c, self.n)
+        model = maxent.fit_ising_moments(means, corr, "exact", max_iter=200, tol=1e-10,
+                                         n_jobs=self.n_jobs, init=self._init(initial_guess))
+        theta = model.to_vector()
         if max_param_value is not None and np.any(np.abs(theta) > max_param_value):
             raise RuntimeError(f"solution has parameters beyond max_param_value={max_param_value}")
-        h, J = _me._unpack(theta, self.n)
-        self._finish(_me.IsingModel(h, J, "pm1", "exact", diag))
+        self._finish(model)
         if full_output:
-            return self.multipliers, diag
+            return self.multipliers, model.diagnostics
         return self.multipliers
 
 
 class Pseudo(_Solver):
-    """Pseudolikelihood maximisation (ConIII ``Pseudo``)."""
+    """Pseudolikelihood maximisation (ConIII ``Pseudo``); needs a data sample to solve."""
 
-    @single_threaded_blas
+    def __init__(self, sample=None, model=None, calc_observables=None, get_multipliers_r=None,
+                 calc_observables_r=None, k=2, iprint=True, **kwargs):
+        if get_multipliers_r is not None or calc_observables_r is not None or k != 2:
+            raise NotImplementedError("netneuro.compat.coniii.Pseudo supports the pairwise "
+                                      "Ising model only")
+        super().__init__(sample, model, calc_observables, iprint, **kwargs)
+
     def solve(self, force_general=False, initial_guess=None, full_output=False, **kwargs):
+        if self.sample is None:
+            raise ValueError("Pseudo needs a data sample: build it as Pseudo(sample)")
         l2 = kwargs.pop("l2", 0.0)
-        model = _me.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self._n_jobs())
+        model = maxent.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self.n_jobs,
+                                 init=self._init(initial_guess))
         self._finish(model)
         if full_output:
             return self.multipliers, model.diagnostics
@@ -136,22 +194,31 @@ class Pseudo(_Solver):
 
 
 class MCH(_Solver):
-    """Monte Carlo learning (ConIII ``MCH`` signature; Boltzmann learning with Gibbs chains)."""
+    """Monte Carlo learning (ConIII ``MCH`` signature; Boltzmann learning with Gibbs chains);
+    ``sample`` may be a data sample or a system size (then give ``constraints``)."""
 
     def __init__(self, sample=None, model=None, calc_observables=None, sample_size=1000,
                  sample_method="metropolis", mch_approximation=None, iprint=True, sampler_kw=None,
                  **kwargs):
         super().__init__(sample, model, calc_observables, iprint, **kwargs)
+        if int(sample_size) <= 0:
+            raise ValueError(f"sample_size must be positive, got {sample_size}")
         self.sampleSize = int(sample_size)
 
-    @single_threaded_blas
     def solve(self, initial_guess=None, constraints=None, tol=None, tolNorm=None, n_iters=30,
               burn_in=30, maxiter=10, custom_convergence_f=None, iprint=False, full_output=False,
               learn_params_kwargs=None, generate_kwargs=None):
         n_chains = max(16, min(256, self.sampleSize // 10))
         n_sweeps = max(1, self.sampleSize // n_chains)
-        model = _me.fit_ising(self.sample, "monte_carlo", seed=self.seed, n_jobs=self._n_jobs(),
-                              n_chains=n_chains, n_sweeps=n_sweeps, max_iter=max(20, 10 * maxiter))
+        c, given = self._targets(constraints)
+        settings = dict(seed=self.seed, n_jobs=self.n_jobs, n_chains=n_chains,
+                        n_sweeps=n_sweeps, max_iter=max(20, 10 * maxiter),
+                        init=self._init(initial_guess))
+        if given or self.sample is None:
+            means, corr = _moments(c, self.n)
+            model = maxent.fit_ising_moments(means, corr, "monte_carlo", **settings)
+        else:
+            model = maxent.fit_ising(self.sample, "monte_carlo", **settings)
         self._finish(model)
         err = model.diagnostics.get("max_moment_error", np.nan)
         tol = tol if tol is not None else 1 / np.sqrt(self.sampleSize)

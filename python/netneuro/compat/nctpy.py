@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import control as _c
+from .. import control
 
 __all__ = ["matrix_normalization", "ave_control", "modal_control", "get_control_inputs",
            "minimum_energy_fast", "integrate_u", "gramian", "sim_state_eq",
@@ -40,18 +40,18 @@ def _check_system(system, see="matrix_normalization help"):
 def matrix_normalization(A, system=None, c=1, l=None, *, zero_diagonal=False, decay=None):
     """nctpy.utils.matrix_normalization: ``A / (c + l) [- diag(decay)]``; (N, N) or (S, N, N)."""
     _check_system(system, see="function help")
-    return _c.normalize(A, system, c, spectral_radius=l, zero_diagonal=zero_diagonal, decay=decay)
+    return control.normalize(A, system, c, spectral_radius=l, zero_diagonal=zero_diagonal, decay=decay)
 
 
 def ave_control(A_norm, system=None):
     """nctpy.metrics.ave_control: discrete infinite horizon, continuous T = 1."""
     _check_system(system)
-    return _c.average_controllability(A_norm, system)
+    return control.average_controllability(A_norm, system)
 
 
 def modal_control(A_norm):
     """nctpy.metrics.modal_control: ``sum_j U_ij^2 (1 - t_j^2)`` from the real Schur form."""
-    return _c.modal_controllability(A_norm)
+    return control.modal_controllability(A_norm, check_stable=False)   # nctpy does not check
 
 
 def get_control_inputs(A_norm, T, B, x0, xf, system=None, rho=1, S="identity", xr="zero",
@@ -72,14 +72,14 @@ def get_control_inputs(A_norm, T, B, x0, xf, system=None, rho=1, S="identity", x
     xf = np.asarray(xf, dtype=float).reshape(-1)
     if not isinstance(xr, str):
         xr = np.asarray(xr, dtype=float).reshape(-1)
-    r = _c.minimum_energy(A_norm, x0, xf, B, T, system, S=S, rho=rho,
+    r = control.minimum_energy(A_norm, x0, xf, B, T, system, S=S, rho=rho,
                           xr=xr if S is not None else "zero")
     return r.x, r.u, [np.float64(r.err[0]), np.float64(r.err[1])]
 
 
 def minimum_energy_fast(A_norm, T, B, x0, xf):
     """nctpy.energies.minimum_energy_fast: per-node energies ``(N, k)`` (continuous time)."""
-    return _c.minimum_energy_fast(A_norm, T, B, x0, xf, system="continuous")
+    return control.minimum_energy_fast(A_norm, T, B, x0, xf, system="continuous")
 
 
 def integrate_u(u):
@@ -94,11 +94,11 @@ def gramian(A_norm, T, system=None):
     _check_system(system)
     if T == np.inf:
         try:
-            return _c.gramian(A_norm, None, system, np.inf)
+            return control.gramian(A_norm, None, system, np.inf)
         except ValueError:
             print("cannot compute infinite-time Gramian for an unstable system!")
             return np.nan
-    return _c.gramian(A_norm, None, system, T + 1 if system == "discrete" else T)
+    return control.gramian(A_norm, None, system, T + 1 if system == "discrete" else T)
 
 
 def sim_state_eq(A_norm, B, x0, U, system=None):
@@ -123,7 +123,7 @@ def minimum_energy_infinite(A_norm, B, xf, system=None):
     xf = np.asarray(xf, dtype=float)
     xf = xf.reshape(-1, 1) if xf.ndim == 1 else xf
     try:
-        Wc = _c.gramian(A_norm, B, system, np.inf)
+        Wc = control.gramian(A_norm, B, system, np.inf)
     except ValueError:
         nan = np.full(xf.shape, np.nan)
         return nan, nan.copy()
@@ -135,7 +135,7 @@ def average_energy_infinite(A_norm, B, system=None):
     """nctpy.energies.average_energy_infinite: ``trace(Wc^-1)`` (sum of reciprocal singular values)."""
     _check_system(system)
     try:
-        Wc = _c.gramian(A_norm, B, system, np.inf)
+        Wc = control.gramian(A_norm, B, system, np.inf)
     except ValueError:
         return np.nan
     import scipy.linalg as la
