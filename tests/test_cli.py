@@ -12,18 +12,6 @@ import pytest
 
 from netneuro import cli, cohort
 
-NEEDED = ("connectivity", "graph", "topology", "control", "maxent")
-
-
-def _require_modules():
-    import importlib
-
-    for m in NEEDED:
-        try:
-            importlib.import_module(f"netneuro.{m}")
-        except ImportError:
-            pytest.skip(f"netneuro.{m} is not available in this build")
-
 
 def _pngs(html_text):
     return [base64.b64decode(b) for b in re.findall(r"base64,([A-Za-z0-9+/=]+)'", html_text)]
@@ -66,7 +54,6 @@ def test_example_matches_upstream_files():
 
 
 def test_analyze_example_end_to_end(tmp_path, capsys):
-    _require_modules()
     out = tmp_path / "ex"
     rc = cli.main(["analyze", "--example", "--out", str(out), "--n-jobs", "2", "--quiet"])
     assert rc == 0
@@ -94,7 +81,6 @@ def test_analyze_example_end_to_end(tmp_path, capsys):
 
 
 def test_analyze_files_with_a_corrupt_one(tmp_path, rng, capsys):
-    _require_modules()
     inp = tmp_path / "in"
     inp.mkdir()
     for i in range(3):
@@ -135,7 +121,6 @@ def test_console_script_help():
 
 def test_analyze_on_dask_local_cluster_equals_local(tmp_path, rng):
     pytest.importorskip("distributed")
-    _require_modules()
     inp = tmp_path / "in"
     inp.mkdir()
     for i in range(4):

@@ -8,16 +8,6 @@ import pytest
 from netneuro import cohort, pipelines
 
 
-def _need(*mods):
-    import importlib
-
-    for m in mods:
-        try:
-            importlib.import_module(f"netneuro.{m}")
-        except ImportError:
-            pytest.skip(f"netneuro.{m} is not available in this build")
-
-
 @pytest.fixture(scope="module")
 def example():
     from netneuro import data
@@ -31,7 +21,6 @@ def subject(example):
 
 
 def test_connectome_step_equals_numpy(subject):
-    _need("connectivity")
     state = {}
     out = pipelines.FunctionalConnectome()(subject, state)
     # Pearson correlation: NumPy's corrcoef is the reference (float64 rounding only)
@@ -40,7 +29,6 @@ def test_connectome_step_equals_numpy(subject):
 
 
 def test_constant_regions_are_unconnected(subject):
-    _need("connectivity")
     ts = subject[:, :20].copy()
     ts[:, 3] = 0.0
     out = pipelines.FunctionalConnectome()(ts, {})
@@ -55,7 +43,6 @@ def test_constant_regions_are_unconnected(subject):
 
 
 def test_persistence_step_equals_ripser(subject):
-    _need("connectivity", "topology")
     ripser = pytest.importorskip("ripser")
     out = pipelines.Persistence(maxdim=1)(subject, {})
     C = np.corrcoef(subject.T)
@@ -74,7 +61,6 @@ def test_persistence_step_equals_ripser(subject):
 
 
 def test_controllability_step_closed_form(subject):
-    _need("connectivity", "control")
     out = pipelines.Controllability()(subject, {})
     A = np.clip(np.corrcoef(subject.T), 0, None)
     np.fill_diagonal(A, 0)
@@ -94,7 +80,6 @@ def test_controllability_step_closed_form(subject):
 
 
 def test_graph_step_uses_thresholded_positive_graph(subject):
-    _need("connectivity", "graph")
     out = pipelines.GraphMetrics(density=0.2, n_null=0)(subject, {})
     C = np.clip(np.corrcoef(subject.T), 0, None)
     np.fill_diagonal(C, 0)
@@ -110,7 +95,6 @@ def test_graph_step_uses_thresholded_positive_graph(subject):
 
 
 def test_maxent_step_binarises_at_the_mean(example, subject):
-    _need("maxent")
     step = pipelines.MaxEnt(regions=["PCcor", "VMPFcor_a", "L_ANGgyr", "R_ANGgyr"],
                             region_names=example["regions"])
     out = step(subject, {})
@@ -127,7 +111,6 @@ def test_maxent_step_binarises_at_the_mean(example, subject):
 
 
 def test_standard_pipeline_pickles_runs_in_pool_and_is_deterministic(tmp_path, example):
-    _need("connectivity", "graph", "topology", "control", "maxent")
     pipe = pipelines.standard_pipeline(n_null=2, seed=3)
     again = pickle.loads(pickle.dumps(pipe))
     assert again.describe() == pipe.describe()
@@ -177,7 +160,6 @@ def test_bad_inputs():
 
 def test_matrix_pipeline_on_celegans_structural_connectome(tmp_path):
     """Controllability on real structural data: C. elegans (Varshney et al. 2011)."""
-    _need("graph", "control")
     from netneuro import data
 
     ce = data.load_celegans()
@@ -219,7 +201,6 @@ def test_celegans_matches_upstream_edges():
 
 
 def test_typed_step_outputs_are_the_stored_schema(tmp_path, subject):
-    _need("connectivity", "graph", "topology", "control", "maxent")
     pipe = pipelines.standard_pipeline(n_null=0, maxent_n_regions=4)
     out, state = pipe.run(subject[:, :12])
     cohort.run(pipe, {"s": subject[:, :12]}, tmp_path / "st", progress=False)
