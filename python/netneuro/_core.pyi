@@ -50,6 +50,16 @@ class control:
     """Gramians and controllability."""
 
     @staticmethod
+    def quasi_triangular_sylvester(
+        At: _F64In, Bt: _F64In, Ct: _F64In, trana: str, tranb: str, isgn: _Int
+    ) -> tuple[_F64, float, int]:
+        """op(A) X + isgn X op(B) = scale C for quasi-triangular A, B, given A^T, B^T, C^T
+        (C order) -> (X^T, scale, info) (LAPACK dtrsyl; the GIL is released)."""
+    @staticmethod
+    def real_schur(At: _F64In) -> tuple[_F64, _F64, _F64, _F64]:
+        """Real Schur form of A, given A^T (C order) -> (T^T, Z^T, wr, wi), A = Z T Z^T
+        (LAPACK dgees, no ordering; the GIL is released)."""
+    @staticmethod
     def schur_modal_controllability(A: _F64In, n_jobs: _Int) -> _F64:
         """Modal controllability from the real Schur form of each A (S, N, N) -> (S, N)."""
     @staticmethod
