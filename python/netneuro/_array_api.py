@@ -16,8 +16,12 @@ __all__ = ["namespace", "is_numpy", "float_dtype", "device_of", "dense_namespace
 
 
 def is_numpy(x) -> bool:
-    """A NumPy array, NumPy scalar, or a (nested) list of numbers."""
-    return not hasattr(x, "__array_namespace__") or isinstance(x, (np.ndarray, np.generic))
+    """A NumPy array or scalar, or anything that is no array of another library (lists)."""
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, int, float)):
+        return True
+    from array_api_compat import is_array_api_obj, is_numpy_array
+
+    return is_numpy_array(x) or not is_array_api_obj(x)
 
 
 def namespace(*arrays):
@@ -72,3 +76,36 @@ def dense_namespaces() -> dict:
             version += " (GPU)" if ok else " (CPU only)"
         found[name] = version
     return found
+
+
+def check_array_xp(x, name: str, xp, *, ndim=None, square: bool = False):
+    """Validation of a non-NumPy array, in its own namespace and on its own device.
+
+    The counterpart of :func:`netneuro._validation.check_array` for the Array API
+    paths: real floating dtype (integers and bools are promoted to float64),
+    dimensionality, squareness of the last two axes, finiteness.  Returns ``x``
+    in a floating dtype (float32 kept).
+    """
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+                             f"got shape {tuple(x.shape)}")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name} must be square, got shape {tuple(x.shape)}")
+    if not xp.isdtype(x.dtype, "real floating"):
+        if xp.isdtype(x.dtype, ("integral", "bool")):
+            x = xp.astype(x, xp.float64)
+        else:
+            raise TypeError(f"{name} must be real floating point, got dtype {x.dtype}")
+    if 0 in tuple(x.shape):
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    if not bool(xp.all(xp.isfinite(x))):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return x
+
+
+def symmetric_mask_xp(A, xp, rtol: float = 1e-12):
+    """Per matrix of a stack (S, N, N): ``max|A - A^T| <= rtol max|A|`` (a bool array (S,))."""
+    diff = xp.max(xp.abs(A - xp.matrix_transpose(A)), axis=(-2, -1))
+    return diff <= rtol * xp.max(xp.abs(A), axis=(-2, -1))

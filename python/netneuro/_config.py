@@ -38,6 +38,7 @@ def config_context(*, n_jobs=None):
 
 def _info() -> dict:
     from . import _backend, _core
+    from ._array_api import dense_namespaces
 
     build = dict(_core.build_info)
     try:
@@ -59,6 +60,7 @@ def _info() -> dict:
         "default n_jobs": _parallel.check_n_jobs(None),
         "CUDA module built": cuda_built,
         "CuPy / GPU": _backend.gpu_status(),
+        "array namespaces": ", ".join(f"{k} {v}" for k, v in dense_namespaces().items()),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 
+from .._array_api import namespace
 from .._parallel import check_n_jobs, limit_blas
 from .._validation import check_array, check_bool, check_memory, check_square
 from .normalise import _ccore, _check_system, _cohort, _horizon, _is_symmetric, _subset
@@ -42,11 +43,18 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     one eigendecomposition (``f = (1 - l^{2T}) / (1 - l^2)`` or
     ``(e^{2lT} - 1) / (2l)``).  General ``A``: the diagonal of :func:`gramian`
     of ``(A^T, I)`` (Bartels-Stewart on a real Schur form, Van Loan, doubling).
-    An infinite horizon on an unstable system raises ``ValueError``.
+    An infinite horizon on an unstable system raises ``ValueError``.  A torch or
+    CuPy array (symmetric) is computed by its own library on its own device and
+    returned as such (see :mod:`netneuro.control.array_api`).
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
     T = _horizon(horizon, system, default=np.inf if system == "discrete" else 1.0)
+    xp, native = namespace(A_norm)
+    if not native:  # torch, CuPy, ...: symmetric matrices on their own device
+        from .array_api import average_controllability_xp
+
+        return average_controllability_xp(A_norm, xp, system, float(T), _unstable_error)
     A3, single = _cohort(A_norm, "A_norm")
     S, N = A3.shape[0], A3.shape[1]
     out = np.empty((S, N))
@@ -110,6 +118,11 @@ def modal_controllability(A_norm, *, n_jobs=None, check_stable: bool = True) -> 
     """
     n_jobs = check_n_jobs(n_jobs)
     check_stable = check_bool(check_stable, "check_stable")
+    xp, native = namespace(A_norm)
+    if not native:  # torch, CuPy, ...: symmetric matrices on their own device
+        from .array_api import modal_controllability_xp
+
+        return modal_controllability_xp(A_norm, xp, check_stable)
     A3, single = _cohort(A_norm, "A_norm")
     S, N = A3.shape[0], A3.shape[1]
     out = np.empty((S, N))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
+from .._array_api import namespace
 from .._parallel import check_n_jobs, limit_blas
 from .._validation import (
     check_array,
@@ -84,19 +85,26 @@ def normalize(A, system, c: float = 1.0, *, spectral_radius=None, zero_diagonal:
     A : (N, N) or (S, N, N) array.  system : 'continuous' or 'discrete' (required).
     zero_diagonal : remove self-connections first (nctpy keeps them by default).
     Returns an array of A's shape, float64.  Symmetric matrices use a compiled
-    eigenvalue-only LAPACK call per subject (threads over subjects).
+    eigenvalue-only LAPACK call per subject (threads over subjects).  A torch or
+    CuPy array (symmetric) is normalised by its own library on its own device
+    and returned as such (see :mod:`netneuro.control.array_api`).
     """
     system = _check_system(system)
     c = check_float(c, "c")
     n_jobs = check_n_jobs(n_jobs)
+    if decay is not None and system == "discrete":
+        raise ValueError("decay applies to continuous-time systems only")
+    xp, native = namespace(A)
+    if not native:  # torch, CuPy, ...: symmetric matrices on their own device
+        from .array_api import normalize_xp
+
+        return normalize_xp(A, xp, system, c, spectral_radius, zero_diagonal, decay)
     A3, single = _cohort(A)
     if zero_diagonal:
         A3 = A3.copy()
         idx = np.arange(A3.shape[1])
         A3[:, idx, idx] = 0.0
     S, N = A3.shape[0], A3.shape[1]
-    if decay is not None and system == "discrete":
-        raise ValueError("decay applies to continuous-time systems only")
     if spectral_radius is None:
         lam = np.empty(S)
         sym = _is_symmetric(A3, n_jobs)

@@ -1,0 +1,125 @@
+"""Array API paths: torch and array-api-strict input gives the NumPy/C++ answer,
+in the input's namespace and on its device, with no conversion to NumPy.
+
+array-api-strict refuses every non-standard call and any implicit conversion
+to NumPy, so a pass with it proves the path is namespace-generic; torch (CPU)
+stands in for CuPy / torch CUDA, which run the same code on a GPU.
+Tolerance: float64 results equal the compiled NumPy path to 1e-10 relative
+(different but equally exact LAPACK routes: Cholesky there, eigh here).
+"""
+
+import numpy as np
+import pytest
+
+from netneuro import control
+from netneuro._array_api import namespace
+
+NAMESPACES = ["array_api_strict", "torch"]
+
+
+def _xp(name):
+    return pytest.importorskip(name)
+
+
+def _to(xp, a):
+    if xp.__name__ == "torch":
+        return xp.asarray(a, dtype=xp.float64)
+    return xp.asarray(a)
+
+
+def _back(x):
+    return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
+
+
+def _same_place(out, inp):
+    from array_api_compat import array_namespace, device
+
+    assert array_namespace(out) is array_namespace(inp)
+    assert device(out) == device(inp)
+
+
+@pytest.fixture
+def sym_cohort(rng):
+    W = rng.random((3, 12, 12))
+    return (W + W.transpose(0, 2, 1)) / 2
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("system", ["discrete", "continuous"])
+def test_normalize(name, system, sym_cohort):
+    xp = _xp(name)
+    ref = control.normalize(sym_cohort, system)
+    A = _to(xp, sym_cohort)
+    out = control.normalize(A, system)
+    _same_place(out, A)
+    np.testing.assert_allclose(_back(out), ref, rtol=1e-10, atol=1e-13)
+    one = control.normalize(A[0, ...], system, c=0.5, zero_diagonal=True)
+    np.testing.assert_allclose(_back(one), control.normalize(sym_cohort[0], system, c=0.5,
+                                                             zero_diagonal=True),
+                               rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("system,horizon", [("discrete", None), ("discrete", 5),
+                                            ("continuous", None), ("continuous", np.inf),
+                                            ("continuous", 2.5)])
+def test_average_controllability(name, system, horizon, sym_cohort):
+    xp = _xp(name)
+    An = control.normalize(sym_cohort, system)
+    ref = control.average_controllability(An, system, horizon)
+    A = _to(xp, An)
+    out = control.average_controllability(A, system, horizon)
+    _same_place(out, A)
+    assert tuple(out.shape) == ref.shape
+    np.testing.assert_allclose(_back(out), ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_modal_controllability(name, sym_cohort):
+    xp = _xp(name)
+    An = control.normalize(sym_cohort, "discrete")
+    A = _to(xp, An)
+    out = control.modal_controllability(A)
+    _same_place(out, A)
+    np.testing.assert_allclose(_back(out), control.modal_controllability(An), rtol=1e-10)
+    np.testing.assert_allclose(_back(control.modal_controllability(A[1, ...])),
+                               control.modal_controllability(An[1]), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_refusals_match_numpy(name, sym_cohort):
+    xp = _xp(name)
+    A = _to(xp, sym_cohort)  # not normalised: spectral radius > 1
+    with pytest.raises(ValueError, match="not stable"):
+        control.average_controllability(A, "discrete")
+    with pytest.raises(ValueError, match=r"A_norm\[\d\] is not stable"):
+        control.modal_controllability(A)
+    directed = _to(xp, sym_cohort + np.triu(np.ones(12), 1)[None])
+    with pytest.raises(NotImplementedError, match=r"A_norm\[0\] is not symmetric.*NumPy"):
+        control.modal_controllability(directed)
+    bad = _to(xp, np.where(np.eye(12, dtype=bool)[None], np.nan, sym_cohort))
+    with pytest.raises(ValueError, match="A must be finite"):
+        control.normalize(bad, "discrete")
+    with pytest.raises(ValueError, match="A must be square"):
+        control.normalize(_to(xp, sym_cohort[:, :5, :]), "discrete")
+
+
+def test_namespace_detection():
+    torch = pytest.importorskip("torch")
+    assert namespace(np.zeros(2)) == (np, True)
+    assert namespace([1.0, 2.0]) == (np, True)
+    xp, native = namespace(torch.zeros(2))
+    assert not native and xp.__name__.endswith("torch")
+    with pytest.raises(TypeError, match="mix NumPy"):
+        namespace(np.zeros(2), torch.zeros(2))
+
+
+def test_float32_stays_float32(sym_cohort):
+    torch = pytest.importorskip("torch")
+    An = control.normalize(sym_cohort, "discrete")
+    A = torch.asarray(An, dtype=torch.float32)
+    out = control.average_controllability(A, "discrete")
+    assert out.dtype == torch.float32
+    # float32 eigh: ~1e-6 relative error, amplified by 1/(1 - l^2) <= 1/(1 - rho^2)
+    np.testing.assert_allclose(out.numpy(), control.average_controllability(An, "discrete"),
+                               rtol=1e-4)
