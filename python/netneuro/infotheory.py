@@ -58,6 +58,7 @@ __all__ = [
     "transfer_entropy",
     "mutual_information",
     "local_transfer_entropy",
+    "local_mutual_information",
     "surrogate_test",
     "SurrogateResult",
     "fdr_bh",
@@ -162,6 +163,17 @@ def _relabel_condition(condition, T, name="condition"):
     return np.ascontiguousarray(inv), max(2, int(inv.max()) + 1)
 
 
+def _trial_length(trial_length, T, name="trial_length"):
+    """``None`` -> 0 (one series), else a length that divides ``T``."""
+    if trial_length is None:
+        return 0
+    m = check_int(trial_length, name, min_value=1)
+    if T % m:
+        raise ValueError(f"{name}={m} must divide the number of time points T={T} (the series "
+                         "are trials of equal length laid end to end)")
+    return m
+
+
 def _embedding(history, source_history, delay, estimator):
     k = check_int(history, "history", min_value=0 if estimator == "discrete" else 1,
                   max_value=1000)
@@ -194,8 +206,9 @@ def _discrete_te(S, Tg, cond, cond_base, alphabet, k, l_, d, zero_diag, n_jobs, 
     n = _core_info.discrete_samples(T, max(alphabet, 1), k, l_, d,
                                     cond_base if cond is not None else 1, segment)
     if n < 1:
+        length = f"trials of {segment} time points" if segment else f"T={T} time points"
         raise ValueError(
-            f"time series too short for the embedding: T={T} time points leave no sample with "
+            f"time series too short for the embedding: {length} leave no sample with "
             f"history={k}, source_history={l_}, delay={d}"
         )
     need = _core_info.discrete_scratch_bytes(T, S.shape[1], Tg.shape[1], max(alphabet, 1), k, l_,
@@ -445,7 +458,7 @@ def _prepare(source, target, estimator, n_bins, bin_method, alphabet, name_s="so
 def transfer_entropy(source, target, *, estimator: str = "discrete", history: int = 1,
                      source_history: int = 1, delay: int = 1, base: float = 2.0, k: int = 4,
                      n_bins=None, bin_method: str = "uniform", alphabet=None, condition=None,
-                     n_jobs=None):
+                     trial_length=None, n_jobs=None):
     """Transfer entropy from ``source`` to ``target``.
 
     ``source``: ``(T,)`` or ``(T, Ns)``; ``target``: ``(T,)`` or ``(T, Nt)``.
@@ -464,7 +477,10 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
     ``(T, C)`` series to condition on (discrete: integer codes, their joint
     state at ``t - 1`` as in PyInform; gaussian: their
     ``source_history`` lags ending ``delay`` back are added to both models);
-    ``n_jobs``: threads.
+    ``trial_length`` (discrete only): the ``T`` rows are ``T / trial_length``
+    trials of that length laid end to end (PyInform's several initial
+    conditions): counts are pooled over the trials and no history crosses a
+    trial boundary; ``n_jobs``: threads.
     """
     check_choice(estimator, "estimator", ESTIMATORS)
     logb = _log_base(base)
@@ -476,6 +492,9 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
     if S.shape[0] != Tg.shape[0]:
         raise ValueError(f"source and target must have the same number of time points, got "
                          f"{S.shape[0]} and {Tg.shape[0]}")
+    if trial_length is not None and estimator != "discrete":
+        raise ValueError("trial_length is supported by the 'discrete' estimator only")
+    segment = _trial_length(trial_length, S.shape[0])
     cond = None
     cond_base = 1
     if condition is not None:
@@ -490,9 +509,12 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
             return float(te[0, 0]) if was_1d else te
         else:
             raise ValueError("condition is supported by the 'discrete' and 'gaussian' estimators")
-    te = _te_matrix(S, Tg, estimator=estimator, k=kk, l_=l_, d=d, neighbours=neighbours,
-                    alphabet=alph, cond=cond, cond_base=cond_base, conditional=False,
-                    zero_diag=False, n_jobs=n_jobs)
+    if estimator == "discrete":
+        te = _discrete_te(S, Tg, cond, cond_base, alph, kk, l_, d, False, n_jobs, segment)
+    else:
+        te = _te_matrix(S, Tg, estimator=estimator, k=kk, l_=l_, d=d, neighbours=neighbours,
+                        alphabet=alph, cond=None, cond_base=1, conditional=False,
+                        zero_diag=False, n_jobs=n_jobs)
     te = te / logb
     return float(te[0, 0]) if was_1d else te
 
@@ -521,34 +543,64 @@ def _gaussian_conditional_pairs(S, Tg, C, k, l_, d):
     return out
 
 
+def _local_discrete(source, target, names, k, l_, d, logb, condition, alphabet, trial_length):
+    """Local plug-in TE (k, l_, d) or MI (0, 1, 0) of two 1-D code series, in log base ``logb``."""
+    if np.ndim(source) != 1 or np.ndim(target) != 1:
+        raise ValueError(f"{names[0]} and {names[1]} must be 1-D series (T,) for local values")
+    S, _ = _check_codes(source, names[0], alphabet)
+    Tg, _ = _check_codes(target, names[1], alphabet)
+    if S.shape[0] != Tg.shape[0]:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same number of time points, "
+                         f"got {S.shape[0]} and {Tg.shape[0]}")
+    if S.shape[0] == 0:
+        raise ValueError(f"{names[0]} and {names[1]} are empty")
+    segment = _trial_length(trial_length, S.shape[0])
+    alph = max(2, int(S.max()) + 1, int(Tg.max()) + 1)
+    cond, cond_base = (None, 1)
+    if condition is not None:
+        cond, cond_base = _relabel_condition(condition, S.shape[0])
+    if float(alph) ** (k + l_ + 1) * cond_base >= _MAX_STATES:
+        raise ValueError(f"alphabet too large for the discrete estimator: {alph}**{k + l_ + 1}"
+                         + (f" x {cond_base} condition states" if cond is not None else "")
+                         + " exceeds 2**62 joint states")
+    if _core_info.discrete_samples(S.shape[0], alph, k, l_, d, cond_base, segment) < 1:
+        what = f"trials of {segment} time points" if segment else f"T={S.shape[0]} time points"
+        raise ValueError(f"time series too short for the embedding: {what} leave no sample "
+                         f"with history={k}, source_history={l_}, delay={d}")
+    out = _core_info.te_discrete_local(np.ascontiguousarray(S[:, 0]),
+                                       np.ascontiguousarray(Tg[:, 0]), cond, alph, k, l_, d,
+                                       cond_base, segment)
+    return out / logb
+
+
 def local_transfer_entropy(source, target, *, history: int = 1, source_history: int = 1,
-                           delay: int = 1, base: float = 2.0, condition=None, alphabet=None):
+                           delay: int = 1, base: float = 2.0, condition=None, alphabet=None,
+                           trial_length=None):
     """Local (pointwise) plug-in TE of one pair of integer-coded series ``(T,)``.
 
     Returns ``(T - max(history, delay + source_history - 1),)`` values
     ``log p(y_t | past y, past x) / p(y_t | past y)`` whose mean is
     :func:`transfer_entropy` with ``estimator="discrete"`` (Lizier 2008).
+    With ``trial_length`` (trials laid end to end, as in
+    :func:`transfer_entropy`) each trial loses its first
+    ``max(history, delay + source_history - 1)`` points; the values of trial
+    after trial are concatenated.  A series too short for the embedding raises
+    ``ValueError``.
     """
     logb = _log_base(base)
     kk, l_, d = _embedding(history, source_history, delay, "discrete")
-    if np.ndim(source) != 1 or np.ndim(target) != 1:
-        raise ValueError("local_transfer_entropy takes 1-D source and target")
-    S, _ = _check_codes(source, "source", alphabet)
-    Tg, _ = _check_codes(target, "target", alphabet)
-    if S.shape[0] != Tg.shape[0]:
-        raise ValueError("source and target must have the same number of time points")
-    alph = max(2, int(S.max()) + 1, int(Tg.max()) + 1)
-    cond, cond_base = (None, 1)
-    if condition is not None:
-        cond, cond_base = _relabel_condition(condition, S.shape[0])
-    if alph ** (kk + l_ + 1) * cond_base >= _MAX_STATES:
-        raise ValueError("alphabet too large for the discrete estimator")
-    out = _core_info.te_discrete_local(np.ascontiguousarray(S[:, 0]),
-                                       np.ascontiguousarray(Tg[:, 0]), cond, alph, kk, l_, d,
-                                       cond_base, 0)
-    if out.size == 0:
-        raise ValueError("time series too short for the embedding")
-    return out / logb
+    return _local_discrete(source, target, ("source", "target"), kk, l_, d, logb, condition,
+                           alphabet, trial_length)
+
+
+def local_mutual_information(x, y, *, base: float = 2.0, alphabet=None):
+    """Local (pointwise) plug-in MI ``log p(x_t, y_t) / (p(x_t) p(y_t))`` of two code series.
+
+    ``x``, ``y``: integer codes ``(T,)``.  Returns ``(T,)``; its mean is
+    :func:`mutual_information` with ``estimator="discrete"``.
+    """
+    logb = _log_base(base)
+    return _local_discrete(x, y, ("x", "y"), 0, 1, 0, logb, None, alphabet, None)
 
 
 def mutual_information(x, y=None, *, estimator: str = "discrete", base: float = 2.0, k: int = 4,
