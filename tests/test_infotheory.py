@@ -541,3 +541,58 @@ def test_against_jidt(rng, tmp_path):
     # discrete TE (bits)
     xb, yb = (x > 0).astype(int), (y > 0).astype(int)
     assert abs(I.transfer_entropy(xb, yb, history=3) - ref["discrete_te_3"]) < 1e-12
+
+
+# ---------------------------------------------------------------------------
+# compat.pyinform errors and the public hooks it is built on
+
+
+def test_pyinform_errors_are_inform_errors():
+    from pyinform.error import InformError
+
+    x = np.array([0, 1, 1, 0, 1])
+    bad_calls = [
+        lambda: npi.transfer_entropy(x, x[:4], 1),                # shapes differ
+        lambda: npi.transfer_entropy(x, x, 0),                    # k < 1
+        lambda: npi.transfer_entropy(x, x, 5),                    # too short for k
+        lambda: npi.transfer_entropy(x, x, 5, local=True),        # too short, local too
+        lambda: npi.transfer_entropy(x, x, 1, condition=np.ones((2, 3))),
+        lambda: npi.transfer_entropy(x - 2, x, 1),                # negative codes
+        lambda: npi.transfer_entropy([], [], 1),
+        lambda: npi.mutual_info(x, x[:3]),
+        lambda: npi.mutual_info(x + 0.5, x),                      # not integer codes
+    ]
+    for call in bad_calls:
+        with pytest.raises(InformError):
+            call()
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(npi.InformError, match="too short"):
+        npi.transfer_entropy(x, x, 5, local=True)
+    # PyInform itself refuses the same short series (no silent empty result)
+    with pytest.raises(InformError):
+        pyinform.transfer_entropy(x, x, 5, local=True)
+
+
+def test_trial_length_and_local_mi(rng):
+    n, m = 4, 50
+    xs = rng.integers(0, 3, size=(n, m))
+    ys = np.roll(xs, 1, axis=1) ^ (rng.random((n, m)) < 0.3)
+    ref = plugin_te_ref(list(xs), list(ys), 2, 1, 1)
+    assert abs(I.transfer_entropy(xs.ravel(), ys.ravel(), history=2, trial_length=m) - ref) < 1e-12
+    loc = I.local_transfer_entropy(xs.ravel(), ys.ravel(), history=2, trial_length=m)
+    assert loc.shape == (n * (m - 2),)
+    assert abs(loc.mean() - ref) < 1e-12
+    np.testing.assert_allclose(loc.reshape(n, m - 2),
+                               pyinform.transfer_entropy(xs, ys, 2, local=True), atol=1e-12)
+    with pytest.raises(ValueError, match="trial_length=7 must divide"):
+        I.transfer_entropy(xs.ravel(), ys.ravel(), trial_length=7)
+    with pytest.raises(ValueError, match="discrete"):
+        I.transfer_entropy(rng.normal(size=100), rng.normal(size=100), estimator="gaussian",
+                           trial_length=50)
+    with pytest.raises(ValueError, match="too short"):
+        I.local_transfer_entropy(xs.ravel(), ys.ravel(), history=3, trial_length=2)
+    x, y = xs[0], (xs[0] + ys[0]) % 3
+    lmi = I.local_mutual_information(x, y)
+    np.testing.assert_allclose(lmi, pyinform.mutual_info(x, y, local=True), atol=1e-12)
+    assert abs(lmi.mean() - I.mutual_information(x, y)) < 1e-12
