@@ -596,3 +596,34 @@ def test_trial_length_and_local_mi(rng):
     lmi = I.local_mutual_information(x, y)
     np.testing.assert_allclose(lmi, pyinform.mutual_info(x, y, local=True), atol=1e-12)
     assert abs(lmi.mean() - I.mutual_information(x, y)) < 1e-12
+
+
+@pytest.mark.parametrize("estimator", ["discrete", "gaussian", "ksg"])
+@pytest.mark.parametrize("kw, named", [({"history": 10}, "history=10"),
+                                       ({"delay": 12}, "delay=12"),
+                                       ({"source_history": 11}, "source_history=11")])
+def test_lags_too_long_name_the_argument(rng, estimator, kw, named):
+    # history/delay >= T used to crash inside NumPy (negative dimensions, reshape of size 0)
+    X = rng.integers(0, 2, (10, 3)) if estimator == "discrete" else rng.normal(size=(10, 3))
+    calls = [lambda: I.transfer_entropy(X[:, 0], X[:, 1], estimator=estimator, **kw),
+             lambda: I.surrogate_test(X, estimator=estimator, n_surrogates=1, **kw),
+             lambda: C.transfer_entropy(X, estimator=estimator, **kw)]
+    if estimator != "ksg":
+        calls.append(lambda: I.transfer_entropy(X[:, 0], X[:, 1], estimator=estimator,
+                                                condition=X[:, 2], **kw))
+    if estimator == "discrete":
+        calls.append(lambda: I.local_transfer_entropy(X[:, 0], X[:, 1], **kw))
+    if estimator == "gaussian":
+        calls.append(lambda: C.transfer_entropy(X, estimator=estimator, conditional=True, **kw))
+        calls.append(lambda: I.linear_regression_ssr(
+            X, X, **{"history": 1, "source_history": 1, "delay": 1, **kw}))
+    for call in calls:
+        with pytest.raises(ValueError, match=named):
+            call()
+
+
+def test_granger_order_too_long_is_named(rng):
+    X = rng.normal(size=(10, 3))
+    for order, conditional in ((10, False), (30, False), (10, True)):
+        with pytest.raises(ValueError, match=f"history={order}.*Granger: order"):
+            C.granger(X, order=order, conditional=conditional)

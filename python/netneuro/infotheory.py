@@ -189,6 +189,19 @@ def _first_sample(k, l_, d):
     return max(k, d + l_ - 1)
 
 
+def _check_fits(T, k, l_, d):
+    """Refuse an embedding that leaves no time point (before any array is sized by it)."""
+    t0 = _first_sample(k, l_, d)
+    if T - t0 < 1:
+        raise ValueError(
+            f"time series too short for the lags: T={T} time points, but history={k}, "
+            f"source_history={l_}, delay={d} reach {t0} steps back (max(history, delay + "
+            f"source_history - 1)), so at least {t0 + 1} time points are needed; use a "
+            "smaller history, source_history, delay (Granger: order) or a longer series"
+        )
+    return T - t0
+
+
 # ---------------------------------------------------------------------------
 # discrete
 
@@ -225,6 +238,7 @@ def _discrete_te(S, Tg, cond, cond_base, alphabet, k, l_, d, zero_diag, n_jobs, 
 def _discrete_te_conditional_all(X, alphabet, k, l_, d, n_jobs):
     """Complete TE matrix (nats): every pair conditioned on all other regions at t - 1."""
     T, N = X.shape
+    _check_fits(T, k, l_, d)
     n = _core_info.discrete_samples(T, alphabet, k, l_, d, 2, 0)
     if n < 1:
         raise ValueError(f"time series too short for the embedding: T={T}")
@@ -274,12 +288,12 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     underflow; the SSRs are those of the rescaled series (their ratios, which
     is all F statistics and Gaussian TE use, are unchanged).
     """
-    src = src / np.abs(src).max(axis=0)
-    tgt = tgt / np.abs(tgt).max(axis=0)
     T = src.shape[0]
     k, l_, d = history, source_history, delay
-    t0 = _first_sample(k, l_, d)
-    n = T - t0
+    n = _check_fits(T, k, l_, d)
+    t0 = T - n
+    src = src / np.abs(src).max(axis=0)
+    tgt = tgt / np.abs(tgt).max(axis=0)
     Ns, Nt = src.shape[1], tgt.shape[1]
     tlags = list(range(1, k + 1))
     slags = list(range(d, d + l_))
@@ -289,8 +303,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     if not conditional:
         p_full = 1 + k + l_
         if n <= p_full:
-            raise ValueError(f"time series too short: {n} usable time points for {p_full} "
-                             "regression coefficients")
+            raise ValueError(f"time series too short: {n} usable time points (T={T}, history={k}, "
+                             f"source_history={l_}, delay={d}) for {p_full} regression "
+                             "coefficients; use shorter lags or a longer series")
         XL = _lags(src, t0, n, slags)  # (n, Ns, l)
         YL = _lags(tgt, t0, n, tlags)  # (n, Nt, k)
         Y = tgt[t0:t0 + n]
@@ -314,8 +329,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     p_full = 1 + k + (N - 1) * l_
     if n <= p_full:
         raise ValueError(
-            f"time series too short for conditional estimation: {n} usable time points for "
-            f"{p_full} regression coefficients (1 + history + (N-1) x source_history)"
+            f"time series too short for conditional estimation: {n} usable time points (T={T}, "
+            f"history={k}, source_history={l_}, delay={d}) for {p_full} regression coefficients "
+            "(1 + history + (N-1) x source_history)"
         )
     from scipy.linalg import solve_triangular
 
@@ -417,6 +433,7 @@ def _standardize(X):
 def _te_matrix(S, Tg, *, estimator, k, l_, d, neighbours, alphabet, cond, cond_base,
                conditional, zero_diag, n_jobs):
     """All-pairs TE in nats from prepared arrays (codes for discrete, float otherwise)."""
+    _check_fits(S.shape[0], k, l_, d)
     if estimator == "discrete":
         return _discrete_te(S, Tg, cond, cond_base, alphabet, k, l_, d, zero_diag, n_jobs)
     if estimator == "gaussian":
@@ -522,8 +539,8 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
 def _gaussian_conditional_pairs(S, Tg, C, k, l_, d):
     """Gaussian TE source i -> target j given the lags of the condition series C."""
     T = S.shape[0]
-    t0 = _first_sample(k, l_, d)
-    n = T - t0
+    n = _check_fits(T, k, l_, d)
+    t0 = T - n
     slags = list(range(d, d + l_))
     CL = _lags(C, t0, n, slags).reshape(n, -1)
     YL = _lags(Tg, t0, n, list(range(1, k + 1)))
