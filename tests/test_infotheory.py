@@ -627,3 +627,33 @@ def test_granger_order_too_long_is_named(rng):
     for order, conditional in ((10, False), (30, False), (10, True)):
         with pytest.raises(ValueError, match=f"history={order}.*Granger: order"):
             C.granger(X, order=order, conditional=conditional)
+
+
+def test_estimate_cost_memory_guard_and_progress(rng, monkeypatch):
+    import io
+
+    import netneuro._validation as V
+
+    X = rng.normal(size=(200, 12))
+    cost = I.estimate_cost(X, estimator="gaussian", n_probe=4)
+    assert cost.probe_targets == 4 and cost.seconds > 0
+    # the guard checks the same figure, before allocating
+    monkeypatch.setattr(V, "available_memory", lambda: cost.bytes * 0.99)
+    with pytest.raises(MemoryError, match="linear-regression"):
+        I.transfer_entropy(X, X, estimator="gaussian")
+    monkeypatch.setattr(V, "available_memory", lambda: cost.bytes * 1.01)
+    I.transfer_entropy(X, X, estimator="gaussian")
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, shown in ((io.StringIO(), False), (TTY(), True)):
+        monkeypatch.setattr("sys.stderr", stream)
+        a = I.transfer_entropy(X, X, estimator="gaussian", progress=True)
+        I.surrogate_test(X[:, :3], estimator="gaussian", n_surrogates=2, progress=True, seed=0)
+        assert ("targets" in stream.getvalue()) is shown
+        assert ("surrogates" in stream.getvalue()) is shown
+    np.testing.assert_array_equal(a, I.transfer_entropy(X, X, estimator="gaussian"))
+    with pytest.raises(TypeError, match="progress"):
+        I.transfer_entropy(X, X, estimator="gaussian", progress="yes")

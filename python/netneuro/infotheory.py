@@ -35,6 +35,8 @@ gives nats).
 from __future__ import annotations
 
 import math
+import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +62,8 @@ __all__ = [
     "local_transfer_entropy",
     "local_mutual_information",
     "surrogate_test",
+    "estimate_cost",
+    "Cost",
     "SurrogateResult",
     "fdr_bh",
 ]
@@ -202,6 +206,41 @@ def _check_fits(T, k, l_, d):
     return T - t0
 
 
+class _Progress:
+    """A one-line progress bar on stderr, shown only when stderr is a terminal.
+
+    ``enabled``: True (show on a terminal), False (never) or None (show on a
+    terminal when there are at least ``auto_min`` steps).
+    """
+
+    def __init__(self, total, what, enabled=None, auto_min=200):
+        tty = getattr(sys.stderr, "isatty", lambda: False)()
+        if enabled is not None and not isinstance(enabled, (bool, np.bool_)):
+            raise TypeError(f"progress must be True, False or None, got {enabled!r}")
+        self.on = bool(tty and total > 0 and (enabled or (enabled is None and total >= auto_min)))
+        self.total, self.what, self.done = total, what, 0
+        self.t0 = time.monotonic()
+        self.last = -1.0
+
+    def step(self, n=1):
+        if not self.on:
+            return
+        self.done += n
+        now = time.monotonic()
+        if now - self.last < 0.2 and self.done < self.total:
+            return
+        self.last = now
+        frac = self.done / self.total
+        elapsed = now - self.t0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+        bar = "#" * int(30 * frac)
+        sys.stderr.write(f"\r{self.what} [{bar:<30}] {self.done}/{self.total} "
+                         f"{elapsed:.0f}s elapsed, ~{eta:.0f}s left ")
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 # ---------------------------------------------------------------------------
 # discrete
 
@@ -224,10 +263,8 @@ def _discrete_te(S, Tg, cond, cond_base, alphabet, k, l_, d, zero_diag, n_jobs, 
             f"time series too short for the embedding: {length} leave no sample with "
             f"history={k}, source_history={l_}, delay={d}"
         )
-    need = _core_info.discrete_scratch_bytes(T, S.shape[1], Tg.shape[1], max(alphabet, 1), k, l_,
-                                             d, cond_base if cond is not None else 1, segment,
-                                             n_jobs)
-    need += 8.0 * S.shape[1] * Tg.shape[1]
+    need = _te_bytes("discrete", T, S.shape[1], Tg.shape[1], k, l_, d, n_jobs, alphabet=alphabet,
+                     cond_base=cond_base if cond is not None else 1, segment=segment)
     check_memory(need, "the discrete transfer-entropy tables",
                  hint="use fewer bins, shorter histories or fewer threads")
     return _core_info.te_discrete(S, Tg, cond, max(alphabet, 1), k, l_, d,
@@ -273,7 +310,7 @@ def _orth_basis(Z):
 
 
 def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
-                          zero_diagonal=True):
+                          zero_diagonal=True, progress=None):
     """Residual sums of squares of the restricted and full linear autoregressions.
 
     For every source ``i`` (column of ``src``) and target ``j`` (column of
@@ -282,7 +319,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     ``source_history`` lags ending ``delay`` steps back.  With ``conditional``
     (``src`` and ``tgt`` must be the same series) both models also contain the
     source-lag blocks of every other region (conditional Granger causality,
-    Geweke 1984).  Returns ``(ssr_restricted, ssr_full, n, n_params_full)``
+    Geweke 1984).  ``progress``: a bar over the targets on a terminal
+    (True/False; None: on a terminal for >= 200 targets).
+    Returns ``(ssr_restricted, ssr_full, n, n_params_full)``
     with the first two ``(Ns, Nt)``.  Every column is first rescaled to
     ``max |x| = 1`` so that huge or tiny finite values cannot overflow or
     underflow; the SSRs are those of the rescaled series (their ratios, which
@@ -311,7 +350,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
         Y = tgt[t0:t0 + n]
         XLf = XL.reshape(n, Ns * l_)
         scale = ((XL - XL.mean(0)) ** 2).sum(axis=(0, 2)) + 1e-300
+        bar = _Progress(Nt, "Gaussian TE / Granger, targets", progress)
         for j in range(Nt):
+            bar.step()
             Q = _orth_basis(np.hstack([ones, YL[:, j, :]]))
             yres = Y[:, j] - Q @ (Q.T @ Y[:, j])
             sr = float(yres @ yres)
@@ -353,7 +394,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
         ssr_r[:] = sf[None, :] + gain
     else:
         YL = _lags(tgt, t0, n, tlags)  # (n, N, k)
+        bar = _Progress(N, "conditional Gaussian TE / Granger, targets", progress)
         for j in range(N):
+            bar.step()
             others = [m for m in range(N) if m != j]
             D = np.hstack([ones, YL[:, j, :], XL[:, others, :].reshape(n, (N - 1) * l_)])
             coef, R = _qr_solve(D, Y[:, j], "conditional")
@@ -406,13 +449,30 @@ def _qr_solve(D, Y, what):
     return solve_triangular(R, Q.T @ Y), R
 
 
-def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag):
-    n = S.shape[0]
-    width = (S.shape[1] * l_ + Tg.shape[1] * k) if not conditional else S.shape[1] * (l_ + k) + 1
-    check_memory(8.0 * n * width * 4 + 8.0 * 4 * S.shape[1] * Tg.shape[1],
+def _te_bytes(estimator, T, Ns, Nt, k, l_, d, n_jobs, *, neighbours=4, alphabet=2, cond_base=1,
+              segment=0, conditional=False):
+    """Peak memory (bytes) of an all-pairs TE run: what the memory guards check."""
+    if estimator == "discrete":
+        return (_core_info.discrete_scratch_bytes(T, Ns, Nt, max(alphabet, 1), k, l_, d,
+                                                  cond_base, segment, n_jobs)
+                + 8.0 * Ns * Nt)
+    if estimator == "gaussian":
+        width = (Ns * l_ + Nt * k) if not conditional else Ns * (l_ + k) + 1
+        return 8.0 * T * width * 4 + 8.0 * 4 * Ns * Nt
+    # KSG: per target embedded points and two k-d trees; per source lag columns; per thread trees
+    n = max(T - _first_sample(k, l_, d), 0)
+    D = 1 + k + l_
+    return (8.0 * n * (Nt * (4 * (k + 1) + 2 * k + 8) + Ns * l_ + n_jobs * 6 * D)
+            + 8.0 * Ns * Nt)
+
+
+def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None):
+    check_memory(_te_bytes("gaussian", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, 1,
+                           conditional=conditional),
                  "the linear-regression design matrices", hint="use fewer regions")
     ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
-                                               conditional=conditional, zero_diagonal=zero_diag)
+                                               conditional=conditional, zero_diagonal=zero_diag,
+                                               progress=progress)
     with np.errstate(divide="ignore"):
         te = 0.5 * np.log(ssr_r / ssr_f)
     if zero_diag:
@@ -431,21 +491,18 @@ def _standardize(X):
 
 
 def _te_matrix(S, Tg, *, estimator, k, l_, d, neighbours, alphabet, cond, cond_base,
-               conditional, zero_diag, n_jobs):
+               conditional, zero_diag, n_jobs, progress=None):
     """All-pairs TE in nats from prepared arrays (codes for discrete, float otherwise)."""
     _check_fits(S.shape[0], k, l_, d)
     if estimator == "discrete":
         return _discrete_te(S, Tg, cond, cond_base, alphabet, k, l_, d, zero_diag, n_jobs)
     if estimator == "gaussian":
-        return _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag)
+        return _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress)
     n = S.shape[0] - _first_sample(k, l_, d)
     if n <= neighbours:
         raise ValueError(f"time series too short for the KSG estimator: {n} usable time points "
                          f"for k={neighbours} neighbours")
-    # per target: embedded points and two k-d trees; per source: lag columns; per thread: trees
-    D = 1 + k + l_
-    need = 8.0 * n * (Tg.shape[1] * (4 * (k + 1) + 2 * k + 8) + S.shape[1] * l_
-                      + n_jobs * 6 * D) + 8.0 * S.shape[1] * Tg.shape[1]
+    need = _te_bytes("ksg", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, n_jobs)
     check_memory(need, "the KSG neighbour-search structures", hint="use fewer regions")
     return _core_info.te_ksg(S, Tg, k, l_, d, neighbours, zero_diag, n_jobs)
 
@@ -475,7 +532,7 @@ def _prepare(source, target, estimator, n_bins, bin_method, alphabet, name_s="so
 def transfer_entropy(source, target, *, estimator: str = "discrete", history: int = 1,
                      source_history: int = 1, delay: int = 1, base: float = 2.0, k: int = 4,
                      n_bins=None, bin_method: str = "uniform", alphabet=None, condition=None,
-                     trial_length=None, n_jobs=None):
+                     trial_length=None, n_jobs=None, progress=None):
     """Transfer entropy from ``source`` to ``target``.
 
     ``source``: ``(T,)`` or ``(T, Ns)``; ``target``: ``(T,)`` or ``(T, Nt)``.
@@ -497,7 +554,10 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
     ``trial_length`` (discrete only): the ``T`` rows are ``T / trial_length``
     trials of that length laid end to end (PyInform's several initial
     conditions): counts are pooled over the trials and no history crosses a
-    trial boundary; ``n_jobs``: threads.
+    trial boundary; ``n_jobs``: threads; ``progress``: a progress bar on
+    stderr when it is a terminal (True/False; None: on for >= 200 targets;
+    Gaussian estimator only, the others run in one core call).  See
+    :func:`estimate_cost` for the time and memory of a large run.
     """
     check_choice(estimator, "estimator", ESTIMATORS)
     logb = _log_base(base)
@@ -531,7 +591,7 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
     else:
         te = _te_matrix(S, Tg, estimator=estimator, k=kk, l_=l_, d=d, neighbours=neighbours,
                         alphabet=alph, cond=None, cond_base=1, conditional=False,
-                        zero_diag=False, n_jobs=n_jobs)
+                        zero_diag=False, n_jobs=n_jobs, progress=progress)
     te = te / logb
     return float(te[0, 0]) if was_1d else te
 
@@ -558,6 +618,61 @@ def _gaussian_conditional_pairs(S, Tg, C, k, l_, d):
         gain = _explained(Xres, yres, scale)
         out[:, j] = 0.5 * np.log(sr / np.maximum(sr - gain, 1e-300))
     return out
+
+
+@dataclass
+class Cost:
+    """Estimated cost of an all-pairs run: ``seconds`` (wall time, extrapolated from a
+    measured probe on ``probe_targets`` targets) and ``bytes`` (peak memory, the
+    figure the memory guard checks before allocating)."""
+
+    seconds: float
+    bytes: float
+    probe_targets: int
+
+    def __repr__(self) -> str:
+        return (f"Cost(seconds~{self.seconds:.3g}, memory~{self.bytes / 2**30:.3g} GiB, "
+                f"probe_targets={self.probe_targets})")
+
+
+def estimate_cost(ts, *, estimator: str = "discrete", history: int = 1, source_history: int = 1,
+                  delay: int = 1, k: int = 4, n_bins=None, bin_method: str = "uniform",
+                  alphabet=None, n_jobs=None, n_probe=None) -> Cost:
+    """Time and memory of the all-pairs TE matrix of ``ts`` ``(T, N)``, before running it.
+
+    Memory: the peak the run's memory guard checks (a run that would not fit
+    raises ``MemoryError`` before allocating).  Time: :func:`transfer_entropy`
+    ``(ts, ts[:, probe])`` on all ``N`` sources and ``n_probe`` targets
+    (default ``min(N, 16)``; after a one-target warm-up) is timed and scaled
+    by ``N / n_probe`` (every estimator's work grows linearly with the number
+    of targets; the sources' fixed share is scaled too, so the figure errs on
+    the high side for small ``N``); a rough figure (threads, caches and machine load vary), good
+    for deciding whether to start a large run.  Arguments as in
+    :func:`netneuro.connectivity.transfer_entropy`.  Returns :class:`Cost`.
+    """
+    check_choice(estimator, "estimator", ESTIMATORS)
+    n_jobs = check_n_jobs(n_jobs)
+    X = check_array(ts, "ts", ndim=2, dtype=None if estimator == "discrete" else np.float64)
+    T, N = X.shape
+    n_probe = check_int(max(1, min(N, 16)) if n_probe is None else n_probe, "n_probe",
+                        min_value=1, max_value=max(N, 1))
+    kk, l_, d = _embedding(history, source_history, delay, estimator)
+    alph = alphabet if alphabet is not None else (n_bins if n_bins is not None else 2)
+    if estimator == "discrete" and alphabet is None and n_bins is None:
+        alph = max(2, int(np.max(X)) + 1) if X.size else 2
+    need = _te_bytes(estimator, T, N, N, kk, l_, d, n_jobs, neighbours=k, alphabet=alph)
+
+    def timed(n_targets):
+        probe = np.linspace(0, N - 1, n_targets).round().astype(int)
+        start = time.perf_counter()
+        transfer_entropy(X, X[:, probe], estimator=estimator, history=kk, source_history=l_,
+                         delay=d, k=k, n_bins=n_bins, bin_method=bin_method, alphabet=alphabet,
+                         n_jobs=n_jobs, progress=False)
+        return time.perf_counter() - start
+
+    timed(1)  # warm-up (imports, caches)
+    seconds = timed(n_probe) * N / n_probe
+    return Cost(seconds=float(seconds), bytes=float(need), probe_targets=int(n_probe))
 
 
 def _local_discrete(source, target, names, k, l_, d, logb, condition, alphabet, trial_length):
@@ -702,7 +817,7 @@ def surrogate_test(ts, *, measure: str = "transfer entropy", estimator: str = "d
                    n_surrogates: int = 100, method: str = "shift", min_shift=None, seed=None,
                    history: int = 1, source_history: int = 1, delay: int = 1, base: float = 2.0,
                    k: int = 4, n_bins=None, bin_method: str = "uniform", alphabet=None,
-                   n_jobs=None) -> SurrogateResult:
+                   n_jobs=None, progress=None) -> SurrogateResult:
     """Surrogate significance test of every edge of a TE or MI matrix.
 
     ``ts``: ``(T, N)``.  For each of ``n_surrogates`` rounds every source series
@@ -715,6 +830,8 @@ def surrogate_test(ts, *, measure: str = "transfer entropy", estimator: str = "d
     max-statistic FWER p-values.  Same ``seed``, same result, for any
     ``n_jobs``.  ``measure``: ``"transfer entropy"`` or ``"mutual
     information"`` (other arguments as in :func:`transfer_entropy`).
+    ``progress``: a bar over the surrogate rounds on stderr when it is a
+    terminal (True/False; None: on for >= 20 rounds).
     """
     check_choice(measure, "measure", ("transfer entropy", "mutual information"))
     check_choice(estimator, "estimator", ESTIMATORS)
@@ -755,7 +872,7 @@ def surrogate_test(ts, *, measure: str = "transfer entropy", estimator: str = "d
             return m
         return _te_matrix(src, Tg, estimator=estimator, k=kk, l_=l_, d=d, neighbours=neighbours,
                           alphabet=alph, cond=None, cond_base=1, conditional=False,
-                          zero_diag=True, n_jobs=n_jobs)
+                          zero_diag=True, n_jobs=n_jobs, progress=False)
 
     obs = compute(S) / logb
     off = ~np.eye(N, dtype=bool)
@@ -763,7 +880,9 @@ def surrogate_test(ts, *, measure: str = "transfer entropy", estimator: str = "d
     null_max = np.empty(n_surrogates)
     rows = np.arange(T)[:, None]
     tol = 1e-12 * max(1.0, float(np.abs(obs).max()))
+    bar = _Progress(n_surrogates, f"{measure} surrogates", progress, auto_min=20)
     for s in range(n_surrogates):  # one core call per surrogate round (all pairs at once)
+        bar.step()
         if method == "shift":
             shifts = rng.integers(min_shift, T - min_shift + 1, size=N)
             idx = (rows - shifts[None, :]) % T
