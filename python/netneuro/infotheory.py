@@ -458,7 +458,8 @@ def _te_bytes(estimator, T, Ns, Nt, k, l_, d, n_jobs, *, neighbours=4, alphabet=
                 + 8.0 * Ns * Nt)
     if estimator == "gaussian":
         width = (Ns * l_ + Nt * k) if not conditional else Ns * (l_ + k) + 1
-        return 8.0 * T * width * 4 + 8.0 * 4 * Ns * Nt
+        # two (Ns, Nt) SSR arrays, the TE computed in place, one copy by the caller
+        return 8.0 * T * width * 4 + 8.0 * 3 * Ns * Nt
     # KSG: per target embedded points and two k-d trees; per source lag columns; per thread trees
     n = max(T - _first_sample(k, l_, d), 0)
     D = 1 + k + l_
@@ -473,8 +474,12 @@ def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None):
     ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
                                                conditional=conditional, zero_diagonal=zero_diag,
                                                progress=progress)
+    # in place: two (Ns, Nt) arrays at the peak, not four
+    te = np.divide(ssr_r, ssr_f, out=ssr_r)
+    del ssr_f
     with np.errstate(divide="ignore"):
-        te = 0.5 * np.log(ssr_r / ssr_f)
+        np.log(te, out=te)
+    te *= 0.5
     if zero_diag:
         np.fill_diagonal(te, 0.0)
     return te
