@@ -657,3 +657,22 @@ def test_estimate_cost_memory_guard_and_progress(rng, monkeypatch):
     np.testing.assert_array_equal(a, I.transfer_entropy(X, X, estimator="gaussian"))
     with pytest.raises(TypeError, match="progress"):
         I.transfer_entropy(X, X, estimator="gaussian", progress="yes")
+
+
+def test_ksg_progress_blocks_give_the_same_values(rng, monkeypatch):
+    import io
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    X = rng.normal(size=(80, 20))
+    plain = C.transfer_entropy(X, estimator="ksg")
+    pair = I.transfer_entropy(X[:, :3], X[:, 3:6], estimator="ksg")
+    stream = TTY()
+    monkeypatch.setattr("sys.stderr", stream)
+    np.testing.assert_array_equal(C.transfer_entropy(X, estimator="ksg"), plain)  # auto: 20 targets
+    np.testing.assert_array_equal(
+        I.transfer_entropy(X[:, :3], X[:, 3:6], estimator="ksg", progress=True), pair)
+    assert stream.getvalue().count("KSG transfer entropy") >= 2
+    assert np.all(np.diag(plain) == 0)

@@ -24,6 +24,7 @@ from ._common import (
     _embedding,
     _first_sample,
     _log_base,
+    _Progress,
     _relabel_condition,
     _te_bytes,
     _trial_length,
@@ -57,7 +58,22 @@ def _te_matrix(S, Tg, *, estimator, k, l_, d, neighbours, alphabet, cond, cond_b
                          f"for k={neighbours} neighbours")
     need = _te_bytes("ksg", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, n_jobs)
     check_memory(need, "the KSG neighbour-search structures", hint="use fewer regions")
-    return _core_info.te_ksg(S, Tg, k, l_, d, neighbours, zero_diag, n_jobs)
+    Nt = Tg.shape[1]
+    bar = _Progress(Nt, "KSG transfer entropy, targets", progress, auto_min=20)
+    if not bar.on:
+        return _core_info.te_ksg(S, Tg, k, l_, d, neighbours, zero_diag, n_jobs)
+    # for the bar: about 100 core calls over blocks of targets (every pair is computed
+    # independently, so the values are the same as in one call)
+    out = np.empty((S.shape[1], Nt))
+    step = -(-Nt // 100)
+    for j0 in range(0, Nt, step):
+        j1 = min(Nt, j0 + step)
+        out[:, j0:j1] = _core_info.te_ksg(S, np.ascontiguousarray(Tg[:, j0:j1]), k, l_, d,
+                                          neighbours, False, n_jobs)
+        bar.step(j1 - j0)
+    if zero_diag:
+        np.fill_diagonal(out, 0.0)
+    return out
 
 
 def _prepare(source, target, estimator, n_bins, bin_method, alphabet, name_s="source",
@@ -109,7 +125,7 @@ def transfer_entropy(source, target, *, estimator: str = "discrete", history: in
     conditions): counts are pooled over the trials and no history crosses a
     trial boundary; ``n_jobs``: threads; ``progress``: a progress bar on
     stderr when it is a terminal (True/False; None: on for >= 200 targets;
-    Gaussian estimator only, the others run in one core call).  See
+    Gaussian and KSG estimators; the discrete one runs in one core call).  See
     :func:`estimate_cost` for the time and memory of a large run.
     """
     check_choice(estimator, "estimator", ESTIMATORS)
