@@ -9,7 +9,12 @@ the project convention ``W[i, j]`` = connection from ``i`` to ``j``.
 
 Definitions follow the Brain Connectivity Toolbox (Rubinov & Sporns 2010,
 NeuroImage 52:1059; Python port ``bctpy``), and results agree with ``bctpy``
-to rounding (see tests/test_graph.py).
+to rounding on matrices with a zero diagonal (see tests/test_graph.py).
+bctpy counts self-loops (e.g. the ones on a correlation matrix's diagonal:
+``bct.participation_coef(np.ones((3, 3)), [1, 1, 2])`` is 4/9 per node, ours
+1/2, 1/2, 0), sums columns where we sum rows (directed input to its ``_und``
+functions) and computes with negative weights where we refuse them;
+:mod:`netneuro.compat.bct` reproduces bctpy's answers for such input.
 
 Weights are required to be finite and non-negative: a negative weight raises
 ``ValueError`` (only :func:`strength` has a signed variant, ``signed=True``).
