@@ -676,3 +676,18 @@ def test_ksg_progress_blocks_give_the_same_values(rng, monkeypatch):
         I.transfer_entropy(X[:, :3], X[:, 3:6], estimator="ksg", progress=True), pair)
     assert stream.getvalue().count("KSG transfer entropy") >= 2
     assert np.all(np.diag(plain) == 0)
+
+
+def test_pyinform_shim_without_pyinform():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pyinform'] = None\n"
+            "from netneuro.compat import pyinform as p\n"
+            "assert 'pyinform' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+            "try:\n    p.transfer_entropy([0, 1, 0], [0, 1], 1)\n"
+            "except ValueError as e:\n    assert isinstance(e, p.InformError); print('ok')\n"
+            "print(p.mutual_info([0, 1, 0, 1], [0, 1, 0, 1]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "1.0"]

@@ -34,10 +34,12 @@ __all__ = ["transfer_entropy", "mutual_info", "InformError"]
 try:  # subclass PyInform's error when it is installed, without requiring it
     from pyinform.error import InformError as _PyInformError
 except ImportError:  # pragma: no cover - depends on the environment
-    _PyInformError = Exception
+    _BASES: tuple = (ValueError,)
+else:
+    _BASES = (_PyInformError, ValueError)
 
 
-class InformError(_PyInformError, ValueError):
+class InformError(*_BASES):
     """Invalid input to a PyInform-compatible function.
 
     Subclass of ``ValueError`` and, when PyInform is installed, of
