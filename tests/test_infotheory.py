@@ -635,6 +635,11 @@ def test_estimate_cost_memory_guard_and_progress(rng, monkeypatch):
     import netneuro._validation as V
 
     X = rng.normal(size=(200, 12))
+    for est, kw in (("discrete", {"n_bins": 3}), ("ksg", {})):
+        c = I.estimate_cost(X[:, :6], estimator=est, **kw)
+        assert c.probe_targets == 6 and c.seconds > 0 and c.bytes > 0 and "GiB" in repr(c)
+    with pytest.raises(ValueError, match="n_probe"):
+        I.estimate_cost(X, estimator="gaussian", n_probe=13)
     cost = I.estimate_cost(X, estimator="gaussian", n_probe=4)
     assert cost.probe_targets == 4 and cost.seconds > 0
     # the guard checks the same figure, before allocating
