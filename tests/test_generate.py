@@ -206,3 +206,17 @@ def test_bad_inputs():
         generate.spatial_model(X, 100)
     with pytest.raises(ValueError, match="finite"):
         generate.spatial_model(np.full((4, 2), np.nan), 2)
+
+
+def test_degree_preserving_returns_n_swaps():
+    G = generate
+    W = G.erdos_renyi(30, 0.2, seed=1)
+    R1 = G.randomize_degree_preserving(W, n_iter=3, seed=5)
+    R2, made = G.randomize_degree_preserving(W, n_iter=3, seed=5, return_n_swaps=True)
+    np.testing.assert_array_equal(R1, R2)
+    assert made == 3 * int(np.count_nonzero(np.triu(W, 1)))
+    # a complete graph admits no swap at all
+    K = np.ones((6, 6)) - np.eye(6)
+    assert G.randomize_degree_preserving(K, n_iter=1, seed=0, return_n_swaps=True)[1] == 0
+    with pytest.raises(TypeError, match="return_n_swaps"):
+        G.randomize_degree_preserving(W, return_n_swaps=1)

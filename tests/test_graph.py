@@ -537,3 +537,17 @@ def test_property_paths_and_clustering(W):
                                atol=1e-15)
     C = graph.clustering(W)
     assert np.all((C >= 0) & (C <= 1 + 1e-12))  # weights in [0, 1]
+
+
+def test_threshold_proportional_ties():
+    bct = pytest.importorskip("bct")
+    rng = np.random.default_rng(4)
+    A = np.triu(rng.integers(0, 3, (30, 30)).astype(float), 1)
+    A = A + A.T
+    stable = graph.threshold_proportional(A, 0.2)
+    as_bct = graph.threshold_proportional(A, 0.2, ties="bct")
+    np.testing.assert_array_equal(as_bct, bct.threshold_proportional(A, 0.2))
+    # same number of edges and same multiset of weights either way
+    np.testing.assert_array_equal(np.sort(stable, axis=None), np.sort(as_bct, axis=None))
+    with pytest.raises(ValueError, match="ties"):
+        graph.threshold_proportional(A, 0.2, ties="random")

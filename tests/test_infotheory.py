@@ -541,3 +541,158 @@ def test_against_jidt(rng, tmp_path):
     # discrete TE (bits)
     xb, yb = (x > 0).astype(int), (y > 0).astype(int)
     assert abs(I.transfer_entropy(xb, yb, history=3) - ref["discrete_te_3"]) < 1e-12
+
+
+# ---------------------------------------------------------------------------
+# compat.pyinform errors and the public hooks it is built on
+
+
+def test_pyinform_errors_are_inform_errors():
+    from pyinform.error import InformError
+
+    x = np.array([0, 1, 1, 0, 1])
+    bad_calls = [
+        lambda: npi.transfer_entropy(x, x[:4], 1),                # shapes differ
+        lambda: npi.transfer_entropy(x, x, 0),                    # k < 1
+        lambda: npi.transfer_entropy(x, x, 5),                    # too short for k
+        lambda: npi.transfer_entropy(x, x, 5, local=True),        # too short, local too
+        lambda: npi.transfer_entropy(x, x, 1, condition=np.ones((2, 3))),
+        lambda: npi.transfer_entropy(x - 2, x, 1),                # negative codes
+        lambda: npi.transfer_entropy([], [], 1),
+        lambda: npi.mutual_info(x, x[:3]),
+        lambda: npi.mutual_info(x + 0.5, x),                      # not integer codes
+    ]
+    for call in bad_calls:
+        with pytest.raises(InformError):
+            call()
+        with pytest.raises(ValueError):
+            call()
+    with pytest.raises(npi.InformError, match="too short"):
+        npi.transfer_entropy(x, x, 5, local=True)
+    # PyInform itself refuses the same short series (no silent empty result)
+    with pytest.raises(InformError):
+        pyinform.transfer_entropy(x, x, 5, local=True)
+
+
+def test_trial_length_and_local_mi(rng):
+    n, m = 4, 50
+    xs = rng.integers(0, 3, size=(n, m))
+    ys = np.roll(xs, 1, axis=1) ^ (rng.random((n, m)) < 0.3)
+    ref = plugin_te_ref(list(xs), list(ys), 2, 1, 1)
+    assert abs(I.transfer_entropy(xs.ravel(), ys.ravel(), history=2, trial_length=m) - ref) < 1e-12
+    loc = I.local_transfer_entropy(xs.ravel(), ys.ravel(), history=2, trial_length=m)
+    assert loc.shape == (n * (m - 2),)
+    assert abs(loc.mean() - ref) < 1e-12
+    np.testing.assert_allclose(loc.reshape(n, m - 2),
+                               pyinform.transfer_entropy(xs, ys, 2, local=True), atol=1e-12)
+    with pytest.raises(ValueError, match="trial_length=7 must divide"):
+        I.transfer_entropy(xs.ravel(), ys.ravel(), trial_length=7)
+    with pytest.raises(ValueError, match="discrete"):
+        I.transfer_entropy(rng.normal(size=100), rng.normal(size=100), estimator="gaussian",
+                           trial_length=50)
+    with pytest.raises(ValueError, match="too short"):
+        I.local_transfer_entropy(xs.ravel(), ys.ravel(), history=3, trial_length=2)
+    x, y = xs[0], (xs[0] + ys[0]) % 3
+    lmi = I.local_mutual_information(x, y)
+    np.testing.assert_allclose(lmi, pyinform.mutual_info(x, y, local=True), atol=1e-12)
+    assert abs(lmi.mean() - I.mutual_information(x, y)) < 1e-12
+
+
+@pytest.mark.parametrize("estimator", ["discrete", "gaussian", "ksg"])
+@pytest.mark.parametrize("kw, named", [({"history": 10}, "history=10"),
+                                       ({"delay": 12}, "delay=12"),
+                                       ({"source_history": 11}, "source_history=11")])
+def test_lags_too_long_name_the_argument(rng, estimator, kw, named):
+    # history/delay >= T used to crash inside NumPy (negative dimensions, reshape of size 0)
+    X = rng.integers(0, 2, (10, 3)) if estimator == "discrete" else rng.normal(size=(10, 3))
+    calls = [lambda: I.transfer_entropy(X[:, 0], X[:, 1], estimator=estimator, **kw),
+             lambda: I.surrogate_test(X, estimator=estimator, n_surrogates=1, **kw),
+             lambda: C.transfer_entropy(X, estimator=estimator, **kw)]
+    if estimator != "ksg":
+        calls.append(lambda: I.transfer_entropy(X[:, 0], X[:, 1], estimator=estimator,
+                                                condition=X[:, 2], **kw))
+    if estimator == "discrete":
+        calls.append(lambda: I.local_transfer_entropy(X[:, 0], X[:, 1], **kw))
+    if estimator == "gaussian":
+        calls.append(lambda: C.transfer_entropy(X, estimator=estimator, conditional=True, **kw))
+        calls.append(lambda: I.linear_regression_ssr(
+            X, X, **{"history": 1, "source_history": 1, "delay": 1, **kw}))
+    for call in calls:
+        with pytest.raises(ValueError, match=named):
+            call()
+
+
+def test_granger_order_too_long_is_named(rng):
+    X = rng.normal(size=(10, 3))
+    for order, conditional in ((10, False), (30, False), (10, True)):
+        with pytest.raises(ValueError, match=f"history={order}.*Granger: order"):
+            C.granger(X, order=order, conditional=conditional)
+
+
+def test_estimate_cost_memory_guard_and_progress(rng, monkeypatch):
+    import io
+
+    import netneuro._validation as V
+
+    X = rng.normal(size=(200, 12))
+    for est, kw in (("discrete", {"n_bins": 3}), ("ksg", {})):
+        c = I.estimate_cost(X[:, :6], estimator=est, **kw)
+        assert c.probe_targets == 6 and c.seconds > 0 and c.bytes > 0 and "GiB" in repr(c)
+    with pytest.raises(ValueError, match="n_probe"):
+        I.estimate_cost(X, estimator="gaussian", n_probe=13)
+    cost = I.estimate_cost(X, estimator="gaussian", n_probe=4)
+    assert cost.probe_targets == 4 and cost.seconds > 0
+    # the guard checks the same figure, before allocating
+    monkeypatch.setattr(V, "available_memory", lambda: cost.bytes * 0.99)
+    with pytest.raises(MemoryError, match="linear-regression"):
+        I.transfer_entropy(X, X, estimator="gaussian")
+    monkeypatch.setattr(V, "available_memory", lambda: cost.bytes * 1.01)
+    I.transfer_entropy(X, X, estimator="gaussian")
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, shown in ((io.StringIO(), False), (TTY(), True)):
+        monkeypatch.setattr("sys.stderr", stream)
+        a = I.transfer_entropy(X, X, estimator="gaussian", progress=True)
+        I.surrogate_test(X[:, :3], estimator="gaussian", n_surrogates=2, progress=True, seed=0)
+        assert ("targets" in stream.getvalue()) is shown
+        assert ("surrogates" in stream.getvalue()) is shown
+    np.testing.assert_array_equal(a, I.transfer_entropy(X, X, estimator="gaussian"))
+    with pytest.raises(TypeError, match="progress"):
+        I.transfer_entropy(X, X, estimator="gaussian", progress="yes")
+
+
+def test_ksg_progress_blocks_give_the_same_values(rng, monkeypatch):
+    import io
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    X = rng.normal(size=(80, 20))
+    plain = C.transfer_entropy(X, estimator="ksg")
+    pair = I.transfer_entropy(X[:, :3], X[:, 3:6], estimator="ksg")
+    stream = TTY()
+    monkeypatch.setattr("sys.stderr", stream)
+    np.testing.assert_array_equal(C.transfer_entropy(X, estimator="ksg"), plain)  # auto: 20 targets
+    np.testing.assert_array_equal(
+        I.transfer_entropy(X[:, :3], X[:, 3:6], estimator="ksg", progress=True), pair)
+    assert stream.getvalue().count("KSG transfer entropy") >= 2
+    assert np.all(np.diag(plain) == 0)
+
+
+def test_pyinform_shim_without_pyinform():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pyinform'] = None\n"
+            "from netneuro.compat import pyinform as p\n"
+            "assert 'pyinform' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+            "try:\n    p.transfer_entropy([0, 1, 0], [0, 1], 1)\n"
+            "except ValueError as e:\n    assert isinstance(e, p.InformError); print('ok')\n"
+            "print(p.mutual_info([0, 1, 0, 1], [0, 1, 0, 1]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "1.0"]

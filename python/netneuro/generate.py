@@ -12,6 +12,7 @@ import numpy as np
 from . import _core
 from ._validation import (
     check_array,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -115,7 +116,7 @@ def erdos_renyi(n: int, p: float | None = None, *, m: int | None = None, seed=No
     return A + A.T
 
 
-def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray:
+def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None, return_n_swaps: bool = False):
     """Maslov & Sneppen (2002) degree-preserving randomisation of an undirected graph.
 
     ``n_iter * E`` double-edge swaps are made (``E`` = number of edges; at most
@@ -126,13 +127,19 @@ def randomize_degree_preserving(W, n_iter: int = 10, *, seed=None) -> np.ndarray
     strengths only approximately (see :func:`randomize_strength_preserving`).
     Connectedness is not enforced.  ``W`` symmetric non-negative ``(N, N)``.
     Like ``bct.randmio_und`` (whose ``itr`` is also swaps per edge).
+
+    Returns the randomised ``(N, N)`` matrix, or with ``return_n_swaps=True``
+    the pair ``(matrix, n_swaps)`` with ``n_swaps`` the number of swaps made
+    (below ``n_iter * E`` only when the attempts ran out).
     """
     W = _undirected(W)
     n_iter = check_int(n_iter, "n_iter", min_value=0)
+    return_n_swaps = check_bool(return_n_swaps, "return_n_swaps")
     rng = check_random_state(seed)
     E = int(np.count_nonzero(np.triu(W, 1)))
-    _core.graph.rewire_undirected(W, n_iter * E, _MAX_TRIES * n_iter * E, False, seed_for_core(rng))
-    return W
+    made = _core.graph.rewire_undirected(W, n_iter * E, _MAX_TRIES * n_iter * E, False,
+                                         seed_for_core(rng))
+    return (W, int(made)) if return_n_swaps else W
 
 
 def randomize_strength_preserving(W, n_iter: int = 10, *, seed=None,

@@ -9,7 +9,12 @@ the project convention ``W[i, j]`` = connection from ``i`` to ``j``.
 
 Definitions follow the Brain Connectivity Toolbox (Rubinov & Sporns 2010,
 NeuroImage 52:1059; Python port ``bctpy``), and results agree with ``bctpy``
-to rounding (see tests/test_graph.py).
+to rounding on matrices with a zero diagonal (see tests/test_graph.py).
+bctpy counts self-loops (e.g. the ones on a correlation matrix's diagonal:
+``bct.participation_coef(np.ones((3, 3)), [1, 1, 2])`` is 4/9 per node, ours
+1/2, 1/2, 0), sums columns where we sum rows (directed input to its ``_und``
+functions) and computes with negative weights where we refuse them;
+:mod:`netneuro.compat.bct` reproduces bctpy's answers for such input.
 
 Weights are required to be finite and non-negative: a negative weight raises
 ``ValueError`` (only :func:`strength` has a signed variant, ``signed=True``).
@@ -451,16 +456,20 @@ def _teachers_round(x: float) -> int:
     return int(np.floor(x + 0.5)) if x >= 0 else -int(np.floor(-x + 0.5))
 
 
-def threshold_proportional(W, p: float):
+def threshold_proportional(W, p: float, *, ties: str = "stable"):
     """Keep the proportion ``p`` of strongest weights (``bct.threshold_proportional``).
 
     The number of kept edges is ``round((N^2 - N) p)`` (half of that pairs for a
     symmetric matrix, symmetry kept), counted over all off-diagonal entries
-    whether zero or not; the diagonal is zeroed.  Ties at the cut are broken
-    by position (row-major, stable sort), which bct leaves to NumPy's unstable
-    sort.  ``(N, N)`` -> ``(N, N)``; ``p`` in ``[0, 1]``.
+    whether zero or not; the diagonal is zeroed.  Ties at the cut:
+    ``ties="stable"`` keeps the earlier entry (row-major order, stable sort);
+    ``ties="bct"`` reproduces bctpy, which takes NumPy's default (unstable)
+    ``argsort`` of the values, reversed (the kept entries among equal weights
+    then depend on NumPy's sort implementation).  ``(N, N)`` -> ``(N, N)``;
+    ``p`` in ``[0, 1]``.
     """
     p = check_float(p, "p", min_value=0.0, max_value=1.0)
+    check_choice(ties, "ties", ("stable", "bct"))
     W = _graph(W, batch=False, signed=True)
     n = W.shape[0]
     sym = np.allclose(W, W.T)
@@ -472,7 +481,7 @@ def threshold_proportional(W, p: float):
         ud = 1
     rows, cols = np.nonzero(mask & (W != 0))
     vals = W[rows, cols]
-    order = np.argsort(-vals, kind="stable")
+    order = np.argsort(-vals, kind="stable") if ties == "stable" else np.argsort(vals)[::-1]
     en = _teachers_round((n * n - n) * p / ud)
     out = np.zeros_like(W)
     keep = order[:en]

@@ -4,32 +4,76 @@
 ``from pyinform import ...`` with the same signatures, shapes and units (bits):
 integer-coded series, 1-D ``(m,)`` or several initial conditions ``(n, m)``
 (counts pooled over the rows, histories never crossing rows), background
-processes to condition on, and local (pointwise) values.  Computed by
-:mod:`netneuro.infotheory`'s plug-in estimator in the compiled core.
+processes to condition on, and local (pointwise) values.  A facade over
+:func:`netneuro.infotheory.transfer_entropy` (``trial_length=``),
+:func:`~netneuro.infotheory.local_transfer_entropy`,
+:func:`~netneuro.infotheory.mutual_information` and
+:func:`~netneuro.infotheory.local_mutual_information`.
+
+Errors: invalid input raises :class:`InformError`, a subclass of both
+``ValueError`` and (when PyInform is importable) ``pyinform.error.InformError``,
+so ``except InformError`` and ``except ValueError`` both catch it.  A series
+too short for the history ``k`` raises, for local values too.
+
+Known difference from PyInform 0.2.0 (inform 1.0.0): with several initial
+conditions *and* a ``condition``, inform 1.0.0 reads the background of
+initial condition ``i`` at the flat offset ``n * i`` instead of ``m * i``
+(fixed upstream in inform 1.0.1); we use each initial condition's own
+background, i.e. the pooled plug-in definition, so those values differ from
+PyInform 0.2.0's (tests/test_infotheory.py shows both).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .. import _core
-from ..infotheory import _check_codes
+from .. import infotheory
 
-__all__ = ["transfer_entropy", "mutual_info"]
+__all__ = ["transfer_entropy", "mutual_info", "InformError"]
 
-_info = _core.infotheory
-_LN2 = math.log(2.0)
+try:  # subclass PyInform's error when it is installed, without requiring it
+    from pyinform.error import InformError as _PyInformError
+except ImportError:  # pragma: no cover - depends on the environment
+    _BASES: tuple = (ValueError,)
+else:
+    _BASES = (_PyInformError, ValueError)
+
+
+class InformError(*_BASES):
+    """Invalid input to a PyInform-compatible function.
+
+    Subclass of ``ValueError`` and, when PyInform is installed, of
+    ``pyinform.error.InformError``.  ``error_code`` is -1 (no inform C call
+    was made).
+    """
+
+    def __init__(self, msg="an inform error occurred", func=None):
+        if func is not None:
+            msg = f"an inform error occurred in `{func}` - \"{msg}\""
+        Exception.__init__(self, msg)
+        self.error_code = -1
 
 
 def _series(x, name):
     arr = np.asarray(x)
     if arr.ndim == 0 or arr.size == 0:
-        raise ValueError(f"{name} has no initial conditions")
+        raise InformError(f"{name} has no initial conditions")
     if arr.ndim > 2:
-        raise ValueError(f"{name} has too great a dimension; must be 2 or less")
+        raise InformError(f"{name} has too great a dimension; must be 2 or less")
     return arr
+
+
+def _condition(condition, xs):
+    """PyInform's background shapes -> (n * m, z) for netneuro's ``condition``."""
+    cs = np.asarray(condition)
+    if cs.shape == xs.shape:
+        return cs.reshape(-1, 1)
+    if (cs.ndim == 2 and xs.ndim == 1 and cs.shape[1:] == xs.shape) or \
+            (cs.ndim == 3 and cs.shape[1:] == xs.shape):
+        return cs.reshape(cs.shape[0], -1).T
+    if cs.ndim > 3:
+        raise InformError("condition has too great a dimension; must be 3 or less")
+    raise InformError("condition has a shape that's inconsistent with the source and target")
 
 
 def transfer_entropy(source, target, k, condition=None, local=False):
@@ -45,44 +89,24 @@ def transfer_entropy(source, target, k, condition=None, local=False):
     xs = _series(source, "source")
     ys = _series(target, "target")
     if xs.shape != ys.shape:
-        raise ValueError("source and target timeseries are different shapes")
-    k = int(k)
+        raise InformError("source and target timeseries are different shapes")
+    try:
+        k = int(k)
+    except (TypeError, ValueError) as err:
+        raise InformError(f"k must be an integer, got {k!r}") from err
     if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+        raise InformError(f"k must be >= 1, got {k}")
     n, m = (1, xs.shape[0]) if xs.ndim == 1 else xs.shape
-    src, _ = _check_codes(xs.reshape(-1), "source")
-    tgt, _ = _check_codes(ys.reshape(-1), "target")
-    cond = None
-    cond_base = 1
-    if condition is not None:
-        cs = np.asarray(condition)
-        if cs.ndim == 1 and cs.shape == xs.shape or (cs.ndim == 2 and xs.ndim == 2 and cs.shape == xs.shape):
-            z = cs.reshape(1, n * m)
-        elif (cs.ndim == 2 and xs.ndim == 1 and cs.shape[1:] == xs.shape) or \
-                (cs.ndim == 3 and cs.shape[1:] == xs.shape):
-            z = cs.reshape(cs.shape[0], n * m)
-        elif cs.ndim > 3:
-            raise ValueError("condition has too great a dimension; must be 3 or less")
-        else:
-            raise ValueError("condition has a shape that's inconsistent with the source and target")
-        zc, _ = _check_codes(np.ascontiguousarray(z.T), "condition")
-        _, inv = np.unique(zc, axis=0, return_inverse=True)
-        cond = np.ascontiguousarray(np.asarray(inv, dtype=np.int32).reshape(-1))
-        cond_base = max(2, int(cond.max()) + 1)
-    alph = max(2, int(src.max()) + 1, int(tgt.max()) + 1)
-    if float(alph) ** (k + 2) * cond_base >= 2.0**62:
-        raise ValueError("alphabet too large for the requested history")
-    if m <= k:
+    cond = None if condition is None else _condition(condition, xs)
+    src, tgt = xs.reshape(-1), ys.reshape(-1)
+    try:
         if local:
-            return np.empty((n, 0))
-        raise ValueError(f"time series of length {m} too short for history k={k}")
-    if local:
-        out = _info.te_discrete_local(np.ascontiguousarray(src[:, 0]),
-                                      np.ascontiguousarray(tgt[:, 0]), cond, alph, k, 1, 1,
-                                      cond_base, m)
-        return out.reshape(n, m - k) / _LN2
-    te = _info.te_discrete(src, tgt, cond, alph, k, 1, 1, cond_base, m, False, 1)
-    return float(te[0, 0]) / _LN2
+            out = infotheory.local_transfer_entropy(src, tgt, history=k, condition=cond,
+                                                    trial_length=m)
+            return out.reshape(n, m - k)
+        return infotheory.transfer_entropy(src, tgt, history=k, condition=cond, trial_length=m)
+    except ValueError as err:
+        raise InformError(str(err)) from err
 
 
 def mutual_info(xs, ys, local=False):
@@ -94,13 +118,13 @@ def mutual_info(xs, ys, local=False):
     us = np.asarray(xs)
     vs = np.asarray(ys)
     if us.shape != vs.shape:
-        raise ValueError("timeseries lengths do not match")
-    x, _ = _check_codes(us.reshape(-1), "xs")
-    y, _ = _check_codes(vs.reshape(-1), "ys")
-    alph = max(2, int(x.max()) + 1, int(y.max()) + 1)
-    if local:
-        out = _info.te_discrete_local(np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0]),
-                                      None, alph, 0, 1, 0, 1, 0)
-        return (out / _LN2).reshape(us.shape)
-    mi = _info.te_discrete(x, y, None, alph, 0, 1, 0, 1, 0, False, 1)
-    return float(mi[0, 0]) / _LN2
+        raise InformError("timeseries lengths do not match")
+    if us.size == 0:
+        raise InformError("timeseries are empty")
+    try:
+        if local:
+            return infotheory.local_mutual_information(us.reshape(-1),
+                                                       vs.reshape(-1)).reshape(us.shape)
+        return infotheory.mutual_information(us.reshape(-1), vs.reshape(-1))
+    except ValueError as err:
+        raise InformError(str(err)) from err
