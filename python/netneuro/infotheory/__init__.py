@@ -72,4 +72,20 @@ __all__ = [
     "Cost",
     "SurrogateResult",
     "fdr_bh",
+    "network_inference",
+    "NetworkInferenceResult",
+    "TargetResult",
+    "var_network",
 ]
+
+_INFERENCE = ("network_inference", "NetworkInferenceResult", "TargetResult", "var_network")
+
+
+def __getattr__(name):
+    """Multivariate TE network inference lives in :mod:`netneuro.network_inference`;
+    its public names are also reachable here, imported on first use."""
+    if name in _INFERENCE:
+        from .. import network_inference as _ni
+
+        return getattr(_ni, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
