@@ -215,7 +215,8 @@ def _read_rows(p: Path, ext: str):
     if delim is None:
         rows = [[t.strip('"') for t in ln.split()] for _, ln in lines]
     else:
-        rows = [[t.strip() for t in r] for r in csv.reader((ln for _, ln in lines), delimiter=delim)]
+        rows = [list(map(str.strip, r))
+                for r in csv.reader((ln for _, ln in lines), delimiter=delim)]
     return rows, [n for n, _ in lines]
 
 
@@ -411,27 +412,29 @@ def _load_text(p: Path, ext: str, header="infer", index_col="infer", square=Fals
         if len(cells) != width:
             raise ValueError(f"row {r + 1} of the data (line {ln}) has {len(cells)} fields, "
                              f"expected {width}")
-    data = np.array(rows, dtype=str)
     if i is not None:
-        data = np.delete(data, i, axis=1)
-    if data.shape[1] == 0:
+        rows = [r[:i] + r[i + 1:] for r in rows]
+    if width - (i is not None) == 0:
         raise ValueError("no data columns are left after the index column")
-    data = np.where(np.isin(np.char.lower(data), list(_NA_TOKENS)), "nan", data)
-    try:
-        return data.astype(np.float64)
-    except ValueError:
-        pass
-    for r, cells in enumerate(data):
+    out = np.empty((len(rows), width - (i is not None)))
+    for r, cells in enumerate(rows):
+        try:  # fast path: float() parses numbers, "nan" and "inf"
+            out[r] = [float(t) for t in cells]
+            continue
+        except ValueError:
+            pass
         for j, t in enumerate(cells):
-            if _kind(str(t)) == "text":
+            kind = _kind(t)
+            if kind == "text":
                 hint = ""
                 if r == 0 and h is None:
                     hint = "; pass header=0 if the first row is a header"
                 elif j == 0 and i is None:
                     hint = "; pass index_col=0 if the first column holds row names"
-                raise ValueError(f"non-numeric value {str(t)!r} in row {r + 1} of the data "
-                                 f"(line {line_no[r]}), column {j + 1}{hint}") from None
-    raise ValueError("non-numeric values in the data")  # pragma: no cover
+                raise ValueError(f"non-numeric value {t!r} in row {r + 1} of the data "
+                                 f"(line {line_no[r]}), column {j + 1}{hint}")
+            out[r, j] = np.nan if kind == "na" else float(t)
+    return out
 
 
 def _load_mat(p: Path, key):
