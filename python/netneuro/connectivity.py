@@ -51,7 +51,7 @@ __all__ = [
     "mutual_information",
     "granger",
     "GrangerResult",
-    "ConnectivityMeasure",
+    "ConnectivityMeasure",  # noqa: F822 (built on first access: module __getattr__)
     "ledoit_wolf",
     "KINDS",
 ]
@@ -572,64 +572,92 @@ def _clean_vectors(V, confounds):
     return _zscore(V) if V.shape[0] > 1 else V
 
 
-try:  # scikit-learn is optional: its base classes when installed, the same API otherwise
-    from sklearn.base import BaseEstimator as _BaseEstimator
-    from sklearn.base import TransformerMixin as _TransformerMixin
-    from sklearn.exceptions import NotFittedError
-except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
-    class NotFittedError(ValueError, AttributeError):
-        """The estimator is used before ``fit`` (as scikit-learn's)."""
+class _NotFittedError(ValueError, AttributeError):
+    """Used before ``fit`` (scikit-learn's ``NotFittedError`` when it is installed)."""
 
-    class _BaseEstimator:
-        """``get_params`` / ``set_params`` / ``repr`` as scikit-learn's ``BaseEstimator``."""
 
-        @classmethod
-        def _get_param_names(cls):
-            sig = inspect.signature(cls.__init__)
-            return sorted(p.name for p in sig.parameters.values()
-                          if p.name != "self" and p.kind != p.VAR_KEYWORD)
+class _FallbackEstimator:
+    """``get_params`` / ``set_params`` / ``repr`` as scikit-learn's ``BaseEstimator``, for
+    when scikit-learn is not installed."""
 
-        def get_params(self, deep=True):
-            out = {}
-            for name in self._get_param_names():
-                value = getattr(self, name)
-                if deep and hasattr(value, "get_params") and not isinstance(value, type):
-                    out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
-                out[name] = value
-            return out
+    @classmethod
+    def _get_param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values()
+                      if p.name != "self" and p.kind != p.VAR_KEYWORD)
 
-        def set_params(self, **params):
-            valid = self.get_params(deep=True)
-            nested = {}
-            for key, value in params.items():
-                name, _, sub = key.partition("__")
-                if name not in valid:
-                    raise ValueError(f"invalid parameter {name!r} for estimator {self}; valid "
-                                     f"parameters are {self._get_param_names()}")
-                if sub:
-                    nested.setdefault(name, {})[sub] = value
-                else:
-                    setattr(self, name, value)
-                    valid[name] = value
-            for name, sub_params in nested.items():
-                valid[name].set_params(**sub_params)
-            return self
+    def get_params(self, deep=True):
+        out = {}
+        for name in self._get_param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            out[name] = value
+        return out
 
-        def __repr__(self):
-            sig = inspect.signature(type(self).__init__)
-            changed = [f"{k}={v!r}" for k, v in self.get_params(deep=False).items()
-                       if sig.parameters[k].default is not v]
-            return f"{type(self).__name__}({', '.join(changed)})"
+    def set_params(self, **params):
+        valid = self.get_params(deep=True)
+        nested = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for estimator {self}; valid "
+                                 f"parameters are {self._get_param_names()}")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+                valid[name] = value
+        for name, sub_params in nested.items():
+            valid[name].set_params(**sub_params)
+        return self
 
-    class _TransformerMixin:
-        def fit_transform(self, X, y=None, **fit_params):
-            return self.fit(X, y, **fit_params).transform(X)
+    def __repr__(self):
+        sig = inspect.signature(type(self).__init__)
+        changed = [f"{k}={v!r}" for k, v in sorted(self.get_params(deep=False).items(),
+                                                    key=lambda kv: list(sig.parameters).index(
+                                                        kv[0]))
+                   if sig.parameters[k].default is not v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class _FallbackTransformer:
+    def fit_transform(self, X, y=None, **fit_params):
+        return self.fit(X, y, **fit_params).transform(X)
+
+
+def _not_fitted_error():
+    try:
+        from sklearn.exceptions import NotFittedError
+    except ImportError:
+        return _NotFittedError
+    return NotFittedError
+
+
+def _build_measure_class():
+    """``ConnectivityMeasure`` on scikit-learn's ``TransformerMixin`` / ``BaseEstimator``
+    when installed (else the fallbacks above).  Built on first access (module
+    ``__getattr__``), so that importing this module does not import scikit-learn."""
+    try:
+        from sklearn.base import BaseEstimator, TransformerMixin
+    except ImportError:
+        BaseEstimator, TransformerMixin = _FallbackEstimator, _FallbackTransformer
+    return type("ConnectivityMeasure", (_ConnectivityMeasure, TransformerMixin, BaseEstimator),
+                {"__module__": __name__, "__qualname__": "ConnectivityMeasure",
+                 "__doc__": _ConnectivityMeasure.__doc__})
+
+
+def __getattr__(name):
+    if name == "ConnectivityMeasure":
+        cls = globals()["ConnectivityMeasure"] = _build_measure_class()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _NILEARN_KINDS = ("correlation", "partial correlation", "tangent", "covariance", "precision")
 
 
-class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
+class _ConnectivityMeasure:
     """Connectivity matrices of a group of subjects: a drop-in for nilearn's
     ``nilearn.connectome.ConnectivityMeasure`` (same parameters in the same order,
     same attributes, same numbers), and a scikit-learn transformer.
@@ -868,7 +896,7 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
 
     def _check_fitted(self):
         if not self.__sklearn_is_fitted__():
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call "
+            raise _not_fitted_error()(f"This {type(self).__name__} instance is not fitted yet. Call "
                                  "'fit' with appropriate arguments before using this estimator.")
 
     # -- public API
