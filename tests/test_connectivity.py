@@ -432,7 +432,9 @@ def test_nilearns_own_connectome_tests_pass(tmp_path):
         pytest.skip("nilearn is installed without its tests")
     (tmp_path / "netneuro_patch_nilearn.py").write_text(_PATCH_PLUGIN)
     env = dict(os.environ)
-    netneuro_root = os.path.dirname(os.path.dirname(os.path.abspath(C.__file__)))
+    import netneuro
+
+    netneuro_root = os.path.dirname(os.path.dirname(os.path.abspath(netneuro.__file__)))
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), netneuro_root,
                                          env.get("PYTHONPATH", "")])
     proc = subprocess.run(
