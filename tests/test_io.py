@@ -411,3 +411,63 @@ def test_cli_header_and_index_col_options(tmp_path, ts):
     assert (args.header, args.index_col) == (2, "time")
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["analyze", "x", "--out", "o", "--header", "yes"])
+
+
+def test_pandas_files_are_read_right_or_refused(tmp_path):
+    """Property: whatever pandas writes (float or integer data, any shape, with or without
+    header and index), load_array returns exactly the data, or refuses with an error that
+    names header= / index_col=; it never returns anything else."""
+    pd = pytest.importorskip("pandas")
+    hyp = pytest.importorskip("hypothesis")
+    st = pytest.importorskip("hypothesis.strategies")
+
+    @hyp.settings(max_examples=150, deadline=None)
+    @hyp.given(T=st.integers(1, 6), N=st.integers(1, 5), ints=st.booleans(),
+               header=st.sampled_from(["none", "range", "names"]), index=st.booleans(),
+               seed=st.integers(0, 2**32 - 1))
+    def check(T, N, ints, header, index, seed):
+        g = np.random.default_rng(seed)
+        x = g.integers(0, 3, (T, N)) if ints else g.standard_normal((T, N))
+        df = pd.DataFrame(x, columns=[f"r{j}" for j in range(N)] if header == "names" else None)
+        path = tmp_path / "p.csv"
+        df.to_csv(path, header=header != "none", index=index)
+        try:
+            out = nio.load_array(path)
+        except ValueError as exc:
+            assert "header=" in str(exc) or "index_col=" in str(exc), str(exc)
+            return
+        np.testing.assert_array_equal(out, x)
+
+    check()
+
+
+def test_savetxt_and_matlab_files_are_read_right_or_refused(tmp_path):
+    """The same property for NumPy's savetxt (%.18e, %g, %d) and MATLAB-style %.15g files,
+    with or without a header line of column numbers or names."""
+    hyp = pytest.importorskip("hypothesis")
+    st = pytest.importorskip("hypothesis.strategies")
+
+    @hyp.settings(max_examples=150, deadline=None)
+    @hyp.given(T=st.integers(1, 6), N=st.integers(1, 5), ints=st.booleans(),
+               fmt=st.sampled_from(["%.18e", "%.17g", "%d", "%.15g"]),
+               header=st.sampled_from(["none", "range0", "range1", "names"]),
+               delim=st.sampled_from([",", " "]), seed=st.integers(0, 2**32 - 1))
+    def check(T, N, ints, fmt, header, delim, seed):
+        g = np.random.default_rng(seed)
+        x = g.integers(0, 3, (T, N)).astype(float) if ints or fmt == "%d" else \
+            g.standard_normal((T, N))
+        if fmt != "%.18e":
+            x = np.array([[float(fmt % v) for v in row] for row in x])
+        labels = {"none": None, "range0": list(range(N)), "range1": list(range(1, N + 1)),
+                  "names": [f"roi{j}" for j in range(N)]}[header]
+        path = tmp_path / ("m.csv" if delim == "," else "m.txt")
+        np.savetxt(path, x, fmt=fmt, delimiter=delim, comments="",
+                   header="" if labels is None else delim.join(map(str, labels)))
+        try:
+            out = nio.load_array(path)
+        except ValueError as exc:
+            assert "header=" in str(exc) or "index_col=" in str(exc), str(exc)
+            return
+        np.testing.assert_array_equal(out, x)
+
+    check()

@@ -295,7 +295,7 @@ def _numeric_header(first: list, data: np.ndarray) -> str:
 def _index_like(col: list) -> bool:
     """A column of consecutive integers 0..T-1 or 1..T: a row index, or a counter in the data."""
     values = _int_values(col)
-    return values is not None and len(values) >= 2 and _is_range(values, len(values))
+    return values is not None and _is_range(values, len(values))
 
 
 def _text_column(col: list) -> bool:
