@@ -275,9 +275,12 @@ def _numeric_header(first: list, data: np.ndarray) -> str:
 
     Column labels written as numbers are integer literals (pandas writes its default
     ``RangeIndex`` columns as ``0,1,...,N-1``; atlas label values are increasing
-    integers).  Such a row is taken as a header when the data below are written as
-    non-integers (``0.53``, ``1e-3``): no writer formats one row differently from the
-    rest.  When the data are integers too, a row ``0..N-1`` or ``1..N`` could be either.
+    integers).  Such a row (distinct, increasing, non-negative) is taken as a header when
+    every number below is written as a non-integer (``0.53``, ``1e-3``): fixed formats
+    (pandas, ``savetxt``'s default) never write a data row as integers, and per-value
+    formats (``%g``, MATLAB) do so only for a row of integral values, which is rarely
+    such a sequence.  When the data hold integers too, a row ``0..N-1`` or ``1..N``
+    could be either: ambiguous.
     """
     values = _int_values(first)
     if values is None:  # a float or a missing value in the row: data

@@ -402,7 +402,7 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
         for axis, what in ((1, "feature"), (0, "sample")):
             if arr.shape[axis] == 0:
                 raise ValueError(f"Found array with 0 {what}(s) (shape={arr.shape}) while a "
-                                 "minimum of 1 is required (X[{s}]).".replace("{s}", str(s)))
+                                 f"minimum of 1 is required (X[{s}]).")
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise ValueError(f"X[{s}] contains NaN or infinity: time series must be finite")
         return check_timeseries(arr, f"X[{s}]", min_timepoints=1)
