@@ -250,6 +250,17 @@ def cases(quick):
         },
         check=_close(1e-9), repeat=1,
     ))
+    St, Nt = min(S, 200), 100  # 30 geometric-mean iterations of S eigendecompositions
+    tsubs = [x[:, :Nt] for x in subs[:St]]
+    out.append(Case(
+        f"tangent space (Ledoit-Wolf), vectorised, {St} subjects x {Nt} regions, T={Tr}",
+        {
+            "netneuro ConnectivityMeasure": lambda: C.ConnectivityMeasure(
+                kind="tangent", vectorize=True).fit_transform(tsubs),
+            "nilearn ConnectivityMeasure": lambda: _nilearn_cm("tangent", tsubs, vectorize=True),
+        },
+        check=_close(1e-9), repeat=1,
+    ))
     # NETNEURO_BENCH_FILTER=substring runs only the matching cases (e.g. "KSG")
     flt = os.environ.get("NETNEURO_BENCH_FILTER")
     return [c for c in out if flt in c.name] if flt else out

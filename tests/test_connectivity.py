@@ -210,3 +210,291 @@ def test_bad_inputs(rng):
         C.ConnectivityMeasure(kind="correlation").fit([X]).transform([X[:, :3]])
     with pytest.raises(ValueError, match="conditional"):
         C.transfer_entropy(X, estimator="ksg", conditional=True)
+
+
+# ---------------------------------------------------------------------------
+# ConnectivityMeasure: nilearn's drop-in and a scikit-learn estimator (#23).
+# Tolerance 1e-12 relative to the largest entry (same formulas; the tangent kind
+# iterates a geometric mean, measured at most 2e-13).
+
+NILEARN_KINDS = ["correlation", "partial correlation", "tangent", "covariance", "precision"]
+
+
+def _close(a, b, rtol=1e-12):
+    np.testing.assert_allclose(a, b, rtol=0, atol=rtol * max(1.0, np.abs(b).max()))
+
+
+def test_measure_signature_is_nilearns():
+    import inspect
+
+    ours = list(inspect.signature(C.ConnectivityMeasure).parameters)
+    theirs = list(inspect.signature(NilearnCM).parameters)
+    assert ours[:len(theirs)] == theirs  # positional order, verbose included
+    assert ours[len(theirs):] == ["measure_params"]
+    for name in theirs:
+        assert (inspect.signature(C.ConnectivityMeasure).parameters[name].default
+                == inspect.signature(NilearnCM).parameters[name].default)
+
+
+@pytest.mark.parametrize("kind", NILEARN_KINDS)
+@pytest.mark.parametrize("estimator", ["default", "empirical", "ledoit_wolf", "shrunk"])
+def test_measure_equals_nilearn_every_kind(rng, kind, estimator):
+    from sklearn.covariance import EmpiricalCovariance, LedoitWolf, ShrunkCovariance
+
+    est = {"default": None, "empirical": EmpiricalCovariance(), "ledoit_wolf": LedoitWolf(),
+           "shrunk": ShrunkCovariance(shrinkage=0.3)}[estimator]
+    subs = _cohort(rng)
+    for vec, disc in ((False, False), (True, False), (True, True)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nm = NilearnCM(est, kind, vec, disc).fit(subs[:3])
+            ref = nm.transform(subs)
+            ref_ft = NilearnCM(est, kind, vec, disc).fit_transform(subs)
+        cm = C.ConnectivityMeasure(est, kind, vec, disc).fit(subs[:3])
+        out = cm.transform(subs)
+        _close(out, ref)
+        _close(cm.mean_, nm.mean_)
+        if kind == "tangent":
+            _close(cm.whitening_, nm.whitening_)
+        else:
+            assert cm.whitening_ is None and nm.whitening_ is None
+        assert cm.n_features_in_ == nm.n_features_in_ == 10
+        assert type(cm.cov_estimator_) is type(nm.cov_estimator_)
+        _close(C.ConnectivityMeasure(est, kind, vec, disc).fit_transform(subs), ref_ft)
+        # inverse_transform: as nilearn's, and a round trip back to the matrices
+        if vec and disc and kind not in ("correlation", "partial correlation"):
+            with pytest.raises(ValueError, match="cannot reconstruct"):
+                cm.inverse_transform(out)
+            diag = np.stack([np.diag(m) for m in C.ConnectivityMeasure(est, kind).fit(
+                subs[:3]).transform(subs)]) / np.sqrt(2.0)  # as vectorised: / sqrt(2)
+            inv = cm.inverse_transform(out, diagonal=diag)
+            _close(inv, nm.inverse_transform(ref, diagonal=diag))
+        else:
+            inv = cm.inverse_transform(out)
+            _close(inv, nm.inverse_transform(ref))
+        mats = C.ConnectivityMeasure(est, kind if kind != "tangent" else "covariance").fit(
+            subs[:3]).transform(subs)
+        if kind == "tangent" and vec and disc:
+            continue
+        _close(inv, mats, rtol=1e-10 if kind == "tangent" else 1e-12)
+
+
+@pytest.mark.parametrize("standardize", [True, False, None, "zscore_sample", "psc"])
+def test_measure_standardize_values(rng, standardize):
+    """True/False as nilearn's class; "zscore_sample" and "psc" as nilearn documents them
+    (nilearn 0.14's class ignores both: its reference here is its own standardize_signal
+    followed by the class without standardisation)."""
+    from nilearn.signal import standardize_signal
+
+    subs = _cohort(rng, S=3)
+    out = C.ConnectivityMeasure(kind="correlation", standardize=standardize).fit_transform(subs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if isinstance(standardize, str):
+            pre = [standardize_signal(x, detrend=False, standardize=standardize) for x in subs]
+            ref = NilearnCM(kind="correlation", standardize=False).fit_transform(pre)
+        else:
+            ref = NilearnCM(kind="correlation", standardize=standardize).fit_transform(subs)
+    _close(out, ref)
+    if standardize in (True, "zscore_sample"):
+        _close(out, C.ConnectivityMeasure(kind="correlation").fit_transform(subs))
+    with pytest.raises(ValueError, match="standardize"):
+        C.ConnectivityMeasure(kind="correlation", standardize="zscore").fit(subs)
+
+
+def test_measure_confounds_equal_nilearn(rng, tmp_path):
+    pd = pytest.importorskip("pandas")
+    subs = _cohort(rng, S=12, T=80, N=6)
+    conf = rng.normal(size=(12, 3))
+    conf[:, 2] = conf[:, 0] + conf[:, 1]  # collinear: dropped by the pivoted QR
+    for kind in ("correlation", "tangent"):
+        for disc in (False, True):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref = NilearnCM(kind=kind, vectorize=True, discard_diagonal=disc).fit_transform(
+                    subs, confounds=conf)
+                nm = NilearnCM(kind=kind, vectorize=True, discard_diagonal=disc).fit(subs[:5])
+                ref_t = nm.transform(subs, confounds=conf[:, 0])
+            cm = C.ConnectivityMeasure(kind=kind, vectorize=True, discard_diagonal=disc)
+            _close(cm.fit_transform(subs, confounds=conf), ref)
+            _close(cm.fit(subs[:5]).transform(subs, confounds=conf[:, 0]), ref_t)
+    cm = C.ConnectivityMeasure(kind="correlation", vectorize=True)
+    ref = cm.fit_transform(subs, confounds=conf)
+    _close(cm.fit_transform(subs, confounds=pd.DataFrame(conf)), ref)
+    _close(cm.fit_transform(subs, confounds=[conf[:, :2], conf[:, 2]]), ref)
+    pd.DataFrame(conf, columns=["age", "motion", "sum"]).to_csv(tmp_path / "c.tsv", sep="\t",
+                                                                 index=False)
+    _close(cm.fit_transform(subs, confounds=tmp_path / "c.tsv"), ref)
+    with pytest.raises(TypeError, match="'confounds' input argument must be an iterable"):
+        cm.fit_transform(subs, confounds=1.0)
+    with pytest.raises(ValueError, match="one row per subject"):
+        cm.fit_transform(subs, confounds=conf[:5])
+    with pytest.raises(ValueError, match="'confounds' are provided but vectorize=False"):
+        C.ConnectivityMeasure(kind="correlation").fit_transform(subs, confounds=conf)
+
+
+def test_measure_is_a_sklearn_estimator(rng):
+    from sklearn.base import clone
+    from sklearn.covariance import EmpiricalCovariance
+    from sklearn.exceptions import NotFittedError
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    cm = C.ConnectivityMeasure(EmpiricalCovariance(), "tangent", True, verbose=1)
+    c2 = clone(cm)
+    assert c2.get_params(deep=False) == {**cm.get_params(deep=False),
+                                         "cov_estimator": c2.cov_estimator}
+    assert c2.get_params()["cov_estimator__assume_centered"] is False
+    c2.set_params(kind="correlation", cov_estimator__assume_centered=True)
+    assert c2.kind == "correlation" and c2.cov_estimator.assume_centered
+    assert cm.__sklearn_tags__().transformer_tags is not None and "tangent" in repr(cm)
+    with pytest.raises(NotFittedError):
+        cm.transform(_cohort(rng, S=2))
+    # a grid search over a pipeline, against the same search over nilearn's class
+    subs = _cohort(rng, S=24, T=60, N=5, mixing=False)
+    y = np.arange(24) % 2
+    for s in range(0, 24, 2):
+        subs[s][:, 1] += 0.8 * subs[s][:, 0]  # class 0: regions 0-1 coupled
+    scores = []
+    for cls in (C.ConnectivityMeasure, NilearnCM):
+        pipe = Pipeline([("conn", cls(vectorize=True, discard_diagonal=True)),
+                         ("clf", LogisticRegression())])
+        grid = GridSearchCV(pipe, {"conn__kind": ["correlation", "partial correlation",
+                                                  "tangent"]}, cv=3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grid.fit(np.stack(subs), y)
+        scores.append(grid.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(scores[0], scores[1])
+    assert scores[0].max() > 0.8
+
+
+def _expected_failed_checks(estimator):
+    """The scikit-learn checks nilearn's own ConnectivityMeasure is expected to fail too
+    (nilearn._utils.estimator_checks lists these for it): a 2-D X is one subject, so the
+    output has one row per subject, not per sample."""
+    why = ("X is a group of subjects; a 2-D X is one subject and gives one output row, not "
+           "one per sample (nilearn's class fails this check too)")
+    return {
+        "check_transformer_general": why,
+        "check_transformer_data_not_an_array": why,
+        "check_methods_sample_order_invariance": why,
+        "check_methods_subset_invariance": why,
+        "check_transformer_preserve_dtypes": "set_output raises NotImplementedError, as "
+                                             "nilearn's (outputs are matrices, not tables)",
+    }
+
+
+def _sklearn_checks():
+    try:
+        from sklearn.covariance import EmpiricalCovariance
+        from sklearn.utils.estimator_checks import parametrize_with_checks
+    except ImportError:
+        return pytest.mark.skip(reason="scikit-learn not installed")
+    return parametrize_with_checks(
+        [C.ConnectivityMeasure(), C.ConnectivityMeasure(cov_estimator=EmpiricalCovariance())],
+        expected_failed_checks=_expected_failed_checks)
+
+
+@_sklearn_checks()
+def test_sklearn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+_PATCH_PLUGIN = '''
+import nilearn.connectome as _nc
+import nilearn.connectome.connectivity_matrices as _cm
+
+from netneuro.connectivity import ConnectivityMeasure
+
+_cm.ConnectivityMeasure = ConnectivityMeasure
+_nc.ConnectivityMeasure = ConnectivityMeasure
+'''
+
+
+@pytest.mark.slow
+def test_nilearns_own_connectome_tests_pass(tmp_path):
+    """nilearn's test module for ConnectivityMeasure (its scikit-learn and nilearn
+    estimator checks included), run with netneuro's class in place of nilearn's.
+    Deselected: check_doc_link, which wants the class documented on nilearn's site."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("polars", reason="nilearn's estimator checks import polars")
+    pytest.importorskip("numpydoc", reason="nilearn's estimator checks import numpydoc")
+    tests = os.path.join(os.path.dirname(nilearn_connectome.__file__), "tests",
+                         "test_connectivity_matrices.py")
+    if not os.path.exists(tests):
+        pytest.skip("nilearn is installed without its tests")
+    (tmp_path / "netneuro_patch_nilearn.py").write_text(_PATCH_PLUGIN)
+    env = dict(os.environ)
+    import netneuro
+
+    netneuro_root = os.path.dirname(os.path.dirname(os.path.abspath(netneuro.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), netneuro_root,
+                                         env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+         "netneuro_patch_nilearn", "-p", "nilearn.conftest", "-W", "ignore",
+         "-k", "not check_doc_link", tests],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
+    tail = proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0, tail
+    import re
+
+    assert re.search(r"\d+ passed", tail) and not re.search(r"\d+ (failed|errors?)\b", tail), tail
+
+
+def test_measure_without_sklearn(tmp_path, rng):
+    """scikit-learn stays optional: the same API (get_params/set_params/repr, fit,
+    transform, inverse_transform) and the same numbers without it."""
+    import os
+    import subprocess
+    import sys
+
+    subs = np.stack(_cohort(rng, S=4, T=60, N=5))
+    np.save(tmp_path / "subs.npy", subs)
+    ref = {k: C.ConnectivityMeasure(kind=k, vectorize=True).fit_transform(subs)
+           for k in ("correlation", "tangent", "partial correlation")}
+    code = '''
+import sys
+sys.modules["sklearn"] = None  # import sklearn -> ImportError
+import numpy as np
+from netneuro.connectivity import ConnectivityMeasure
+subs = np.load(sys.argv[1])
+for k in ("correlation", "tangent", "partial correlation"):
+    cm = ConnectivityMeasure(kind=k, vectorize=True)
+    out = cm.fit_transform(subs)
+    np.save(sys.argv[2] + "_" + k.replace(" ", "_") + ".npy", out)
+    assert cm.cov_estimator_ is None
+    back = cm.inverse_transform(out)
+    assert back.shape == (4, 5, 5)
+cm = ConnectivityMeasure(None, "tangent", True)
+assert cm.get_params() == dict(cov_estimator=None, kind="tangent", vectorize=True,
+                               discard_diagonal=False, standardize=True, verbose=0,
+                               measure_params=None), cm.get_params()
+twin = type(cm)(**cm.get_params())
+assert twin.set_params(kind="covariance") is twin and twin.kind == "covariance"
+assert repr(cm) == "ConnectivityMeasure(kind='tangent', vectorize=True)", repr(cm)
+try:
+    twin.set_params(nope=1)
+    raise SystemExit("set_params accepted an unknown name")
+except ValueError:
+    pass
+try:
+    twin.transform(subs)
+    raise SystemExit("transform before fit")
+except ValueError as exc:
+    assert "not fitted" in str(exc), exc
+print("ok")
+'''
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "subs.npy"),
+                           str(tmp_path / "out")], capture_output=True, text=True,
+                          env=dict(os.environ), timeout=300)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-3000:]
+    for k, v in ref.items():
+        _close(np.load(tmp_path / f"out_{k.replace(' ', '_')}.npy"), v)

@@ -62,6 +62,12 @@ def _add_analyze(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", help="array name inside .npz/.mat/.h5 inputs")
     parser.add_argument("--transpose", action="store_true",
                         help="inputs are stored (regions, time)")
+    parser.add_argument("--header", default="infer", type=_header_arg, metavar="ROW",
+                        help="text inputs: row number of the header row, or 'none' "
+                             "(default: infer; an ambiguous file is an error)")
+    parser.add_argument("--index-col", default="infer", type=_index_col_arg, metavar="COL",
+                        help="text inputs: position or name of a row-index column to drop, or "
+                             "'none' (default: infer; an ambiguous file is an error)")
     parser.add_argument("--no-resume", action="store_true",
                         help="recompute subjects already in OUT/store")
     parser.add_argument("--no-report", action="store_true", help="skip the HTML report")
@@ -74,16 +80,32 @@ def _standard_steps():
     return STANDARD_STEPS
 
 
+def _header_arg(text):
+    if text.lower() in ("infer", "none"):
+        return None if text.lower() == "none" else "infer"
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a row number, 'infer' or 'none', got {text!r}")
+
+
+def _index_col_arg(text):
+    if text.lower() in ("infer", "none"):
+        return None if text.lower() == "none" else "infer"
+    return int(text) if text.isdigit() else text
+
+
 class _FileLoader:
     """Picklable loader for cohort.run: load_timeseries with the CLI's options."""
 
-    def __init__(self, key=None, transpose=False):
+    def __init__(self, key=None, transpose=False, header="infer", index_col="infer"):
         self.key, self.transpose = key, transpose
+        self.header, self.index_col = header, index_col
 
     def __call__(self, path):
         from .io import load_timeseries
 
-        return load_timeseries(path, key=self.key, transpose=self.transpose)
+        return load_timeseries(path, key=self.key, transpose=self.transpose,
+                               header=self.header, index_col=self.index_col)
 
 
 def _collect_inputs(inputs, key, transpose):
@@ -165,7 +187,7 @@ def _run_analyze(args) -> int:
     pipe = standard_pipeline(connectivity=args.connectivity, density=args.density,
                              n_null=args.n_null, maxent_regions=regions,
                              region_names=region_names, seed=args.seed, steps=steps)
-    loader = _FileLoader(args.key, args.transpose)
+    loader = _FileLoader(args.key, args.transpose, args.header, args.index_col)
     client = cluster = None
     try:
         if args.dask:

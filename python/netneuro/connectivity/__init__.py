@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from . import infotheory as _it
-from ._parallel import check_n_jobs
-from ._validation import (
+from .. import infotheory as _it
+from .._parallel import check_n_jobs
+from .._validation import (
     check_bool,
     check_choice,
     check_cohort,
@@ -46,7 +46,7 @@ __all__ = [
     "mutual_information",
     "granger",
     "GrangerResult",
-    "ConnectivityMeasure",
+    "ConnectivityMeasure",  # noqa: F822 (imported on first access: __getattr__ below)
     "ledoit_wolf",
     "KINDS",
 ]
@@ -409,182 +409,14 @@ def granger(ts, *, order: int = 1, conditional: bool = False):
 
 
 # ---------------------------------------------------------------------------
-# tangent space (Varoquaux et al. 2010, MICCAI) and the nilearn-style estimator
+# the nilearn-compatible estimator lives in ._measure, imported on first access so that
+# importing netneuro.connectivity does not import scikit-learn (about 1.5 s)
 
 
-def _eigh_map(fn, M):
-    w, V = np.linalg.eigh(M)
-    return (V * fn(w)[..., None, :]) @ np.swapaxes(V, -1, -2)
+def __getattr__(name):
+    if name == "ConnectivityMeasure":
+        from ._measure import ConnectivityMeasure
 
-
-def _geometric_mean(covs, max_iter=30, tol=1e-7):
-    """Riemannian (affine-invariant) mean of SPD matrices by geodesic gradient descent
-    (Fletcher & Joshi 2007, algorithm 3), with nilearn's step-halving and stopping rule."""
-    covs = np.asarray(covs)
-    w = np.linalg.eigvalsh(covs)
-    if np.any(w <= 0):
-        raise ValueError("covariances must be positive definite for the tangent space")
-    g = covs.mean(axis=0)
-    norm_old = np.inf
-    step = 1.0
-    norm = np.inf
-    for _ in range(max_iter):
-        vals, vecs = np.linalg.eigh(g)
-        g_isqrt = (vecs / np.sqrt(vals)) @ vecs.T
-        logs = _eigh_map(np.log, g_isqrt @ covs @ g_isqrt)
-        logs_mean = logs.mean(axis=0)
-        if np.any(np.isnan(logs_mean)):
-            raise FloatingPointError("NaN after the matrix logarithm")
-        norm = np.linalg.norm(logs_mean)
-        g_sqrt = (vecs * np.sqrt(vals)) @ vecs.T
-        lv, lV = np.linalg.eigh(logs_mean)
-        g = g_sqrt @ ((lV * np.exp(lv * step)) @ lV.T) @ g_sqrt
-        if norm < norm_old:
-            norm_old = norm
-        elif norm > norm_old:
-            step /= 2.0
-            norm = norm_old
-        if tol is not None and norm / g.size < tol:
-            break
-    return g
-
-
-def _sym_to_vec(M, discard_diagonal):
-    n = M.shape[-1]
-    if discard_diagonal:
-        mask = np.tril(np.ones((n, n), dtype=bool), k=-1)
-        return M[..., mask]
-    mask = np.tril(np.ones((n, n), dtype=bool))
-    scale = np.ones((n, n))
-    np.fill_diagonal(scale, np.sqrt(2.0))
-    return M[..., mask] / scale[mask]
-
-
-class ConnectivityMeasure:
-    """nilearn-compatible connectivity estimator over a list of subjects.
-
-    ``kind``: ``"correlation"``, ``"partial correlation"``, ``"tangent"``,
-    ``"covariance"``, ``"precision"`` (nilearn's, same numbers as
-    ``nilearn.connectome.ConnectivityMeasure`` with the same arguments), or
-    ``"transfer entropy"``, ``"granger"`` (F statistics), ``"mutual
-    information"`` (directed kinds give ``[source, target]`` matrices).
-    ``cov_estimator``: ``None`` for Ledoit-Wolf (nilearn's default, computed
-    here in one GEMM per subject), or any scikit-learn covariance estimator
-    (``.fit(X).covariance_``).  ``standardize``: z-score each signal (ddof 1)
-    before the correlation kind, as nilearn.  ``vectorize`` /
-    ``discard_diagonal`` as nilearn (symmetric kinds only).  ``measure_params``:
-    keyword arguments for :func:`transfer_entropy`, :func:`granger` or
-    :func:`mutual_information`.
-
-    ``fit(X)`` stores ``mean_`` (the geometric mean for "tangent", else the
-    arithmetic mean of the subjects' matrices) and ``whitening_``;
-    ``transform(X)`` returns ``(S, N, N)`` (or vectors); ``fit_transform``.
-    """
-
-    def __init__(self, kind: str = "covariance", cov_estimator=None, standardize=True,
-                 vectorize: bool = False, discard_diagonal: bool = False, measure_params=None):
-        self.kind = kind
-        self.cov_estimator = cov_estimator
-        self.standardize = standardize
-        self.vectorize = vectorize
-        self.discard_diagonal = discard_diagonal
-        self.measure_params = measure_params
-
-    # -- internals
-    def _subjects(self, X):
-        if isinstance(X, np.ndarray) and X.ndim == 2:
-            X = [X]
-        if not hasattr(X, "__iter__") or isinstance(X, (str, bytes)):
-            raise TypeError(f"X must be a list of (T, N) arrays, got {type(X).__name__}")
-        subjects, _ = check_cohort(list(X) if not isinstance(X, np.ndarray) else X, "X")
-        if hasattr(self, "n_features_in_") and subjects[0].shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {subjects[0].shape[1]} regions, the measure was fitted on "
-                             f"{self.n_features_in_}")
-        return subjects
-
-    def _cov(self, X):
-        if self.cov_estimator is None:
-            return ledoit_wolf(X)[0]
-        if not hasattr(self.cov_estimator, "fit"):
-            raise ValueError("cov_estimator must have .fit() and .covariance_ (scikit-learn "
-                             "covariance estimator) or be None")
-        from sklearn.base import clone
-
-        return clone(self.cov_estimator).fit(X).covariance_
-
-    def _matrices(self, subjects):
-        kind = self.kind
-        params = dict(self.measure_params or {})
-        if kind == "correlation":
-            out = []
-            for X in subjects:
-                Z = X - X.mean(axis=0)
-                if self.standardize:
-                    sd = Z.std(axis=0, ddof=1)
-                    sd[sd < np.finfo(np.float64).eps] = 1.0
-                    Z = Z / sd
-                out.append(_cov_to_corr(self._cov(Z)))
-            return out, None
-        if kind in ("covariance", "tangent", "precision", "partial correlation"):
-            covs = [self._cov(X) for X in subjects]
-            if kind == "precision":
-                return [_inv_spd(c) for c in covs], covs
-            if kind == "partial correlation":
-                return [_prec_to_partial(_inv_spd(c)) for c in covs], covs
-            return covs, covs
-        if kind == "transfer entropy":
-            return [transfer_entropy(X, **params) for X in subjects], None
-        if kind == "granger":
-            return [granger(X, **params).F for X in subjects], None
-        return [mutual_information(X, **params) for X in subjects], None
-
-    def _fit_transform(self, X, do_fit, do_transform):
-        check_choice(self.kind, "kind", KINDS)
-        subjects = self._subjects(X)
-        if do_transform and self.kind == "tangent" and len(subjects) <= 1 and not do_fit:
-            raise ValueError("the tangent kind transforms a group of subjects (at least 2)")
-        if do_fit and self.kind == "tangent" and len(subjects) <= 1 and do_transform:
-            raise ValueError("the tangent kind transforms a group of subjects (at least 2)")
-        N = subjects[0].shape[1]
-        check_memory(8.0 * len(subjects) * N * N * 3, f"{len(subjects)} {N} x {N} matrices",
-                     hint="process the cohort in chunks")
-        mats, covs = self._matrices(subjects)
-        if do_fit:
-            self.n_features_in_ = N
-            if self.kind == "tangent":
-                self.mean_ = _geometric_mean(covs, max_iter=30, tol=1e-7)
-                self.whitening_ = _eigh_map(lambda w: 1.0 / np.sqrt(w), self.mean_)
-            else:
-                m = np.mean(mats, axis=0)
-                self.mean_ = 0.5 * (m + m.T)
-                self.whitening_ = None
-        if not do_transform:
-            return self
-        if self.kind == "tangent":
-            W = self.whitening_
-            mats = _eigh_map(np.log, W @ np.asarray(mats) @ W)
-        out = np.asarray(mats)
-        if self.vectorize:
-            if self.kind in ("transfer entropy", "granger"):
-                raise ValueError("vectorize needs a symmetric kind; directed matrices cannot be "
-                                 "vectorised by their lower triangle")
-            out = _sym_to_vec(out, self.discard_diagonal)
-        return out
-
-    # -- public API
-    def fit(self, X, y=None):
-        """Fit on a list of subjects ``(T_s, N)``; returns self."""
-        return self._fit_transform(X, True, False)
-
-    def transform(self, X):
-        """Connectivity of each subject: ``(S, N, N)`` (or vectors with ``vectorize``)."""
-        if not hasattr(self, "mean_"):
-            raise ValueError("this ConnectivityMeasure is not fitted yet; call fit first")
-        return self._fit_transform(X, False, True)
-
-    def fit_transform(self, X, y=None):
-        """``fit(X)`` then ``transform(X)`` in one pass."""
-        return self._fit_transform(X, True, True)
-
-    def __repr__(self) -> str:
-        return f"ConnectivityMeasure(kind={self.kind!r})"
+        globals()["ConnectivityMeasure"] = ConnectivityMeasure
+        return ConnectivityMeasure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
