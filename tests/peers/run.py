@@ -12,6 +12,7 @@ the real peer (the baseline) and with the peer replaced by the shim
 * ``passed`` / ``failed``: it called into the shim, with that outcome;
 * ``peer fails too``: it fails against the real peer as well;
 * ``peer bug``: it encodes a documented bug of the peer (peers.py says which);
+* ``exempt``: it tests the peer itself, not the API (e.g. a link to its web docs);
 * ``not covered``: it uses only functions the shim does not claim;
 * ``skipped``: the peer's own test skips it (an optional dependency, ...).
 
@@ -38,7 +39,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from peers import PEERS  # noqa: E402
 
-CATEGORIES = ("passed", "failed", "peer fails too", "peer bug", "not covered", "skipped")
+CATEGORIES = ("passed", "failed", "peer fails too", "peer bug", "exempt", "not covered",
+              "skipped")
 
 
 def _site_packages(dist: str) -> Path:
@@ -97,7 +99,10 @@ def classify(peer, shim: dict, real: dict) -> dict:
     out = {}
     for nodeid, rec in shim.items():
         bug = next((why for key, why in peer.peer_bugs.items() if key in nodeid), None)
-        if rec["outcome"] == "skipped":
+        exempt = next((why for key, why in peer.exempt.items() if key in nodeid), None)
+        if exempt is not None:
+            cat = "exempt"
+        elif rec["outcome"] == "skipped":
             cat = "not covered" if rec["reason"].find("not covered by the shim") >= 0 \
                 else "skipped"
         elif not rec["covered"]:
@@ -109,7 +114,7 @@ def classify(peer, shim: dict, real: dict) -> dict:
                 else "failed"
         else:
             cat = "passed"
-        out[nodeid] = (cat, bug or rec["reason"])
+        out[nodeid] = (cat, exempt or bug or rec["reason"])
     return out
 
 
