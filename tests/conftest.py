@@ -90,3 +90,28 @@ try:
     settings.load_profile(os.environ.get("NETNEURO_HYPOTHESIS_PROFILE", "default"))
 except ImportError:  # hypothesis is a test extra
     pass
+
+
+class lazy_peer:
+    """A peer library (or one of its attributes) imported on first use, skipping the
+    test that uses it when the peer is not installed; tests that never touch it run.
+
+    ``bct = lazy_peer("bct")``; ``NilearnCM = lazy_peer("nilearn.connectome",
+    "ConnectivityMeasure")``.  Replaces a module-level ``pytest.importorskip``,
+    which would skip every test of the module.
+    """
+
+    def __init__(self, module: str, attr: str | None = None):
+        self._module, self._attr = module, attr
+
+    def _resolve(self):
+        obj = pytest.importorskip(self._module)
+        return getattr(obj, self._attr) if self._attr else obj
+
+    def __getattr__(self, name):
+        if name.startswith("_lazy") or name in ("_module", "_attr"):
+            raise AttributeError(name)
+        return getattr(self._resolve(), name)
+
+    def __call__(self, *args, **kwargs):
+        return self._resolve()(*args, **kwargs)

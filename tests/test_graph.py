@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import lazy_peer, shared_file
 
-bct = pytest.importorskip("bct")
-nx = pytest.importorskip("networkx")
+from netneuro import generate, graph
 
-from conftest import shared_file  # noqa: E402
-from netneuro import generate, graph  # noqa: E402
+bct = lazy_peer("bct")
+nx = lazy_peer("networkx")
 
 DATA = Path(__file__).resolve().parent / "data" / "graph"
 RTOL = 1e-12

@@ -12,10 +12,11 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import lazy_peer
 
-bct = pytest.importorskip("bct")
+from netneuro.compat import bct as nbct
 
-from netneuro.compat import bct as nbct  # noqa: E402
+bct = lazy_peer("bct")
 
 RTOL = 1e-12
 ATOL = 1e-14

@@ -10,6 +10,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import lazy_peer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from netneuro import connectivity as C
 from netneuro import infotheory as I
 from netneuro.compat import pyinform as npi
 
-pyinform = pytest.importorskip("pyinform")
+pyinform = lazy_peer("pyinform")
 
 LN2 = np.log(2.0)
 
