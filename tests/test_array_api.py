@@ -123,3 +123,51 @@ def test_float32_stays_float32(sym_cohort):
     # float32 eigh: ~1e-6 relative error, amplified by 1/(1 - l^2) <= 1/(1 - rho^2)
     np.testing.assert_allclose(out.numpy(), control.average_controllability(An, "discrete"),
                                rtol=1e-4)
+
+
+# ---------------------------------------------------------------------------
+# connectivity
+
+
+@pytest.fixture
+def ts_cohort(rng):
+    X = rng.normal(size=(3, 80, 9))
+    return X @ (np.eye(9) + 0.3 * rng.normal(size=(9, 9))) * rng.uniform(0.5, 3.0, size=9)
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("fn,kwargs", [
+    ("correlation", {}),
+    ("covariance", {}), ("covariance", {"shrinkage": None}), ("covariance", {"shrinkage": 0.2}),
+    ("precision", {}), ("precision", {"shrinkage": 0.1}),
+    ("partial_correlation", {}), ("partial_correlation", {"shrinkage": None}),
+])
+def test_connectivity(name, fn, kwargs, ts_cohort):
+    from netneuro import connectivity
+
+    xp = _xp(name)
+    f = getattr(connectivity, fn)
+    X = _to(xp, ts_cohort)
+    out = f(X, **kwargs)
+    _same_place(out, X)
+    np.testing.assert_allclose(_back(out), f(ts_cohort, **kwargs), rtol=1e-10, atol=1e-12)
+    one = f(X[1, ...], **kwargs)
+    assert tuple(one.shape) == (9, 9)
+    np.testing.assert_allclose(_back(one), f(ts_cohort[1], **kwargs), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_connectivity_refusals(name, ts_cohort, rng):
+    from netneuro import connectivity
+
+    xp = _xp(name)
+    const = ts_cohort.copy()
+    const[:, 2, :] = 0.0
+    const[1, :, 4] = 7.0
+    with pytest.raises(ValueError, match=r"ts\[1\] has a constant series \(column 4\)"):
+        connectivity.correlation(_to(xp, const))
+    wide = _to(xp, rng.normal(size=(5, 12)))  # more regions than time points
+    with pytest.raises(ValueError, match="singular"):
+        connectivity.partial_correlation(wide, shrinkage=None)
+    with pytest.raises(TypeError, match="stacked"):
+        connectivity.correlation([_to(xp, ts_cohort[0]), _to(xp, ts_cohort[1])])

@@ -31,6 +31,10 @@ def namespace(*arrays):
     libraries give their array-api-compat namespace; mixing libraries is an
     error (``TypeError``), as is a library array-api-compat does not know.
     """
+    for a in arrays:  # a list of torch tensors would be converted silently (or fail on a GPU)
+        if isinstance(a, (list, tuple)) and a and not all(is_numpy(x) for x in a):
+            raise TypeError("a cohort of non-NumPy arrays must be one stacked array (S, T, N) "
+                            "(e.g. torch.stack(subjects)), not a list")
     foreign = [a for a in arrays if not is_numpy(a)]
     if not foreign:
         return np, True

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import stats
 
 from .. import infotheory as _it
+from .._array_api import namespace
 from .._parallel import check_n_jobs
 from .._validation import (
     check_bool,
@@ -185,8 +186,15 @@ def correlation(ts) -> np.ndarray:
     Equals nilearn's ``ConnectivityMeasure(kind="correlation",
     cov_estimator=EmpiricalCovariance())``; nilearn's default (Ledoit-Wolf)
     shrinks the off-diagonal by ``1 - s``: use :class:`ConnectivityMeasure` for
-    that.  A constant series raises ``ValueError``.
+    that.  A constant series raises ``ValueError``.  A torch tensor or CuPy
+    array ``(T, N)`` / ``(S, T, N)`` is computed by its own library on its
+    device (:mod:`netneuro.connectivity.array_api`).
     """
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from . import array_api
+
+        return array_api.correlation_xp(ts, xp)
     subjects, batch = _subjects(ts)
     out = []
     for s, X in enumerate(subjects):
@@ -207,6 +215,11 @@ def covariance(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
     """Covariance ``(N, N)`` (divisor T) with Ledoit-Wolf, fixed (``(1-s) S + s mu I``)
     or no (``None``) shrinkage; cohort: ``(S, N, N)``."""
     shrinkage = _check_shrinkage(shrinkage)
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from . import array_api
+
+        return array_api.covariance_xp(ts, xp, shrinkage)
     subjects, batch = _subjects(ts)
     return _finish([_shrunk_cov(X, shrinkage) for X in subjects], batch)
 
@@ -214,6 +227,11 @@ def covariance(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
 def precision(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
     """Inverse of :func:`covariance`; cohort: ``(S, N, N)``."""
     shrinkage = _check_shrinkage(shrinkage)
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from . import array_api
+
+        return array_api.precision_xp(ts, xp, shrinkage)
     subjects, batch = _subjects(ts)
     return _finish([_inv_spd(_shrunk_cov(X, shrinkage)) for X in subjects], batch)
 
@@ -229,6 +247,11 @@ def partial_correlation(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
     ``(N, N)`` or ``(S, N, N)``.
     """
     shrinkage = _check_shrinkage(shrinkage)
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from . import array_api
+
+        return array_api.partial_correlation_xp(ts, xp, shrinkage)
     subjects, batch = _subjects(ts)
     out = []
     for s, X in enumerate(subjects):
