@@ -299,12 +299,11 @@ def _core_rips(D, maxdim, coeff, lazy_after, n_jobs=1, thr=None, dtype=np.float3
     """The engine called directly, with the lazy-coboundary switch point set."""
     from netneuro import _core
 
-    D = np.ascontiguousarray(D, dtype=dtype)
+    D = np.ascontiguousarray(np.asarray(D, dtype=dtype), dtype=np.float64)
     sfx = "f32" if dtype == np.float32 else "f64"
-    if thr is None:
-        thr = getattr(_core.topology, f"enclosing_radius_{sfx}")(D)
-    dgms, _, cc = getattr(_core.topology, f"rips_dense_{sfx}")(
-        D, maxdim, float(thr), coeff, n_jobs, True, 0.0, np.zeros(0, dtype), False, lazy_after)
+    dgms, _, cc, _, _ = _core.topology.rips_dense(
+        D, sfx, maxdim, None if thr is None else float(thr), coeff, n_jobs, True, np.zeros(0),
+        False, "check", False, "D", np.inf, lazy_after=lazy_after)
     return [_sorted(d) for d in dgms], cc
 
 
@@ -423,7 +422,8 @@ def test_runtime_memory_limit(rng):
     X = rng.random((60, 3))
     D = np.ascontiguousarray(squareform(pdist(X)))
     with pytest.raises(MemoryError):
-        _core.topology.rips_dense_f64(D, 2, np.inf, 2, 1, False, 1000.0, np.zeros(0))
+        _core.topology.rips_dense(D, "f64", 2, np.inf, 2, 1, False, np.zeros(0), False, "check",
+                                  False, "D", np.inf, memory_limit=1000.0)
 
 
 def test_cocycles_are_cocycles_and_match_ripser(rng):
