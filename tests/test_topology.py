@@ -391,7 +391,7 @@ def test_bad_inputs(rng):
         T.rips(X.astype(complex))
 
 
-def test_bad_sparse_inputs():
+def test_bad_sparse_shape_and_sign():
     import scipy.sparse as sp
 
     S = sp.csr_matrix(np.array([[0, 1.0, 0], [0, 0, 2.0], [0, 2.0, 0]]))
@@ -486,3 +486,51 @@ def test_bad_sparse_inputs():
     before = rev.indices.copy()
     _assert_same(T.rips(rev, 1), T.rips(D, 1, metric="precomputed"))
     np.testing.assert_array_equal(rev.indices, before)
+
+
+# ---------------------------------------------------------------------------
+# public hooks: flag filtrations, vertex births, engine order, full output
+
+
+def test_flag_persistence_negative_values_shift_exactly(rng):
+    # Shifting every edge and vertex value by c shifts every bar by c: an
+    # exact reference when values and c are multiples of 1/8.
+    n = 30
+    W = np.round(squareform(pdist(rng.random((n, 3)))) * 8) / 8
+    b = np.round(rng.random(n) * 2) / 8
+    W = np.maximum(W, np.maximum.outer(b, b))  # edges no earlier than their vertices
+    np.fill_diagonal(W, 0)
+    c = -3.0
+    for dtype in (np.float64, np.float32):
+        ref = T.flag_persistence(W, 2, births=b, threshold=np.inf, dtype=dtype)
+        Wc = W + c
+        np.fill_diagonal(Wc, 0)
+        got = T.flag_persistence(Wc, 2, births=b + c, threshold=np.inf, dtype=dtype)
+        _assert_same(got, [d + c for d in ref])
+        import scipy.sparse as sp
+
+        got_sp = T.flag_persistence(sp.csr_matrix(Wc - np.diag(np.diag(Wc))), 2, births=b + c,
+                                    dtype=dtype)
+        _assert_same(got_sp, got)
+    with pytest.raises(ValueError, match="non-negative"):
+        T.rips(Wc, 1, metric="precomputed")
+
+
+def test_births_sort_and_full_output_match_ripser(rng):
+    X = rng.random((25, 2))
+    D = squareform(pdist(X)).astype(np.float32).astype(np.float64)
+    b = (rng.random(25) * 0.1).astype(np.float32).astype(np.float64)
+    res = T.rips(D, 1, metric="precomputed", dtype=np.float32, births=b, sort=False,
+                 full_output=True)
+    assert isinstance(res, T.RipsResult)
+    Db = D.copy()
+    np.fill_diagonal(Db, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = ripser_py.ripser(Db, distance_matrix=True, maxdim=1, thresh=float(res.threshold))
+    for x, y in zip(res.dgms, r["dgms"]):  # the engine's order is ripser.py's order
+        np.testing.assert_array_equal(x, y)
+    assert res.num_edges == r["num_edges"]
+    assert res.cocycles is None
+    with pytest.raises(ValueError, match="births"):
+        T.rips(D, 1, metric="precomputed", births=np.zeros(3))
