@@ -83,8 +83,11 @@ struct DenseReady {
   const T* d = nullptr;
   std::size_t n = 0;
   double threshold = 0;
-  std::vector<std::int64_t> lower_degree;
   std::size_t n_edges = 0;
+  double extra_bytes = 0;  // input held by the caller of the engine (a point cloud's distances)
+  double input_bytes() const {
+    return extra_bytes + static_cast<double>(owned.size() * sizeof(T));
+  }
 };
 
 template <class T>
@@ -160,26 +163,23 @@ void prepare_dense(const double* D, std::size_t n, const InputOptions& in, doubl
   }
   if (has_inf) thr = std::min(thr, static_cast<double>(maxfin));
   out.threshold = thr;
-  // Lower degrees below the threshold (the memory estimate and the engine's
-  // choice between a dense and a neighbour-list walk).
+  // Edges below the threshold (the memory estimate and the engine's choice
+  // between a dense and a neighbour-list walk).
   const T t = static_cast<T>(thr);
-  out.lower_degree.assign(n, 0);
   std::size_t total = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const T* row = out.d + i * n;
-    std::int64_t c = 0;
+    std::size_t c = 0;
     for (std::size_t j = 0; j < i; ++j) c += row[j] <= t;
-    out.lower_degree[i] = c;
-    total += static_cast<std::size_t>(c);
+    total += c;
   }
   out.n_edges = total;
 }
 
-void guard(std::size_t n, int maxdim, const std::vector<std::int64_t>& lower_degree,
-           std::size_t n_edges, std::size_t itemsize, bool collapse, const InputOptions& in,
-           double& estimate) {
+void guard(std::size_t n, int maxdim, std::size_t n_edges, std::size_t itemsize, bool collapse,
+           double input_bytes, const InputOptions& in, double& estimate) {
   check_index_range(n, maxdim);
-  estimate = rips_estimate_bytes(lower_degree, n, n_edges, maxdim, itemsize, collapse);
+  estimate = rips_estimate_bytes(n, n_edges, maxdim, itemsize, collapse, input_bytes);
   if (!in.estimate_only && estimate > in.available)
     throw RipsMemoryError("Vietoris-Rips persistence up to dimension " + std::to_string(maxdim) +
                           " of " + std::to_string(n) + " points would need about " +
@@ -205,10 +205,9 @@ RipsRun run_dense(DenseReady<T>& ready, const InputOptions& in, const RipsOption
   RipsRun run;
   run.threshold = ready.threshold;
   run.num_edges = static_cast<std::int64_t>(ready.n_edges);
-  guard(ready.n, opt.maxdim, ready.lower_degree, ready.n_edges, sizeof(T), opt.collapse, in,
-        run.estimated_bytes);
+  guard(ready.n, opt.maxdim, ready.n_edges, sizeof(T), opt.collapse && !opt.cocycles,
+        ready.input_bytes(), in, run.estimated_bytes);
   if (in.estimate_only) return run;
-  std::vector<std::int64_t>().swap(ready.lower_degree);
   const std::vector<T> b = births_as<T>(births, ready.n);
   run.result = rips_dense<T>(ready.d, ready.n, engine_options(opt, in, ready.threshold),
                              b.empty() ? nullptr : b.data(),
@@ -250,26 +249,31 @@ void check_index_range(std::size_t n, int maxdim) {
   }
 }
 
-double rips_estimate_bytes(const std::vector<std::int64_t>& lower_degree, std::size_t n,
-                           std::size_t n_edges, int maxdim, std::size_t itemsize,
-                           bool collapse) {
-  // k-simplices: sum_v C(deg_<(v), k) q^C(k, 2), q the edge density (exact
-  // for complete graphs); reduction storage for dims maxdim - 1 and maxdim.
-  if (maxdim == 0) return 16.0 * static_cast<double>(n_edges);
-  const double pairs = static_cast<double>(n) * (static_cast<double>(n) - 1) / 2;
-  const double q = pairs > 0 ? static_cast<double>(n_edges) / pairs : 0.0;
-  auto count = [&](int k) {
-    if (k == 0) return static_cast<double>(n);
-    double s = 0;
-    for (std::int64_t d : lower_degree) {
-      double c = 1;
-      for (int t = 0; t < k; ++t) c = c * std::max(static_cast<double>(d) - t, 0.0) / (t + 1);
-      s += c;
-    }
-    return s * std::pow(q, k * (k - 1) / 2.0);
-  };
-  const double entry = 2.0 * static_cast<double>(itemsize) + 8;
-  return entry * (count(maxdim) * 2.0 + count(maxdim - 1)) + 24.0 * 2 * count(maxdim);
+double rips_estimate_bytes(std::size_t n, std::size_t n_edges, int maxdim, std::size_t itemsize,
+                           bool collapse, double input_bytes) {
+  // Measured on random clouds and correlation distances (see
+  // benchmarks/results_topology.md): the engine's peak is set by the edges
+  // below the threshold.  Dimension 0 holds them sorted (16 bytes each) with
+  // flag bytes; dimension 1 its columns (the cycle edges not in an apparent
+  // pair, 16 bytes), their pivot table (2-4 slots of 24 bytes per column)
+  // and, for long columns, every vertex's neighbours sorted for the lazy
+  // cofacet streams (2 entries per edge, 8 bytes in float, 16 in double):
+  // about 64 / 80 bytes per edge in all.  Clearing and apparent pairs keep
+  // the columns of higher dimensions few (the engine's own guard stops a run
+  // that outgrows the memory limit); the simplices kept for the next
+  // assembly add about 8 bytes per edge and dimension.  The edge collapse
+  // holds its edge lists and table of filtration values (collapse_bytes)
+  // before the reduction starts.
+  const double e = static_cast<double>(n_edges);
+  const double fixed = 4.0 * (1 << 20);  // binomial table, threads, allocator slack
+  const double per_edge = itemsize == 4 ? 64.0 : 80.0;
+  double engine = maxdim == 0 ? 18.0 * e : per_edge * e + 8.0 * e * (maxdim - 1);
+  if (collapse && maxdim >= 1 && n >= 4) {
+    const double c = itemsize == 4 ? collapse_bytes<float>(n, n_edges)
+                                   : collapse_bytes<double>(n, n_edges);
+    engine = std::max(engine, c + 18.0 * e);
+  }
+  return input_bytes + engine + fixed;
 }
 
 template <class T>
@@ -290,7 +294,10 @@ RipsRun rips_points_input(MatrixView<const double> X, Metric metric, double p,
   trusted.symmetry = Symmetry::kTrust;
   DenseReady<T> ready;
   prepare_dense<T>(dist.data(), n, trusted, opt.threshold, ready);
-  if (!ready.owned.empty()) std::vector<double>().swap(dist);  // the engine reads the copy
+  if (ready.owned.empty())  // the engine reads the distances themselves
+    ready.extra_bytes = 8.0 * static_cast<double>(n) * static_cast<double>(n);
+  else
+    std::vector<double>().swap(dist);  // it reads the copy
   return run_dense<T>(ready, trusted, opt, nullptr);
 }
 
@@ -310,8 +317,8 @@ std::vector<RipsRun> rips_dense_batch_input(const std::vector<const double*>& ma
       try {
         prepare_dense<T>(mats[s], sizes[s], ins[s], opt.threshold, ready[s]);
         double est;
-        guard(ready[s].n, opt.maxdim, ready[s].lower_degree, ready[s].n_edges, sizeof(T),
-              opt.collapse, ins[s], est);
+        guard(ready[s].n, opt.maxdim, ready[s].n_edges, sizeof(T), opt.collapse,
+              ready[s].input_bytes(), ins[s], est);
       } catch (const Interrupted&) {
         throw;
       } catch (...) {
@@ -388,20 +395,18 @@ RipsRun rips_sparse_input(std::size_t n, const std::int64_t* indptr,
     }
   thr = std::min(thr, any_finite ? static_cast<double>(maxfin) : 0.0);
   const T t = static_cast<T>(thr);
-  std::vector<std::int64_t> lower_degree(n, 0);
   std::size_t n_edges = 0;
   for (std::size_t i = 0; i < n; ++i)
     for (std::int64_t k = indptr[i]; k < indptr[i + 1]; ++k)
-      if (indices[k] < static_cast<std::int64_t>(i) && v[k] <= t) {
-        ++lower_degree[i];
-        ++n_edges;
-      }
+      n_edges += indices[k] < static_cast<std::int64_t>(i) && v[k] <= t;
   RipsRun run;
   run.threshold = thr;
   run.num_edges = static_cast<std::int64_t>(n_edges);
-  guard(n, opt.maxdim, lower_degree, n_edges, sizeof(T), opt.collapse, in, run.estimated_bytes);
+  // the values in T and the engine's neighbour lists (16 bytes per entry)
+  const double input_bytes = static_cast<double>(nnz) * (sizeof(T) + 16.0);
+  guard(n, opt.maxdim, n_edges, sizeof(T), opt.collapse && !opt.cocycles, input_bytes, in,
+        run.estimated_bytes);
   if (in.estimate_only) return run;
-  std::vector<std::int64_t>().swap(lower_degree);
   const std::vector<T> b = births_as<T>(births, n);
   run.result = rips_sparse<T>(n, indptr, indices, v.data(), engine_options(opt, in, thr),
                               b.empty() ? nullptr : b.data());

@@ -19,6 +19,7 @@
 
 #include "common/arrays.hpp"
 #include "common/distance.hpp"
+#include "topology/edge_collapse.hpp"
 #include "topology/rips.hpp"
 
 namespace nn {
@@ -83,11 +84,11 @@ std::vector<RipsRun> rips_dense_batch_input(const std::vector<const double*>& ma
                                             const std::vector<InputOptions>& ins,
                                             const RipsOptions& opt, int n_threads);
 
-// Peak bytes of the engine on a graph with these lower degrees
-// (deg[i] = #{j < i : d(i, j) <= threshold}), n_edges = sum(deg).
-double rips_estimate_bytes(const std::vector<std::int64_t>& lower_degree, std::size_t n,
-                           std::size_t n_edges, int maxdim, std::size_t itemsize,
-                           bool collapse);
+// Estimated peak bytes of a run on n vertices and n_edges edges below the
+// threshold, input_bytes = input copies the run holds (see rips_input.cpp
+// for what is counted).
+double rips_estimate_bytes(std::size_t n, std::size_t n_edges, int maxdim, std::size_t itemsize,
+                           bool collapse, double input_bytes);
 
 // Refuses (RipsInputError) sizes whose simplex indices would overflow.
 void check_index_range(std::size_t n, int maxdim);
