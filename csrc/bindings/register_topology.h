@@ -97,6 +97,19 @@ inline py::tuple to_python(const tp::RipsRun& run, bool cocycles) {
   return py::make_tuple(dgms, run.num_edges, cc, run.threshold, run.estimated_bytes);
 }
 
+// Runs `body(T{})` (the engine in T = float or double, per dtype) without
+// the GIL and converts its result.
+template <class Body>
+py::tuple run_in(const std::string& dtype, bool cocycles, Body&& body) {
+  const bool f32 = is_f32(dtype);
+  tp::RipsRun run;
+  {
+    py::gil_scoped_release release;
+    run = f32 ? body(float{}) : body(double{});
+  }
+  return to_python(run, cocycles);
+}
+
 inline py::tuple rips_dense(const carray<double>& D, const std::string& dtype, int maxdim,
                             const py::object& threshold, long long modulus, int n_threads,
                             bool cocycles, const carray<double>& births, bool collapse,
@@ -110,14 +123,9 @@ inline py::tuple rips_dense(const carray<double>& D, const std::string& dtype, i
                                 estimate_only);
   const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
                                 collapse, lazy_after);
-  const bool f32 = is_f32(dtype);
-  tp::RipsRun run;
-  {
-    py::gil_scoped_release release;
-    run = f32 ? tp::rips_dense_input<float>(d.data, d.rows, in, opt, b)
-              : tp::rips_dense_input<double>(d.data, d.rows, in, opt, b);
-  }
-  return to_python(run, cocycles);
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_dense_input<decltype(t)>(d.data, d.rows, in, opt, b);
+  });
 }
 
 inline py::tuple rips_points(const carray<double>& X, const std::string& metric, double p,
@@ -130,14 +138,9 @@ inline py::tuple rips_points(const carray<double>& X, const std::string& metric,
   const auto in = input_options(name, "trust", false, threshold, available, estimate_only);
   const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
                                 collapse, lazy_after);
-  const bool f32 = is_f32(dtype);
-  tp::RipsRun run;
-  {
-    py::gil_scoped_release release;
-    run = f32 ? tp::rips_points_input<float>(x, mt, p, in, opt)
-              : tp::rips_points_input<double>(x, mt, p, in, opt);
-  }
-  return to_python(run, cocycles);
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_points_input<decltype(t)>(x, mt, p, in, opt);
+  });
 }
 
 inline py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
@@ -157,16 +160,10 @@ inline py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
                                 estimate_only);
   const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
                                 collapse, lazy_after);
-  const bool f32 = is_f32(dtype);
-  tp::RipsRun run;
-  {
-    py::gil_scoped_release release;
-    run = f32 ? tp::rips_sparse_input<float>(n, indptr.data(), indices.data(), values.data(), in,
-                                             opt, b)
-              : tp::rips_sparse_input<double>(n, indptr.data(), indices.data(), values.data(),
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_sparse_input<decltype(t)>(n, indptr.data(), indices.data(), values.data(),
                                               in, opt, b);
-  }
-  return to_python(run, cocycles);
+  });
 }
 
 // A cohort of dense matrices: one subject per task, n_threads tasks at once.

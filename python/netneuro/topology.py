@@ -137,10 +137,8 @@ def _collapse_choice(collapse_edges, maxdim) -> bool:
     return bool(collapse_edges)
 
 
-def _core_call(X, maxdim, threshold, metric, coeff, n_jobs, dtype, *, cocycles=False,
-               births=None, collapse=False, allow_negative=False, estimate_only=False,
-               name="X"):
-    """One validated call into the core -> (dgms, num_edges, cocycles, threshold, bytes)."""
+def _check_args(maxdim, threshold, metric, coeff, n_jobs, dtype, allow_negative=False):
+    """Checked (maxdim, threshold, coeff, n_jobs, dtype suffix) of a persistence call."""
     maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=_MAXDIM_LIMIT)
     coeff = check_prime(coeff, "coeff")
     n_jobs = check_n_jobs(n_jobs)
@@ -149,6 +147,15 @@ def _core_call(X, maxdim, threshold, metric, coeff, n_jobs, dtype, *, cocycles=F
     if threshold is not None:
         threshold = check_float(threshold, "threshold",
                                 min_value=None if allow_negative else 0.0, allow_inf=True)
+    return maxdim, threshold, coeff, n_jobs, sfx
+
+
+def _core_call(X, maxdim, threshold, metric, coeff, n_jobs, dtype, *, cocycles=False,
+               births=None, collapse=False, allow_negative=False, estimate_only=False,
+               name="X"):
+    """One validated call into the core -> (dgms, num_edges, cocycles, threshold, bytes)."""
+    maxdim, threshold, coeff, n_jobs, sfx = _check_args(maxdim, threshold, metric, coeff, n_jobs,
+                                                        dtype, allow_negative)
     tp = _core.topology
     common = dict(maxdim=maxdim, threshold=threshold, modulus=coeff, n_threads=n_jobs,
                   cocycles=cocycles, collapse=collapse, name=name,
@@ -352,13 +359,8 @@ def rips_batch(Xs, maxdim: int = 1, *, threshold=None, metric: str = "euclidean"
         raise TypeError(f"Xs must be a list of inputs or a 3-D array, got {type(Xs).__name__}")
     if len(Xs) == 0:
         raise ValueError("Xs is an empty cohort")
-    maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=_MAXDIM_LIMIT)
-    coeff = check_prime(coeff, "coeff")
-    n_jobs = check_n_jobs(n_jobs)
-    sfx = _DTYPES[_check_dtype(dtype)]
-    check_choice(metric, "metric", METRICS + ("precomputed",))
-    if threshold is not None:
-        threshold = check_float(threshold, "threshold", min_value=0.0, allow_inf=True)
+    maxdim, threshold, coeff, n_jobs, sfx = _check_args(maxdim, threshold, metric, coeff, n_jobs,
+                                                        dtype)
     out: list = [None] * len(Xs)
     mats, names, sym, where = [], [], [], []
     for s, x in enumerate(Xs):
