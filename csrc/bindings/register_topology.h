@@ -268,16 +268,16 @@ inline void register_topology(py::module_& m) {
         py::arg("n_threads"), py::arg("collapse"), py::arg("symmetry"), py::arg("available"),
         "Rips persistence of many dense matrices, one per thread.");
 
-#define NN_TOPO_DEFS(T, SUFFIX)                                                             \
-  m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),    \
-        py::arg("store") = "auto",                                                         \
-        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");         \
-  m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                    \
+  // float64 and float32 arrays: one name, two overloads (no conversion
+  // between them, so the array's dtype picks the engine's type).
+  m.def("edge_collapse", &edge_collapse<double>, py::arg("D").noconvert(), py::arg("threshold"),
+        py::arg("store") = "auto",
+        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");
+  m.def("edge_collapse", &edge_collapse<float>, py::arg("D").noconvert(), py::arg("threshold"),
+        py::arg("store") = "auto");
+  m.def("enclosing_radius", &enclosing_radius<double>, py::arg("D").noconvert(),
         "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
-
-  NN_TOPO_DEFS(double, "f64")
-  NN_TOPO_DEFS(float, "f32")
-#undef NN_TOPO_DEFS
+  m.def("enclosing_radius", &enclosing_radius<float>, py::arg("D").noconvert());
 }
 
 }  // namespace nnpy
