@@ -299,12 +299,11 @@ def _core_rips(D, maxdim, coeff, lazy_after, n_jobs=1, thr=None, dtype=np.float3
     """The engine called directly, with the lazy-coboundary switch point set."""
     from netneuro import _core
 
-    D = np.ascontiguousarray(D, dtype=dtype)
+    D = np.ascontiguousarray(np.asarray(D, dtype=dtype), dtype=np.float64)
     sfx = "f32" if dtype == np.float32 else "f64"
-    if thr is None:
-        thr = getattr(_core.topology, f"enclosing_radius_{sfx}")(D)
-    dgms, _, cc = getattr(_core.topology, f"rips_dense_{sfx}")(
-        D, maxdim, float(thr), coeff, n_jobs, True, 0.0, np.zeros(0, dtype), False, lazy_after)
+    dgms, _, cc, _, _ = _core.topology.rips_dense(
+        D, sfx, maxdim, None if thr is None else float(thr), coeff, n_jobs, True, np.zeros(0),
+        False, "check", False, "D", np.inf, lazy_after=lazy_after)
     return [_sorted(d) for d in dgms], cc
 
 
@@ -392,7 +391,7 @@ def test_bad_inputs(rng):
         T.rips(X.astype(complex))
 
 
-def test_bad_sparse_inputs():
+def test_bad_sparse_shape_and_sign():
     import scipy.sparse as sp
 
     S = sp.csr_matrix(np.array([[0, 1.0, 0], [0, 0, 2.0], [0, 2.0, 0]]))
@@ -408,12 +407,33 @@ def test_bad_sparse_inputs():
 def test_memory_and_overflow_guards():
     import scipy.sparse as sp
 
-    D = np.ones((3000, 3000)) - np.eye(3000)  # complete graph: C(3000, 4) tetrahedra
-    with pytest.raises(MemoryError, match="maxdim"):
-        T.rips(D, 3, metric="precomputed")
     S = sp.csr_matrix(([1.0, 1.0], ([0, 1], [1, 0])), shape=(10**6, 10**6))
     with pytest.raises(ValueError, match="overflow"):
         T.rips(S, 12)
+
+
+def test_memory_estimate(rng, monkeypatch):
+    # issue #18: 2500 points in R^3 at maxdim 2 were refused as 109 GiB; the
+    # run peaks at about 190 MiB (benchmarks/results_topology.md records the
+    # estimate against measured peaks: within 2x on every set there).
+    X = rng.random((2500, 3))
+    est = T.estimate_memory(X, 2)
+    assert 100 * 2**20 < est < 1 * 2**30
+    # monotone in the threshold and in maxdim; float32 needs less
+    Y = rng.random((300, 3))
+    by_thr = [T.estimate_memory(Y, 2, threshold=t) for t in (0.1, 0.2, 0.4, 0.8)]
+    assert by_thr == sorted(by_thr)
+    by_dim = [T.estimate_memory(Y, d, collapse_edges=False) for d in (0, 1, 2, 3)]
+    assert by_dim == sorted(by_dim)
+    assert T.estimate_memory(Y, 1, dtype=np.float32) < T.estimate_memory(Y, 1)
+    # a modest maxdim 2 case runs (the old estimate refused 600 points as well)
+    assert len(T.rips(rng.random((600, 3)), 2)) == 3
+    # refused up front, with the estimate in the message, when it does not fit
+    monkeypatch.setattr(T, "available_memory", lambda: 2.0 * 2**20)
+    with pytest.raises(MemoryError, match="would need about .* but only 2.0 MiB"):
+        T.rips(Y, 1)
+    with pytest.raises(MemoryError, match="maxdim"):
+        T.rips(squareform(pdist(Y)), 1, metric="precomputed")
 
 
 def test_runtime_memory_limit(rng):
@@ -423,7 +443,8 @@ def test_runtime_memory_limit(rng):
     X = rng.random((60, 3))
     D = np.ascontiguousarray(squareform(pdist(X)))
     with pytest.raises(MemoryError):
-        _core.topology.rips_dense_f64(D, 2, np.inf, 2, 1, False, 1000.0, np.zeros(0))
+        _core.topology.rips_dense(D, "f64", 2, np.inf, 2, 1, False, np.zeros(0), False, "check",
+                                  False, "D", np.inf, memory_limit=1000.0)
 
 
 def test_cocycles_are_cocycles_and_match_ripser(rng):
@@ -486,3 +507,51 @@ def test_bad_sparse_inputs():
     before = rev.indices.copy()
     _assert_same(T.rips(rev, 1), T.rips(D, 1, metric="precomputed"))
     np.testing.assert_array_equal(rev.indices, before)
+
+
+# ---------------------------------------------------------------------------
+# public hooks: flag filtrations, vertex births, engine order, full output
+
+
+def test_flag_persistence_negative_values_shift_exactly(rng):
+    # Shifting every edge and vertex value by c shifts every bar by c: an
+    # exact reference when values and c are multiples of 1/8.
+    n = 30
+    W = np.round(squareform(pdist(rng.random((n, 3)))) * 8) / 8
+    b = np.round(rng.random(n) * 2) / 8
+    W = np.maximum(W, np.maximum.outer(b, b))  # edges no earlier than their vertices
+    np.fill_diagonal(W, 0)
+    c = -3.0
+    for dtype in (np.float64, np.float32):
+        ref = T.flag_persistence(W, 2, births=b, threshold=np.inf, dtype=dtype)
+        Wc = W + c
+        np.fill_diagonal(Wc, 0)
+        got = T.flag_persistence(Wc, 2, births=b + c, threshold=np.inf, dtype=dtype)
+        _assert_same(got, [d + c for d in ref])
+        import scipy.sparse as sp
+
+        got_sp = T.flag_persistence(sp.csr_matrix(Wc - np.diag(np.diag(Wc))), 2, births=b + c,
+                                    dtype=dtype)
+        _assert_same(got_sp, got)
+    with pytest.raises(ValueError, match="non-negative"):
+        T.rips(Wc, 1, metric="precomputed")
+
+
+def test_births_sort_and_full_output_match_ripser(rng):
+    X = rng.random((25, 2))
+    D = squareform(pdist(X)).astype(np.float32).astype(np.float64)
+    b = (rng.random(25) * 0.1).astype(np.float32).astype(np.float64)
+    res = T.rips(D, 1, metric="precomputed", dtype=np.float32, births=b, sort=False,
+                 full_output=True)
+    assert isinstance(res, T.RipsResult)
+    Db = D.copy()
+    np.fill_diagonal(Db, b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = ripser_py.ripser(Db, distance_matrix=True, maxdim=1, thresh=float(res.threshold))
+    for x, y in zip(res.dgms, r["dgms"]):  # the engine's order is ripser.py's order
+        np.testing.assert_array_equal(x, y)
+    assert res.num_edges == r["num_edges"]
+    assert res.cocycles is None
+    with pytest.raises(ValueError, match="births"):
+        T.rips(D, 1, metric="precomputed", births=np.zeros(3))

@@ -25,7 +25,7 @@ def _collapsed_dgms(D, maxdim, coeff, thr, dt):
     import scipy.sparse as sp
 
     n = D.shape[0]
-    fn = _core.topology.edge_collapse_f32 if dt == np.float32 else _core.topology.edge_collapse_f64
+    fn = _core.topology.edge_collapse
     u, v, f = fn(np.ascontiguousarray(D, dtype=dt), thr)
     # explicit zeros (duplicated points) must stay stored entries
     S = sp.csr_matrix((np.r_[f, f].astype(dt), (np.r_[u, v], np.r_[v, u])), shape=(n, n))
@@ -60,7 +60,7 @@ def test_point_clouds_collapse_identical(n, d, seed, maxdim, coeff, rounding, du
     # rips falls back to the full filtration when the collapse removes few
     # edges: also check the collapsed graph itself, given back as sparse input
     Dt = D.astype(dt)
-    thr_c = float(getattr(_core.topology, f"enclosing_radius_{'f32' if f32 else 'f64'}")(Dt)) \
+    thr_c = float(_core.topology.enclosing_radius(Dt)) \
         if thr is None else thr
     _assert_same(_collapsed_dgms(Dt, maxdim, coeff, thr_c, dt)[1:], full[1:])
 
@@ -100,8 +100,8 @@ def test_collapse_removes_edges_and_collapsed_graph_has_same_diagrams(rng):
 
     X = rng.random((120, 3))
     D = squareform(pdist(X))
-    thr = float(_core.topology.enclosing_radius_f64(D))
-    u, v, f = _core.topology.edge_collapse_f64(D, thr)
+    thr = float(_core.topology.enclosing_radius(D))
+    u, v, f = _core.topology.edge_collapse(D, thr)
     n_edges = int((D[np.tril_indices(120, -1)] <= thr).sum())
     assert 0 < len(u) < n_edges // 3
     assert np.all(u > v)
@@ -194,7 +194,7 @@ def test_sparse_value_store_collapses_like_the_dense_matrix(n, d, seed, rounding
     D = squareform(pdist(X))
     thr = float(np.quantile(D[np.triu_indices(n, 1)], thr_q))
     dt = np.float32 if f32 else np.float64
-    fn = _core.topology.edge_collapse_f32 if f32 else _core.topology.edge_collapse_f64
+    fn = _core.topology.edge_collapse
     Dt = np.ascontiguousarray(D, dtype=dt)
     dense = fn(Dt, thr, store="dense")
     sparse = fn(Dt, thr, store="sparse")

@@ -1,4 +1,5 @@
-// Bindings for csrc/topology: Vietoris–Rips persistence.
+// Bindings for csrc/topology: Vietoris–Rips persistence.  Conversions only:
+// the loops live in csrc/topology (rips_input.hpp does the input path).
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -7,30 +8,69 @@
 #include <vector>
 
 #include "bindings/common.h"
-#include "common/parallel.hpp"
 #include "topology/edge_collapse.hpp"
 #include "topology/rips.hpp"
+#include "topology/rips_input.hpp"
 
 namespace nnpy {
 
 namespace topo_detail {
 
-inline nn::topology::RipsOptions rips_options(int maxdim, double threshold, long long modulus,
-                                              int n_threads, bool cocycles,
-                                              double memory_limit, bool collapse = false) {
-  nn::topology::RipsOptions o;
-  o.collapse = collapse;
+namespace tp = nn::topology;
+
+inline tp::Symmetry symmetry_of(const std::string& s) {
+  if (s == "check") return tp::Symmetry::kCheck;
+  if (s == "upper") return tp::Symmetry::kUpper;
+  if (s == "trust") return tp::Symmetry::kTrust;
+  throw std::invalid_argument("symmetry must be 'check', 'upper' or 'trust'");
+}
+
+inline bool is_f32(const std::string& dtype) {
+  if (dtype == "f32") return true;
+  if (dtype == "f64") return false;
+  throw std::invalid_argument("dtype must be 'f32' or 'f64'");
+}
+
+// threshold None = automatic (enclosing radius for dense input, inf for sparse).
+inline tp::InputOptions input_options(const std::string& name, const std::string& symmetry,
+                                      bool allow_negative, const py::object& threshold,
+                                      double available, bool estimate_only) {
+  tp::InputOptions in;
+  in.name = name;
+  in.symmetry = symmetry_of(symmetry);
+  in.allow_negative = allow_negative;
+  in.auto_threshold = threshold.is_none();
+  in.available = available;
+  in.estimate_only = estimate_only;
+  return in;
+}
+
+inline tp::RipsOptions rips_options(int maxdim, const py::object& threshold, long long modulus,
+                                    int n_threads, bool cocycles, double memory_limit,
+                                    bool collapse, long long lazy_after) {
+  tp::RipsOptions o;
   o.maxdim = maxdim;
-  o.threshold = threshold;
+  o.threshold = threshold.is_none() ? 0.0 : threshold.cast<double>();
   o.modulus = modulus;
   o.n_threads = n_threads;
   o.cocycles = cocycles;
   o.memory_limit = memory_limit;
+  o.collapse = collapse;
+  o.lazy_after = lazy_after;
   return o;
 }
 
-// (pairs, num_edges, cocycles or None): pairs = list of (k, 2) float64 arrays.
-inline py::tuple to_python(const nn::topology::RipsResult& r, bool cocycles) {
+inline const double* births_ptr(const carray<double>& births, std::size_t n) {
+  if (births.size() == 0) return nullptr;
+  if (births.ndim() != 1 || static_cast<std::size_t>(births.size()) != n)
+    throw std::invalid_argument("births must be empty or have one entry per vertex");
+  return births.data();
+}
+
+// (dgms, num_edges, cocycles or None, threshold, estimated_bytes):
+// dgms = list of (k, 2) float64 arrays in the engine's order.
+inline py::tuple to_python(const tp::RipsRun& run, bool cocycles) {
+  const tp::RipsResult& r = run.result;
   py::list dgms;
   for (const auto& flat : r.pairs) {
     const py::ssize_t k = static_cast<py::ssize_t>(flat.size() / 2);
@@ -54,87 +94,107 @@ inline py::tuple to_python(const nn::topology::RipsResult& r, bool cocycles) {
     }
     cc = per_dim;
   }
-  return py::make_tuple(dgms, r.num_edges, cc);
+  return py::make_tuple(dgms, run.num_edges, cc, run.threshold, run.estimated_bytes);
 }
 
-// Vertex birth times: an empty array means every vertex is born at 0.
-template <class T>
-const T* births_ptr(const carray<T>& births, std::size_t n) {
-  if (births.size() == 0) return nullptr;
-  if (births.ndim() != 1 || static_cast<std::size_t>(births.size()) != n)
-    throw std::invalid_argument("births must be empty or have one entry per vertex");
-  return births.data();
+// Runs `body(T{})` (the engine in T = float or double, per dtype) without
+// the GIL and converts its result.
+template <class Body>
+py::tuple run_in(const std::string& dtype, bool cocycles, Body&& body) {
+  const bool f32 = is_f32(dtype);
+  tp::RipsRun run;
+  {
+    py::gil_scoped_release release;
+    run = f32 ? body(float{}) : body(double{});
+  }
+  return to_python(run, cocycles);
 }
 
-template <class T>
-py::tuple rips_dense(const carray<T>& D, int maxdim, double threshold, long long modulus,
-                     int n_threads, bool cocycles, double memory_limit, const carray<T>& births,
-                     bool collapse, long long lazy_after) {
+inline py::tuple rips_dense(const carray<double>& D, const std::string& dtype, int maxdim,
+                            const py::object& threshold, long long modulus, int n_threads,
+                            bool cocycles, const carray<double>& births, bool collapse,
+                            const std::string& symmetry, bool allow_negative,
+                            const std::string& name, double available, bool estimate_only,
+                            double memory_limit, long long lazy_after) {
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
-  const T* b = births_ptr(births, d.rows);
-  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
-  opt.lazy_after = lazy_after;
-  nn::topology::RipsResult res;
-  {
-    py::gil_scoped_release release;
-    res = nn::topology::rips_dense<T>(d.data, d.rows, opt, b);
-  }
-  return to_python(res, cocycles);
+  const double* b = births_ptr(births, d.rows);
+  const auto in = input_options(name, symmetry, allow_negative, threshold, available,
+                                estimate_only);
+  const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
+                                collapse, lazy_after);
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_dense_input<decltype(t)>(d.data, d.rows, in, opt, b);
+  });
 }
 
-template <class T>
-py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
-                      const carray<std::int64_t>& indices, const carray<T>& values, int maxdim,
-                      double threshold, long long modulus, int n_threads, bool cocycles,
-                      double memory_limit, const carray<T>& births, bool collapse,
-                      long long lazy_after) {
-  const T* b = births_ptr(births, n);
+inline py::tuple rips_points(const carray<double>& X, const std::string& metric, double p,
+                             const std::string& dtype, int maxdim, const py::object& threshold,
+                             long long modulus, int n_threads, bool cocycles, bool collapse,
+                             const std::string& name, double available, bool estimate_only,
+                             double memory_limit, long long lazy_after) {
+  auto x = matrix(X, "X");
+  const nn::Metric mt = nn::parse_metric(metric);
+  const auto in = input_options(name, "trust", false, threshold, available, estimate_only);
+  const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
+                                collapse, lazy_after);
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_points_input<decltype(t)>(x, mt, p, in, opt);
+  });
+}
+
+inline py::tuple rips_sparse(std::size_t n, const carray<std::int64_t>& indptr,
+                             const carray<std::int64_t>& indices, const carray<double>& values,
+                             const std::string& dtype, int maxdim, const py::object& threshold,
+                             long long modulus, int n_threads, bool cocycles,
+                             const carray<double>& births, bool collapse,
+                             const std::string& symmetry, bool allow_negative,
+                             const std::string& name, double available, bool estimate_only,
+                             double memory_limit, long long lazy_after) {
   if (static_cast<std::size_t>(indptr.size()) != n + 1)
     throw std::invalid_argument("indptr must have n + 1 entries");
-  if (indices.size() != values.size())
-    throw std::invalid_argument("indices and values must have the same length");
-  const std::int64_t* ip = indptr.data();
-  if (ip[0] != 0 || ip[n] != indices.size())
-    throw std::invalid_argument("indptr is inconsistent with indices");
-  for (std::size_t i = 0; i < n; ++i)
-    if (ip[i + 1] < ip[i]) throw std::invalid_argument("indptr must be non-decreasing");
-  auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit, collapse);
-  opt.lazy_after = lazy_after;
-  nn::topology::RipsResult res;
-  {
-    py::gil_scoped_release release;
-    res = nn::topology::rips_sparse<T>(n, ip, indices.data(), values.data(), opt, b);
-  }
-  return to_python(res, cocycles);
+  if (indices.size() != values.size() || indptr.data()[n] != indices.size())
+    throw std::invalid_argument("indptr, indices and values are inconsistent");
+  const double* b = births_ptr(births, n);
+  const auto in = input_options(name, symmetry, allow_negative, threshold, available,
+                                estimate_only);
+  const auto opt = rips_options(maxdim, threshold, modulus, n_threads, cocycles, memory_limit,
+                                collapse, lazy_after);
+  return run_in(dtype, cocycles, [&](auto t) {
+    return tp::rips_sparse_input<decltype(t)>(n, indptr.data(), indices.data(), values.data(),
+                                              in, opt, b);
+  });
 }
 
 // A cohort of dense matrices: one subject per task, n_threads tasks at once.
-// thresholds[s] is subject s's threshold.
-template <class T>
-py::list rips_dense_batch(const std::vector<carray<T>>& mats, const std::vector<double>& thresholds,
-                          int maxdim, long long modulus, int n_threads, double memory_limit,
-                          bool collapse) {
-  if (mats.size() != thresholds.size())
-    throw std::invalid_argument("one threshold per matrix is required");
-  std::vector<nn::MatrixView<const T>> views;
-  for (const auto& a : mats) {
-    auto v = matrix(a, "D");
+inline py::list rips_dense_batch(const std::vector<carray<double>>& mats,
+                                 const std::vector<std::string>& names,
+                                 const std::string& dtype, int maxdim,
+                                 const py::object& threshold, long long modulus, int n_threads,
+                                 bool collapse, const std::vector<std::string>& symmetry,
+                                 double available) {
+  if (mats.size() != names.size() || mats.size() != symmetry.size())
+    throw std::invalid_argument("one name and one symmetry per matrix are required");
+  std::vector<const double*> ptrs;
+  std::vector<std::size_t> sizes;
+  std::vector<tp::InputOptions> ins;
+  for (std::size_t s = 0; s < mats.size(); ++s) {
+    auto v = matrix(mats[s], "D");
     if (v.rows != v.cols) throw std::invalid_argument("every matrix must be square");
-    views.push_back(v);
+    ptrs.push_back(v.data);
+    sizes.push_back(v.rows);
+    ins.push_back(input_options(names[s], symmetry[s], false, threshold, available, false));
   }
-  std::vector<nn::topology::RipsResult> results(mats.size());
+  const auto opt = rips_options(maxdim, threshold, modulus, 1, false, 0.0, collapse, -1);
+  const bool f32 = is_f32(dtype);
+  std::vector<tp::RipsRun> runs;
   {
     py::gil_scoped_release release;
-    nn::parallel_for(views.size(), n_threads, 1, [&](std::size_t b, std::size_t e, int) {
-      for (std::size_t s = b; s < e; ++s) {
-        auto opt = rips_options(maxdim, thresholds[s], modulus, 1, false, memory_limit, collapse);
-        results[s] = nn::topology::rips_dense<T>(views[s].data, views[s].rows, opt);
-      }
-    });
+    runs = f32 ? tp::rips_dense_batch_input<float>(ptrs, sizes, ins, opt, n_threads)
+               : tp::rips_dense_batch_input<double>(ptrs, sizes, ins, opt, n_threads);
   }
   py::list out;
-  for (const auto& r : results) out.append(to_python(r, false));
+  for (const auto& r : runs) out.append(to_python(r, false));
   return out;
 }
 
@@ -142,109 +202,25 @@ template <class T>
 double enclosing_radius(const carray<T>& D) {
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
-  T r;
-  {
-    py::gil_scoped_release release;
-    r = nn::topology::enclosing_radius<T>(d.data, d.rows);
-  }
-  return static_cast<double>(r);
-}
-
-// Checks a CSR distance matrix (column indices sorted within each row):
-// returns (0, -1, -1) when it has no duplicate entries and is symmetric (the
-// same entries above and below the diagonal, values equal to rtol of the
-// largest), else (code, i, j) for the first offending entry: 1 = (i, j)
-// stored twice, 2 = (i, j) stored but (j, i) not, 3 = values differ.
-inline py::tuple check_csr_symmetric(const carray<std::int64_t>& indptr,
-                                     const carray<std::int64_t>& indices,
-                                     const carray<double>& data, double rtol) {
-  const std::int64_t n = static_cast<std::int64_t>(indptr.size()) - 1;
-  const std::int64_t* ip = indptr.data();
-  const std::int64_t* ix = indices.data();
-  const double* v = data.data();
-  if (n < 0 || indices.size() != data.size() || ip[n] != indices.size())
-    throw std::invalid_argument("inconsistent CSR arrays");
-  int code = 0;
-  std::int64_t bi = -1, bj = -1;
-  {
-    py::gil_scoped_release release;
-    double scale = 0;
-    for (std::int64_t k = 0; k < ip[n]; ++k) scale = std::max(scale, std::fabs(v[k]));
-    const double tol = rtol * std::max(1.0, scale);
-    for (std::int64_t i = 0; i < n && code == 0; ++i)
-      for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) {
-        const std::int64_t j = ix[k];
-        if (k > ip[i] && ix[k - 1] == j) {
-          code = 1;
-        } else if (j != i) {
-          const std::int64_t* b = ix + ip[j];
-          const std::int64_t* e = ix + ip[j + 1];
-          const std::int64_t* it = std::lower_bound(b, e, i);
-          if (it == e || *it != i)
-            code = 2;
-          else if (!(std::fabs(v[it - ix] - v[k]) <= tol) &&
-                   !(std::isinf(v[k]) && v[it - ix] == v[k]))
-            code = 3;
-        }
-        if (code != 0) {
-          bi = i;
-          bj = j;
-          break;
-        }
-      }
-  }
-  return py::make_tuple(code, bi, bj);
-}
-
-// Lower degrees of the graph of edges <= threshold: out[i] = #{j < i : D[i, j] <= thr}.
-template <class T>
-py::array_t<std::int64_t> lower_degrees(const carray<T>& D, double threshold) {
-  auto d = matrix(D, "D");
-  if (d.rows != d.cols) throw std::invalid_argument("D must be square");
-  const std::size_t n = d.rows;
-  py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
-  std::int64_t* o = out.mutable_data();
-  {
-    py::gil_scoped_release release;
-    const T thr = static_cast<T>(threshold);
-    for (std::size_t i = 0; i < n; ++i) {
-      const T* row = d.data + i * n;
-      std::int64_t c = 0;
-      for (std::size_t j = 0; j < i; ++j) c += row[j] <= thr;
-      o[i] = c;
-    }
-  }
-  return out;
+  py::gil_scoped_release release;
+  return static_cast<double>(tp::enclosing_radius<T>(d.data, d.rows));
 }
 
 // Edge collapse of the flag filtration of a dense matrix's edges <= threshold
 // -> (u, v, f) arrays of the kept edges (u > v), sorted by (f, u, v).
 template <class T>
 py::tuple edge_collapse(const carray<T>& D, double threshold, const std::string& store) {
-  nn::topology::TauStore ts;
-  if (store == "auto") ts = nn::topology::TauStore::kAuto;
-  else if (store == "dense") ts = nn::topology::TauStore::kDense;
-  else if (store == "sparse") ts = nn::topology::TauStore::kSparse;
+  tp::TauStore ts;
+  if (store == "auto") ts = tp::TauStore::kAuto;
+  else if (store == "dense") ts = tp::TauStore::kDense;
+  else if (store == "sparse") ts = tp::TauStore::kSparse;
   else throw std::invalid_argument("store must be 'auto', 'dense' or 'sparse'");
   auto d = matrix(D, "D");
   if (d.rows != d.cols) throw std::invalid_argument("D must be square");
-  const std::size_t n = d.rows;
-  std::vector<nn::topology::FilteredEdge<T>> kept;
+  std::vector<tp::FilteredEdge<T>> kept;
   {
     py::gil_scoped_release release;
-    std::vector<nn::topology::FilteredEdge<T>> edges;
-    for (std::size_t i = 1; i < n; ++i)
-      for (std::size_t j = 0; j < i; ++j) {
-        const T x = d.data[i * n + j];
-        if (x <= static_cast<T>(threshold) && std::isfinite(x))
-          edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), x});
-      }
-    kept = nn::topology::collapse_edges<T>(n, std::move(edges), nullptr, ts);
-    std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-      if (a.f != b.f) return a.f < b.f;
-      if (a.u != b.u) return a.u < b.u;
-      return a.v < b.v;
-    });
+    kept = tp::collapse_dense<T>(d.data, d.rows, static_cast<T>(threshold), ts);
   }
   py::array_t<std::int64_t> u(kept.size()), v(kept.size());
   py::array_t<double> f(kept.size());
@@ -262,36 +238,46 @@ inline void register_topology(py::module_& m) {
   using namespace topo_detail;
   py::register_exception<nn::topology::RipsMemoryError>(m, "RipsMemoryError",
                                                          PyExc_MemoryError);
+  const long long lazy_default = nn::topology::RipsOptions{}.lazy_after;
 
-  m.def("check_csr_symmetric", &check_csr_symmetric, py::arg("indptr"), py::arg("indices"),
-        py::arg("data"), py::arg("rtol"),
-        "(code, i, j): 0 = no duplicates and symmetric; 1 duplicate, 2 missing mirror, 3 values differ.");
+  m.def("rips_dense", &rips_dense, py::arg("D"), py::arg("dtype"), py::arg("maxdim"),
+        py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),
+        py::arg("births"), py::arg("collapse"), py::arg("symmetry"), py::arg("allow_negative"),
+        py::arg("name"), py::arg("available"), py::arg("estimate_only") = false,
+        py::arg("memory_limit") = 0.0, py::arg("lazy_after") = lazy_default,
+        "Rips persistence of a dense (n, n) float64 matrix, computed in dtype ('f32'/'f64'): "
+        "checks, threshold, memory guard and reduction in one call -> "
+        "(dgms, num_edges, cocycles, threshold, estimated_bytes).");
+  m.def("rips_points", &rips_points, py::arg("X"), py::arg("metric"), py::arg("p"),
+        py::arg("dtype"), py::arg("maxdim"), py::arg("threshold"), py::arg("modulus"),
+        py::arg("n_threads"), py::arg("cocycles"), py::arg("collapse"), py::arg("name"),
+        py::arg("available"), py::arg("estimate_only") = false, py::arg("memory_limit") = 0.0,
+        py::arg("lazy_after") = lazy_default,
+        "Rips persistence of a point cloud (n, d): distances, threshold, memory guard and "
+        "reduction in one call -> (dgms, num_edges, cocycles, threshold, estimated_bytes).");
+  m.def("rips_sparse", &rips_sparse, py::arg("n"), py::arg("indptr"), py::arg("indices"),
+        py::arg("values"), py::arg("dtype"), py::arg("maxdim"), py::arg("threshold"),
+        py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("births"),
+        py::arg("collapse"), py::arg("symmetry"), py::arg("allow_negative"), py::arg("name"),
+        py::arg("available"), py::arg("estimate_only") = false, py::arg("memory_limit") = 0.0,
+        py::arg("lazy_after") = lazy_default,
+        "Rips persistence of a CSR float64 matrix (sorted column indices) -> "
+        "(dgms, num_edges, cocycles, threshold, estimated_bytes).");
+  m.def("rips_dense_batch", &rips_dense_batch, py::arg("mats"), py::arg("names"),
+        py::arg("dtype"), py::arg("maxdim"), py::arg("threshold"), py::arg("modulus"),
+        py::arg("n_threads"), py::arg("collapse"), py::arg("symmetry"), py::arg("available"),
+        "Rips persistence of many dense matrices, one per thread.");
 
-#define NN_TOPO_DEFS(T, SUFFIX)                                                                  \
-  m.def("rips_dense_" SUFFIX, &rips_dense<T>, py::arg("D"), py::arg("maxdim"),                  \
-        py::arg("threshold"), py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"),     \
-        py::arg("memory_limit"), py::arg("births"), py::arg("collapse") = false,                 \
-        py::arg("lazy_after") = nn::topology::RipsOptions{}.lazy_after,                 \
-        "Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles).");  \
-  m.def("rips_sparse_" SUFFIX, &rips_sparse<T>, py::arg("n"), py::arg("indptr"),                \
-        py::arg("indices"), py::arg("values"), py::arg("maxdim"), py::arg("threshold"),         \
-        py::arg("modulus"), py::arg("n_threads"), py::arg("cocycles"), py::arg("memory_limit"), \
-        py::arg("births"), py::arg("collapse") = false,                 \
-        py::arg("lazy_after") = nn::topology::RipsOptions{}.lazy_after, "Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles).");    \
-  m.def("rips_dense_batch_" SUFFIX, &rips_dense_batch<T>, py::arg("mats"),                      \
-        py::arg("thresholds"), py::arg("maxdim"), py::arg("modulus"), py::arg("n_threads"),     \
-        py::arg("memory_limit"), py::arg("collapse") = false, "Rips persistence of many dense matrices, one per thread.");   \
-  m.def("edge_collapse_" SUFFIX, &edge_collapse<T>, py::arg("D"), py::arg("threshold"),       \
-        py::arg("store") = "auto",                                                              \
-        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");              \
-  m.def("lower_degrees_" SUFFIX, &lower_degrees<T>, py::arg("D"), py::arg("threshold"),         \
-        "#{j < i : D[i, j] <= threshold} for every row i of a dense (n, n) matrix.");           \
-  m.def("enclosing_radius_" SUFFIX, &enclosing_radius<T>, py::arg("D"),                         \
+  // float64 and float32 arrays: one name, two overloads (no conversion
+  // between them, so the array's dtype picks the engine's type).
+  m.def("edge_collapse", &edge_collapse<double>, py::arg("D").noconvert(), py::arg("threshold"),
+        py::arg("store") = "auto",
+        "Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f).");
+  m.def("edge_collapse", &edge_collapse<float>, py::arg("D").noconvert(), py::arg("threshold"),
+        py::arg("store") = "auto");
+  m.def("enclosing_radius", &enclosing_radius<double>, py::arg("D").noconvert(),
         "min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix.");
-
-  NN_TOPO_DEFS(double, "f64")
-  NN_TOPO_DEFS(float, "f32")
-#undef NN_TOPO_DEFS
+  m.def("enclosing_radius", &enclosing_radius<float>, py::arg("D").noconvert());
 }
 
 }  // namespace nnpy

@@ -2,6 +2,7 @@
 #include "topology/edge_collapse.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "common/interrupt.hpp"
@@ -221,6 +222,29 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
   return collapse_with<T>(n, edges, tau, nb_start, nb, gave_up);
 }
 
+template <class T>
+std::vector<FilteredEdge<T>> collapse_dense(const T* dist, std::size_t n, T threshold,
+                                            TauStore store) {
+  std::vector<FilteredEdge<T>> edges;
+  for (std::size_t i = 1; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j) {
+      const T x = dist[i * n + j];
+      if (x <= threshold && std::isfinite(x))
+        edges.push_back({static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), x});
+    }
+  std::vector<FilteredEdge<T>> kept = collapse_edges<T>(n, std::move(edges), nullptr, store);
+  std::sort(kept.begin(), kept.end(), [](const FilteredEdge<T>& a, const FilteredEdge<T>& b) {
+    if (a.f != b.f) return a.f < b.f;
+    if (a.u != b.u) return a.u < b.u;
+    return a.v < b.v;
+  });
+  return kept;
+}
+
+template std::vector<FilteredEdge<float>> collapse_dense<float>(const float*, std::size_t, float,
+                                                                TauStore);
+template std::vector<FilteredEdge<double>> collapse_dense<double>(const double*, std::size_t,
+                                                                  double, TauStore);
 template double collapse_bytes<float>(std::size_t, std::size_t);
 template double collapse_bytes<double>(std::size_t, std::size_t);
 template std::vector<FilteredEdge<float>> collapse_edges<float>(

@@ -44,5 +44,11 @@ std::vector<FilteredEdge<T>> collapse_edges(std::size_t n, std::vector<FilteredE
                                             bool* gave_up = nullptr,
                                             TauStore store = TauStore::kAuto);
 
+// The edges <= threshold (finite) of a dense (n, n) matrix, collapsed, sorted
+// by (f, u, v) (u > v).
+template <class T>
+std::vector<FilteredEdge<T>> collapse_dense(const T* dist, std::size_t n, T threshold,
+                                            TauStore store = TauStore::kAuto);
+
 }  // namespace topology
 }  // namespace nn

@@ -109,17 +109,20 @@ class PivotQueue {
     return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
   }
 
+  // Filtration values map to unsigned integers in the same order (negative
+  // values included: lower-star filtrations): a non-negative value's bits
+  // with the sign bit set, a negative value's bits inverted; -0 maps as +0.
   static Key key_of(const E& e) {
-    // Non-negative IEEE values order as their bit patterns; -0 maps to +0.
-    std::uint64_t hi = 0;
-    if (e.diam != 0) {
-      if constexpr (sizeof(T) == 4) {
-        std::uint32_t b;
-        std::memcpy(&b, &e.diam, 4);
-        hi = b;
-      } else {
-        std::memcpy(&hi, &e.diam, 8);
-      }
+    std::uint64_t hi;
+    const T x = e.diam == 0 ? T(0) : e.diam;
+    if constexpr (sizeof(T) == 4) {
+      std::uint32_t b;
+      std::memcpy(&b, &x, 4);
+      hi = (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+    } else {
+      std::uint64_t b;
+      std::memcpy(&b, &x, 8);
+      hi = (b & 0x8000000000000000ull) ? ~b : (b | 0x8000000000000000ull);
     }
     return Key{hi, ~static_cast<std::uint64_t>(e.idx)};
   }
@@ -127,10 +130,13 @@ class PivotQueue {
   static E entry_of(const Key& k, std::int64_t c) {
     T diam;
     if constexpr (sizeof(T) == 4) {
-      const std::uint32_t b = static_cast<std::uint32_t>(k.hi);
+      const std::uint32_t m = static_cast<std::uint32_t>(k.hi);
+      const std::uint32_t b = (m & 0x80000000u) ? (m & 0x7fffffffu) : ~m;
       std::memcpy(&diam, &b, 4);
     } else {
-      std::memcpy(&diam, &k.hi, 8);
+      const std::uint64_t m = k.hi;
+      const std::uint64_t b = (m & 0x8000000000000000ull) ? (m & 0x7fffffffffffffffull) : ~m;
+      std::memcpy(&diam, &b, 8);
     }
     return E{diam, static_cast<decltype(E{}.idx)>(~k.lo), c};
   }

@@ -330,39 +330,52 @@ class Engine {
         w_hi = w_lo - 1;
       }
     } else {
-      const Neighbour<T>* beg[kMaxVertices];
-      const Neighbour<T>* cur[kMaxVertices];
-      for (int i = 0; i < m; ++i) {
-        beg[i] = dist_.nb.data() + dist_.start[vs[i]];
-        cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
-      }
-      while (cur[0] != beg[0]) {
-        --cur[0];
-        const index_t w = cur[0]->v;
-        if (!all && w < vs[0]) return;
-        T diam = std::max(s.diam, cur[0]->d);
-        bool common = true;
-        for (int i = 1; i < m; ++i) {
-          while (cur[i] != beg[i] && (cur[i] - 1)->v > w) --cur[i];
-          if (cur[i] == beg[i]) return;  // list i has nothing <= w: no more common neighbours
-          if ((cur[i] - 1)->v != w) {
-            common = false;
-            break;
-          }
-          diam = std::max(diam, (cur[i] - 1)->d);
-        }
-        if (!common) continue;
+      // Only w > vs[0] when !all: then no vertex of s is above w (j = 0).
+      for_each_common_neighbour(vs, m, cap, all ? -1 : vs[0], [&](index_t w, T d) {
         while (j < m && vs[j] > w) {
           idx_below -= binom_(vs[j], m - j);
           idx_above += binom_(vs[j], m - j + 1);
           ++j;
         }
-        if (!all && j > 0) return;
-        if (diam > cap) continue;
+        const T diam = std::max(d, s.diam);
+        if (diam > cap) return true;
         const index_t idx = idx_above + binom_(w, m - j + 1) + idx_below;
         const coef_t c = ((m - j) & 1) ? p_ - s.c : s.c;
-        if (!f(E{diam, idx, c}, w, j)) return;
+        return f(E{diam, idx, c}, w, j);
+      });
+    }
+  }
+
+  // Sparse input: calls f(w, d) for the common neighbours w of the vertices
+  // vs (m of them) within cap of each, by decreasing w, d = the largest of
+  // their distances to w; stops at the first w < stop_below, when no common
+  // neighbour can follow, or when f returns false.
+  template <class F>
+  void for_each_common_neighbour(const index_t* vs, int m, T cap, index_t stop_below,
+                                 F&& f) const {
+    const Neighbour<T>* beg[kMaxVertices];
+    const Neighbour<T>* cur[kMaxVertices];
+    for (int i = 0; i < m; ++i) {
+      beg[i] = dist_.nb.data() + dist_.start[vs[i]];
+      cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
+    }
+    while (cur[0] != beg[0]) {
+      --cur[0];
+      const index_t w = cur[0]->v;
+      if (w < stop_below) return;
+      if (cur[0]->d > cap) continue;
+      T d = cur[0]->d;
+      bool common = true;
+      for (int i = 1; i < m; ++i) {
+        while (cur[i] != beg[i] && (cur[i] - 1)->v > w) --cur[i];
+        if (cur[i] == beg[i]) return;  // list i has nothing <= w: no more common neighbours
+        if ((cur[i] - 1)->v != w || (cur[i] - 1)->d > cap) {
+          common = false;
+          break;
+        }
+        d = std::max(d, (cur[i] - 1)->d);
       }
+      if (common && !f(w, d)) return;
     }
   }
 
@@ -438,33 +451,16 @@ class Engine {
       }
       return false;
     } else {
-      const Neighbour<T>* beg[kMaxVertices];
-      const Neighbour<T>* cur[kMaxVertices];
-      for (int i = 0; i < m; ++i) {
-        beg[i] = dist_.nb.data() + dist_.start[vs[i]];
-        cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
-      }
-      while (cur[0] != beg[0]) {
-        --cur[0];
-        if (cur[0]->d > diam) continue;
-        const index_t w = cur[0]->v;
-        bool common = true;
-        for (int i = 1; i < m; ++i) {
-          while (cur[i] != beg[i] && (cur[i] - 1)->v > w) --cur[i];
-          if (cur[i] == beg[i]) return false;
-          if ((cur[i] - 1)->v != w || (cur[i] - 1)->d > diam) {
-            common = false;
-            break;
-          }
-        }
-        if (!common) continue;
+      bool found = false;
+      for_each_common_neighbour(vs, m, diam, -1, [&](index_t w, T) {
         int j = 0;
         for (int i = 0; i < m; ++i) j += vs[i] > w;
         w_out = w;
         j_out = j;
-        return true;
-      }
-      return false;
+        found = true;
+        return false;
+      });
+      return found;
     }
   }
 
@@ -1192,7 +1188,8 @@ std::optional<RipsResult> try_collapsed(std::size_t n, std::vector<FilteredEdge<
 }
 
 template <class T>
-RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births) {
+RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, const T* births,
+                      std::int64_t n_edges_known) {
   const T thr = static_cast<T>(opt.threshold);
   if (collapse_applies<T>(n, n * (n - (n > 0 ? 1 : 0)) / 2, opt)) {
     std::vector<FilteredEdge<T>> edges;
@@ -1209,15 +1206,22 @@ RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt, cons
         }
       }
     if (finite) {
-      auto h0 = [&](const RipsOptions& o0) { return rips_dense<T>(dist, n, o0, births); };
+      auto h0 = [&](const RipsOptions& o0) {
+        return rips_dense<T>(dist, n, o0, births, n_edges_known);
+      };
       if (auto res = try_collapsed<T>(n, std::move(edges), opt, h0)) return std::move(*res);
     }
   }
   // With a threshold below most distances, neighbour lists are faster than
   // scanning every vertex (Ripser does the same).
-  std::size_t n_edges = 0, n_pairs = n * (n - (n > 0 ? 1 : 0)) / 2;
-  for (std::size_t i = 1; i < n; ++i)
-    for (std::size_t j = 0; j < i; ++j) n_edges += dist[i * n + j] <= thr;
+  std::size_t n_edges = 0;
+  const std::size_t n_pairs = n * (n - (n > 0 ? 1 : 0)) / 2;
+  if (n_edges_known >= 0) {
+    n_edges = static_cast<std::size_t>(n_edges_known);
+  } else {
+    for (std::size_t i = 1; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j) n_edges += dist[i * n + j] <= thr;
+  }
   if (n > 0 && static_cast<double>(n_edges) < 0.25 * static_cast<double>(n_pairs)) {
     SparseDist<T> sp;
     sp.n = static_cast<index_t>(n);
@@ -1284,9 +1288,9 @@ RipsResult rips_sparse(std::size_t n, const std::int64_t* indptr, const std::int
 }
 
 template RipsResult rips_dense<float>(const float*, std::size_t, const RipsOptions&,
-                                     const float*);
+                                     const float*, std::int64_t);
 template RipsResult rips_dense<double>(const double*, std::size_t, const RipsOptions&,
-                                      const double*);
+                                      const double*, std::int64_t);
 template RipsResult rips_sparse<float>(std::size_t, const std::int64_t*, const std::int64_t*,
                                        const float*, const RipsOptions&, const float*);
 template RipsResult rips_sparse<double>(std::size_t, const std::int64_t*, const std::int64_t*,

@@ -64,9 +64,11 @@ struct RipsResult {
 // triangle is read); the diagonal is ignored.  births: nullptr (every vertex
 // born at 0) or n vertex birth times, which only change dimension 0
 // (ripser.py's convention: a merged component keeps the older birth).
+// n_edges: the number of pairs i > j with dist(i, j) <= threshold when the
+// caller has counted them (rips_input.cpp), else -1.
 template <class T>
 RipsResult rips_dense(const T* dist, std::size_t n, const RipsOptions& opt,
-                      const T* births = nullptr);
+                      const T* births = nullptr, std::int64_t n_edges = -1);
 
 // Sparse distances: CSR neighbour lists (both directions present, column
 // indices sorted within each row, no diagonal), values = edge lengths.

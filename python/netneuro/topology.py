@@ -12,8 +12,8 @@ apparent and emergent pairs, coefficients in Z/p.  A diagram is a list of
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from .distance import METRICS, pairwise_distances
 __all__ = [
     "rips",
     "rips_batch",
+    "flag_persistence",
+    "estimate_memory",
+    "RipsResult",
     "betti_curve",
     "persistence_landscape",
     "persistence_image",
@@ -50,7 +53,9 @@ _DTYPES = {np.dtype(np.float64): "f64", np.dtype(np.float32): "f32"}
 
 
 # ---------------------------------------------------------------------------
-# input handling
+# input handling: Python checks the arguments and the array's shape and
+# dtype; one call into the core does the rest (values, symmetry, threshold,
+# memory guard, reduction).
 
 
 def _is_sparse(x) -> bool:
@@ -71,55 +76,12 @@ def _check_dtype(dtype) -> np.dtype:
     return dt
 
 
-def _check_distance_values(D: np.ndarray, name: str) -> None:
-    mn = np.min(D) if D.size else 0.0  # NaN propagates: one pass finds both problems
-    if np.isnan(mn):
-        bad = np.argwhere(np.isnan(D))[0]
-        raise ValueError(f"{name} must not contain NaN; found NaN at index {tuple(int(i) for i in bad)}")
-    if mn < 0:
-        bad = np.unravel_index(int(np.argmin(D)), D.shape)
-        raise ValueError(
-            f"{name} must be non-negative distances; found {D[bad]} at index "
-            f"{tuple(int(i) for i in bad)}"
-        )
+def _csr(X, name: str):
+    """(n, indptr, indices, data) of a square sparse matrix: int64 indices
+    sorted within rows, float64 values, the caller's matrix untouched.
 
-
-def _check_symmetric_distances(D: np.ndarray, name: str) -> None:
-    fin = np.isfinite(D)
-    if not np.array_equal(fin, fin.T):
-        raise ValueError(f"{name} must be symmetric; its infinite entries are not")
-    with np.errstate(invalid="ignore"):
-        diff = np.where(fin & fin.T, np.abs(D - D.T), 0.0) if D.size else np.zeros(1)
-    scale = np.max(np.abs(np.where(fin, D, 0.0))) if D.size else 0.0
-    worst = float(np.max(diff)) if diff.size else 0.0
-    if worst > 1e-10 + 1e-10 * scale:
-        raise ValueError(f"{name} must be symmetric; max |{name} - {name}.T| = {worst:.3g}")
-
-
-def _dense_distances(X, metric: str, n_jobs: int, name: str = "X") -> np.ndarray:
-    """(n, n) float64 distance matrix from a point cloud or a precomputed matrix."""
-    if metric == "precomputed":
-        D = check_square(X, name, finite=False)
-        _check_distance_values(D, name)
-        if np.array_equal(D, D.T):  # the common, exactly symmetric case: one pass
-            if np.any(np.diagonal(D)):
-                D = D.copy()
-                np.fill_diagonal(D, 0.0)
-            return D
-        _check_symmetric_distances(D, name)
-        # Symmetrise from the strict upper triangle (the half ripser.py reads).
-        D = np.triu(D, 1)
-        return D + D.T
-    X = check_array(X, name, ndim=2)
-    return pairwise_distances(X, metric=metric, n_jobs=n_jobs)
-
-
-def _sparse_distances(X, name: str = "X"):
-    """CSR (n, indptr, indices, data) of a symmetric sparse distance matrix.
-
-    Column indices sorted within rows; diagonal entries are kept (the engine
-    ignores them).  Duplicates and asymmetry are checked in the core, without
-    temporaries of the matrix's size.
+    Duplicate entries are kept as they are (the core refuses them), never
+    summed: a summed distance would silently change the diagram.
     """
     import scipy.sparse as sp
 
@@ -128,57 +90,32 @@ def _sparse_distances(X, name: str = "X"):
     if X.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
     n = X.shape[0]
-    A = sp.csr_matrix(X, dtype=np.float64, copy=True)  # COO -> CSR sums duplicates
-    if A.nnz != X.nnz:
-        raise ValueError(f"{name} has duplicate entries; call sum_duplicates() first")
-    A.sort_indices()  # sorts in place without summing duplicates
-    _check_distance_values(A.data, name)
-    ip = A.indptr.astype(np.int64)
-    ix = A.indices.astype(np.int64)
-    code, i, j = _core.topology.check_csr_symmetric(ip, ix, A.data, 1e-10)
-    if code == 1:
-        raise ValueError(f"{name} has duplicate entries at ({i}, {j}); call sum_duplicates() first")
-    if code in (2, 3):
-        raise ValueError(f"{name} must be symmetric (same entries above and below the diagonal); "
-                         f"entry ({i}, {j}) has no equal mirror entry ({j}, {i})")
-    return n, ip, ix, A.data
+    if X.format == "csr":
+        A = sp.csr_matrix((np.asarray(X.data, dtype=np.float64), X.indices, X.indptr),
+                          shape=X.shape, copy=True)
+    else:  # COO -> CSR without summing: order the entries by (row, column) ourselves
+        C = X.tocoo(copy=False)
+        order = np.lexsort((C.col, C.row))
+        row, col = C.row[order].astype(np.int64), C.col[order].astype(np.int64)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+        return n, indptr, col, np.asarray(C.data[order], dtype=np.float64)
+    if not A.has_sorted_indices:
+        # stable sort of each row by column, duplicates kept (scipy's sort_indices
+        # would too, but may sum them in other versions)
+        row = np.repeat(np.arange(n), np.diff(A.indptr))
+        order = np.lexsort((A.indices, row))
+        A = sp.csr_matrix((A.data[order], A.indices[order], A.indptr), shape=A.shape)
+    return n, A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data
 
 
-def _estimate_bytes(lower_degree: np.ndarray, n_edges: int, n: int, maxdim: int,
-                    itemsize: int) -> float:
-    """Rough storage of the reduction: simplices of dims maxdim-1 and maxdim.
-
-    k-simplices are estimated as sum_v C(deg_<(v), k) q^C(k, 2), q the edge
-    density (exact for complete graphs); the engine also enforces the memory
-    limit while it runs.
-    """
-    if maxdim == 0:
-        return 16.0 * n_edges
-    pairs = n * (n - 1) / 2
-    q = n_edges / pairs if pairs else 0.0
-    deg = lower_degree.astype(np.float64)
-
-    def count(k):  # k-simplices: choose k lower neighbours of the top vertex
-        if k == 0:
-            return float(n)
-        c = np.ones_like(deg)
-        for t in range(k):
-            c = c * np.maximum(deg - t, 0) / (t + 1)
-        return float(np.sum(c)) * q ** (k * (k - 1) / 2)
-
-    entry = 2 * itemsize + 8
-    return entry * (count(maxdim) * 2.0 + count(maxdim - 1)) + 24.0 * 2 * count(maxdim)
-
-
-def _guard(n: int, maxdim: int, lower_degree: np.ndarray, n_edges: int, itemsize: int) -> None:
-    if n >= 2 and math.comb(n, min(maxdim + 2, n)) >= 2 ** 62:
-        raise ValueError(
-            f"{n} points are too many for maxdim={maxdim}: simplex indices would overflow "
-            "64-bit integers; lower maxdim"
-        )
-    est = _estimate_bytes(lower_degree, n_edges, n, maxdim, itemsize)
-    check_memory(est, f"Vietoris-Rips persistence up to dimension {maxdim} of {n} points",
-                 hint="lower maxdim or the threshold")
+def _check_births(births, n: int):
+    if births is None:
+        return np.zeros(0)
+    b = check_array(births, "births", ndim=1)
+    if len(b) != n:
+        raise ValueError(f"births must have one value per vertex ({n}), got {len(b)}")
+    return b
 
 
 def _sorted(dgm: np.ndarray) -> np.ndarray:
@@ -187,45 +124,9 @@ def _sorted(dgm: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(dgm[np.lexsort((dgm[:, 1], dgm[:, 0]))])
 
 
-def _prepare(X, maxdim, threshold, metric, coeff, n_jobs, dtype, name="X"):
-    """Validated inputs for the core: ('dense', D, thr) or ('sparse', (n, ip, ix, v), thr)."""
-    maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=_MAXDIM_LIMIT)
-    coeff = check_prime(coeff, "coeff")
-    n_jobs = check_n_jobs(n_jobs)
-    dt = _check_dtype(dtype)
-    check_choice(metric, "metric", METRICS + ("precomputed",))
-    if threshold is not None:
-        threshold = check_float(threshold, "threshold", min_value=0.0, allow_inf=True)
-    if _is_sparse(X):
-        n, ip, ix, v = _sparse_distances(X, name)
-        v = v.astype(dt)
-        thr = np.inf if threshold is None else threshold
-        fin = v[np.isfinite(v)]
-        thr = min(thr, float(np.max(fin)) if fin.size else 0.0)  # inf entries are no edges
-        keep = v <= thr
-        rows = np.repeat(np.arange(n), np.diff(ip))
-        low = keep & (ix < rows)
-        lower_degree = np.bincount(rows[low], minlength=n)
-        _guard(n, maxdim, lower_degree, int(low.sum()), dt.itemsize)
-        return "sparse", (n, ip, ix, v), thr, maxdim, coeff, n_jobs, dt
-    D = _dense_distances(X, metric, n_jobs, name)
-    n = D.shape[0]
-    D = np.ascontiguousarray(D.astype(dt))
-    if threshold is None:
-        thr = getattr(_core.topology, f"enclosing_radius_{_DTYPES[dt]}")(D) if n > 1 else 0.0
-    else:
-        thr = threshold
-    if n and not np.isfinite(np.max(D)):  # inf entries are no edges: never admit them
-        fin = D[np.isfinite(D)]
-        thr = min(thr, float(np.max(fin)) if fin.size else 0.0)
-    lower_degree = getattr(_core.topology, f"lower_degrees_{_DTYPES[dt]}")(D, thr)
-    _guard(n, maxdim, lower_degree, int(lower_degree.sum()), dt.itemsize)
-    return "dense", D, thr, maxdim, coeff, n_jobs, dt
-
-
-def _memory_limit() -> float:
+def _memory_available() -> float:
     m = available_memory()
-    return 0.0 if not np.isfinite(m) else 0.9 * m
+    return float(m) if np.isfinite(m) else float("inf")
 
 
 def _collapse_choice(collapse_edges, maxdim) -> bool:
@@ -236,34 +137,105 @@ def _collapse_choice(collapse_edges, maxdim) -> bool:
     return bool(collapse_edges)
 
 
-def _run(kind, data, thr, maxdim, coeff, n_jobs, dt, cocycles=False, births=None,
-         collapse=False):
-    suffix = _DTYPES[dt]
-    births = np.zeros(0, dtype=dt) if births is None else np.ascontiguousarray(births, dtype=dt)
-    if kind == "sparse":
-        n, ip, ix, v = data
-        return getattr(_core.topology, f"rips_sparse_{suffix}")(
-            n, ip, ix, v, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit(), births,
-            bool(collapse))
-    return getattr(_core.topology, f"rips_dense_{suffix}")(
-        data, maxdim, float(thr), coeff, n_jobs, cocycles, _memory_limit(), births,
-        bool(collapse))
+def _check_args(maxdim, threshold, metric, coeff, n_jobs, dtype, allow_negative=False):
+    """Checked (maxdim, threshold, coeff, n_jobs, dtype suffix) of a persistence call."""
+    maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=_MAXDIM_LIMIT)
+    coeff = check_prime(coeff, "coeff")
+    n_jobs = check_n_jobs(n_jobs)
+    sfx = _DTYPES[_check_dtype(dtype)]
+    check_choice(metric, "metric", METRICS + ("precomputed",))
+    if threshold is not None:
+        threshold = check_float(threshold, "threshold",
+                                min_value=None if allow_negative else 0.0, allow_inf=True)
+    return maxdim, threshold, coeff, n_jobs, sfx
+
+
+def _core_call(X, maxdim, threshold, metric, coeff, n_jobs, dtype, *, cocycles=False,
+               births=None, collapse=False, allow_negative=False, estimate_only=False,
+               name="X"):
+    """One validated call into the core -> (dgms, num_edges, cocycles, threshold, bytes)."""
+    maxdim, threshold, coeff, n_jobs, sfx = _check_args(maxdim, threshold, metric, coeff, n_jobs,
+                                                        dtype, allow_negative)
+    tp = _core.topology
+    common = dict(maxdim=maxdim, threshold=threshold, modulus=coeff, n_threads=n_jobs,
+                  cocycles=cocycles, collapse=collapse, name=name,
+                  available=_memory_available(), estimate_only=estimate_only)
+    if _is_sparse(X):
+        n, ip, ix, v = _csr(X, name)
+        return tp.rips_sparse(n, ip, ix, v, sfx, births=_check_births(births, n),
+                              symmetry="check", allow_negative=allow_negative, **common)
+    if metric == "precomputed":
+        D = check_square(X, name, finite=False)
+        return tp.rips_dense(D, sfx, births=_check_births(births, D.shape[0]),
+                             symmetry="check", allow_negative=allow_negative, **common)
+    X = check_array(X, name, ndim=2)
+    n = X.shape[0]
+    check_memory((8.0 + (4.0 if sfx == "f32" else 0.0)) * n * n,
+                 f"a {n} x {n} distance matrix", hint="use fewer points")
+    if births is not None:
+        _check_births(births, n)
+        D = pairwise_distances(X, metric=metric, n_jobs=n_jobs)
+        return tp.rips_dense(D, sfx, births=_check_births(births, n), symmetry="trust",
+                             allow_negative=False, **common)
+    return tp.rips_points(X, metric, 2.0, sfx, **common)
 
 
 # ---------------------------------------------------------------------------
 # persistence
 
 
+@dataclass(frozen=True)
+class RipsResult:
+    """Everything a persistence run reports (``full_output=True``).
+
+    ``dgms``: one ``(n_i, 2)`` float64 array per dimension; ``cocycles``:
+    per dimension a list of int64 arrays (``None`` unless asked for);
+    ``num_edges``: edges in the filtration (length <= threshold);
+    ``threshold``: the threshold used (the enclosing radius by default for
+    dense input).
+    """
+
+    dgms: list
+    cocycles: list | None
+    num_edges: int
+    threshold: float
+
+
+def _finish(out, coeff, sort, return_cocycles, full_output):
+    dgms, num_edges, cocycles, thr, _ = out
+    out_c = None
+    if return_cocycles:
+        out_c = []
+        for d, dgm in enumerate(dgms):
+            order = (np.lexsort((dgm[:, 1], dgm[:, 0])) if sort and len(dgm)
+                     else np.arange(len(dgm)))
+            if d == 0:
+                out_c.append([])
+                continue
+            fixed = []
+            for k in order:
+                c = np.array(cocycles[d][k], dtype=np.int64)
+                c[:, -1] = np.mod(c[:, -1], coeff)
+                fixed.append(c)
+            out_c.append(fixed)
+    if sort:
+        dgms = [_sorted(d) for d in dgms]
+    if full_output:
+        return RipsResult(dgms=dgms, cocycles=out_c, num_edges=int(num_edges), threshold=thr)
+    return (dgms, out_c) if return_cocycles else dgms
+
+
 def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff: int = 2,
          n_jobs=None, dtype=np.float64, return_cocycles: bool = False,
-         collapse_edges=None):
+         collapse_edges=None, births=None, sort: bool = True, full_output: bool = False):
     """Persistence diagrams of the Vietoris–Rips filtration, dimensions ``0..maxdim``.
 
     Parameters
     ----------
     X : (n, d) point cloud, (n, n) distance matrix (``metric="precomputed"``;
         symmetric, non-negative, ``inf`` = no edge, diagonal ignored) or a
-        scipy.sparse (n, n) matrix of distances (stored entries are the edges).
+        scipy.sparse (n, n) matrix of distances (stored entries are the edges;
+        symmetric, without duplicate entries).
     maxdim : highest homology dimension (0..32).
     threshold : largest edge length in the filtration (``inf`` allowed).  By
         default the enclosing radius ``min_i max_j d(i, j)`` for dense input
@@ -286,6 +258,15 @@ def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff
         reduction is usually faster.  When the collapse removes less than
         half of the edges the full filtration is reduced instead.  Ignored
         with ``return_cocycles`` (cocycles come from the full filtration).
+    births : optional ``(n,)`` vertex birth times (default 0).  They change
+        dimension 0 only (the elder rule keeps the older birth when two
+        components merge), as ripser.py's diagonal entries do.
+    sort : sort the rows of every diagram by ``(birth, death)`` (default).
+        False keeps the engine's order, which is ripser.py's: dimension 0 by
+        the edge that merges, then the essential classes; higher dimensions
+        by decreasing birth.
+    full_output : return a :class:`RipsResult` (diagrams, cocycles, number of
+        edges, threshold used) instead.
 
     Returns
     -------
@@ -296,31 +277,69 @@ def rips(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean", coeff
     (vertices in decreasing order) and their coefficient in ``0..coeff-1``,
     a cocycle representing the class of row k of ``dgms[d]`` (as ripser.py's
     ``do_cocycles``); ``cocycles[0]`` is empty.
+
+    Raises
+    ------
+    MemoryError when the run would not fit in the memory available (see
+    :func:`estimate_memory`).
     """
     check_bool(return_cocycles, "return_cocycles")
+    check_bool(sort, "sort")
+    check_bool(full_output, "full_output")
     collapse = _collapse_choice(collapse_edges, maxdim)
-    kind, data, thr, maxdim, coeff, n_jobs, dt = _prepare(
-        X, maxdim, threshold, metric, coeff, n_jobs, dtype)
-    dgms, _, cocycles = _run(kind, data, thr, maxdim, coeff, n_jobs, dt,
-                             cocycles=bool(return_cocycles),
-                             collapse=collapse and not return_cocycles)
-    if not return_cocycles:
-        return [_sorted(d) for d in dgms]
-    out_d, out_c = [], []
-    for d, dgm in enumerate(dgms):
-        order = np.lexsort((dgm[:, 1], dgm[:, 0])) if len(dgm) else np.zeros(0, dtype=int)
-        out_d.append(np.ascontiguousarray(dgm[order]) if len(dgm) else np.zeros((0, 2)))
-        if d == 0:
-            out_c.append([])
-            continue
-        cc = cocycles[d]
-        fixed = []
-        for k in order:
-            c = np.array(cc[k], dtype=np.int64)
-            c[:, -1] = np.mod(c[:, -1], coeff)
-            fixed.append(c)
-        out_c.append(fixed)
-    return out_d, out_c
+    out = _core_call(X, maxdim, threshold, metric, coeff, n_jobs, dtype,
+                     cocycles=bool(return_cocycles), births=births,
+                     collapse=collapse and not return_cocycles)
+    return _finish(out, coeff, sort, return_cocycles, full_output)
+
+
+def flag_persistence(W, maxdim: int = 1, *, births=None, threshold=None, coeff: int = 2,
+                     n_jobs=None, dtype=np.float64, return_cocycles: bool = False,
+                     collapse_edges=None, sort: bool = True, full_output: bool = False):
+    """Persistence of the flag (clique) filtration of a weighted graph.
+
+    As :func:`rips` with ``metric="precomputed"``, but the edge values may be
+    any real numbers, negative ones included: lower-star filtrations of
+    images and of functions on graphs (edge value ``max(f(u), f(v))``,
+    vertex births ``f(v)``) are flag filtrations.
+
+    Parameters
+    ----------
+    W : (n, n) symmetric matrix of edge values (dense: every off-diagonal
+        entry is an edge, ``inf`` = no edge; scipy.sparse: the stored
+        off-diagonal entries are the edges, without duplicates).  The
+        diagonal is ignored: vertex values go in ``births``.
+    births : optional ``(n,)`` vertex values (default 0); they change
+        dimension 0 only, as in ripser.py.
+    threshold : largest edge value in the filtration; by default the
+        enclosing radius ``min_i max_j W[i, j]`` (at least 0) for dense input,
+        ``inf`` for sparse input.
+
+    The other parameters and the return value are those of :func:`rips`.
+    """
+    check_bool(return_cocycles, "return_cocycles")
+    check_bool(sort, "sort")
+    check_bool(full_output, "full_output")
+    collapse = _collapse_choice(collapse_edges, maxdim)
+    out = _core_call(W, maxdim, threshold, "precomputed", coeff, n_jobs, dtype,
+                     cocycles=bool(return_cocycles), births=births, name="W",
+                     collapse=collapse and not return_cocycles, allow_negative=True)
+    return _finish(out, coeff, sort, return_cocycles, full_output)
+
+
+def estimate_memory(X, maxdim: int = 1, *, threshold=None, metric: str = "euclidean",
+                    dtype=np.float64, collapse_edges=None) -> float:
+    """Estimated peak memory, in bytes, of :func:`rips` on the same arguments.
+
+    Checks the input as :func:`rips` does and counts the edges below the
+    threshold, without reducing.  :func:`rips` refuses (``MemoryError``) a run
+    whose estimate exceeds the memory available.  The input's own distance
+    matrix (``n * n * 8`` bytes for a point cloud) is not included.
+    """
+    collapse = _collapse_choice(collapse_edges, maxdim)
+    out = _core_call(X, maxdim, threshold, metric, 2, None, dtype, collapse=collapse,
+                     estimate_only=True)
+    return float(out[4])
 
 
 def rips_batch(Xs, maxdim: int = 1, *, threshold=None, metric: str = "euclidean",
@@ -340,25 +359,31 @@ def rips_batch(Xs, maxdim: int = 1, *, threshold=None, metric: str = "euclidean"
         raise TypeError(f"Xs must be a list of inputs or a 3-D array, got {type(Xs).__name__}")
     if len(Xs) == 0:
         raise ValueError("Xs is an empty cohort")
-    n_jobs_r = check_n_jobs(n_jobs)
-    prepared = [_prepare(x, maxdim, threshold, metric, coeff, 1, dtype, name=f"Xs[{s}]")
-                for s, x in enumerate(Xs)]
-    out: list = [None] * len(prepared)
-    dense = [s for s, p in enumerate(prepared) if p[0] == "dense"]
-    if dense:
-        dt = prepared[dense[0]][6]
-        maxdim_c, coeff_c = prepared[dense[0]][3], prepared[dense[0]][4]
-        res = getattr(_core.topology, f"rips_dense_batch_{_DTYPES[dt]}")(
-            [prepared[s][1] for s in dense], [float(prepared[s][2]) for s in dense],
-            maxdim_c, coeff_c, n_jobs_r, _memory_limit(), collapse)
-        for s, (dgms, _, _) in zip(dense, res):
-            out[s] = [_sorted(d) for d in dgms]
-    for s, p in enumerate(prepared):
-        if p[0] == "sparse":
-            kind, data, thr, md, cf, _, dt = p
-            dgms, _, _ = _run(kind, data, thr, md, cf, n_jobs_r, dt,
-                              collapse=collapse)
-            out[s] = [_sorted(d) for d in dgms]
+    maxdim, threshold, coeff, n_jobs, sfx = _check_args(maxdim, threshold, metric, coeff, n_jobs,
+                                                        dtype)
+    out: list = [None] * len(Xs)
+    mats, names, sym, where = [], [], [], []
+    for s, x in enumerate(Xs):
+        name = f"Xs[{s}]"
+        if _is_sparse(x):
+            continue
+        if metric == "precomputed":
+            mats.append(check_square(x, name, finite=False))
+            sym.append("check")
+        else:
+            mats.append(pairwise_distances(check_array(x, name, ndim=2), metric=metric))
+            sym.append("trust")
+        names.append(name)
+        where.append(s)
+    if mats:
+        res = _core.topology.rips_dense_batch(mats, names, sfx, maxdim, threshold, coeff,
+                                              n_jobs, collapse, sym, _memory_available())
+        for s, r in zip(where, res):
+            out[s] = [_sorted(d) for d in r[0]]
+    for s, x in enumerate(Xs):
+        if out[s] is None:
+            out[s] = rips(x, maxdim, threshold=threshold, coeff=coeff, n_jobs=n_jobs,
+                          dtype=dtype, collapse_edges=collapse)
     return out
 
 

@@ -1,12 +1,23 @@
-"""Drop-in replacement for ripser.py's ``ripser`` function.
+"""Drop-in replacement for ripser.py's ``ripser`` function and ``Rips`` class.
 
-``from netneuro.compat.ripser import ripser`` gives the signature and the
-returned dictionary of ripser.py (``dgms``, ``cocycles``, ``num_edges``,
-``dperm2all``, ``idx_perm``, ``r_cover``), computed by netneuro's engine in
-float32 exactly as ripser.py computes, so diagrams are bit-identical.
+``from netneuro.compat.ripser import ripser, Rips`` gives the signatures and
+the returned dictionary of ripser.py 0.6 (``dgms``, ``cocycles``,
+``num_edges``, ``dperm2all``, ``idx_perm``, ``r_cover``), computed by
+:func:`netneuro.topology.flag_persistence` in float32 as ripser.py computes,
+so diagrams, their order and the cocycles are bit-identical.  ripser.py's
+reading of its input is kept:
 
-Not supported: a distance matrix with a nonzero diagonal (ripser.py's vertex
-birth times) raises ``NotImplementedError``.
+- a dense distance matrix is read from its upper triangle (the lower one is
+  ignored, so non-symmetric input is accepted);
+- a dense matrix with a nonzero diagonal goes the sparse way (the diagonal
+  holds vertex birth times; zero entries off the diagonal are no edges);
+- a sparse matrix: entries ``(i, j)`` with ``i < j`` are the edges (the lower
+  triangle is ignored), diagonal entries are vertex birth times, and an edge
+  stored more than once takes its smallest value, as ripser.py's neighbour
+  lists do; negative values (lower-star filtrations) are allowed.
+
+NaN anywhere ripser.py would read it is refused (ripser.py's result would
+depend on where the NaN lies).  This module uses netneuro's public API only.
 """
 
 from __future__ import annotations
@@ -15,21 +26,20 @@ import warnings
 
 import numpy as np
 
-from .. import topology as _topo
-from .._validation import check_int
+from ..topology import flag_persistence
 
-__all__ = ["ripser"]
+__all__ = ["ripser", "Rips"]
 
 
-def _pairwise(X, metric):
-    try:  # the distances ripser.py itself uses (bitwise-identical float32 rounding)
+def _pairwise(X, metric, Y=None):
+    # the distances ripser.py itself uses (bitwise-identical float32 rounding)
+    try:
         from sklearn.metrics import pairwise_distances as skpd
-
-        return skpd(X, metric=metric)
     except ImportError:  # pragma: no cover - sklearn absent
         from ..distance import pairwise_distances
 
-        return pairwise_distances(X, metric=metric)
+        return pairwise_distances(X, Y, metric=metric)
+    return skpd(X, Y, metric=metric)
 
 
 def _greedy_perm(X, n_perm, distance_matrix, metric):
@@ -42,7 +52,7 @@ def _greedy_perm(X, n_perm, distance_matrix, metric):
             return np.asarray(X[i, :], dtype=np.float64).ravel()
     else:
         def row(i):
-            ds = _cross(X, X[i:i + 1, :], metric).ravel()
+            ds = _pairwise(X, metric, X[i:i + 1, :]).ravel()
             ds[i] = 0
             return ds
     ds = row(0)
@@ -57,45 +67,59 @@ def _greedy_perm(X, n_perm, distance_matrix, metric):
     return idx_perm, lambdas, np.array(rows)
 
 
-def _cross(A, B, metric):
-    try:
-        from sklearn.metrics import pairwise_distances as skpd
-
-        return skpd(A, B, metric=metric)
-    except ImportError:  # pragma: no cover
-        from ..distance import pairwise_distances
-
-        return pairwise_distances(A, B, metric=metric)
+def _no_nan(values, what="X"):
+    if np.isnan(values).any():
+        raise ValueError(f"{what} must not contain NaN")
 
 
-def _sparse_route(dm, maxdim, thresh, coeff):
+def _sparse_route(dm, maxdim, thresh, coeff, do_cocycles):
+    """ripser.py's sparse reading (see the module docstring)."""
     import scipy.sparse as sp
 
-    from .._validation import check_prime
-
-    maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=_topo._MAXDIM_LIMIT)
-    coeff = check_prime(coeff, "coeff")
-    A = sp.coo_matrix(dm)
-    n = A.shape[0]
-    data = np.asarray(A.data, dtype=np.float32)
-    if np.isnan(data).any():
-        raise ValueError("X must not contain NaN")
-    row, col = A.row.astype(np.int64), A.col.astype(np.int64)
-    births = np.zeros(n, dtype=np.float32)
+    coo = dm.tocoo()
+    n = coo.shape[0]
+    order = np.lexsort((coo.col, coo.row))  # ripser.py's order (the last diagonal entry wins)
+    row = coo.row[order].astype(np.int64)
+    col = coo.col[order].astype(np.int64)
+    val = np.asarray(coo.data[order], dtype=np.float32)
+    thr32 = np.float32(thresh)
     diag = row == col
-    births[row[diag]] = data[diag]
-    up = (row < col) & (data <= np.float32(thresh))
-    if (data[up] < 0).any():
-        raise ValueError("X must hold non-negative distances")
-    r, c, v = row[up], col[up], data[up]
-    csr = sp.csr_matrix((np.concatenate([v, v]), (np.concatenate([r, c]), np.concatenate([c, r]))),
-                        shape=(n, n))
-    csr.sort_indices()
-    lower_degree = np.bincount(np.maximum(r, c), minlength=n)
-    _topo._guard(n, maxdim, lower_degree, len(v), 4)
-    data = (n, csr.indptr.astype(np.int64), csr.indices.astype(np.int64),
-            np.ascontiguousarray(csr.data, dtype=np.float32))
-    return "sparse", data, births, maxdim, coeff
+    up = (row < col) & (val <= thr32)
+    _no_nan(val[diag | (row < col)])
+    births = np.zeros(n, dtype=np.float32)
+    births[row[diag]] = val[diag]
+    r, c, v = row[up], col[up], val[up]
+    num_edges = int(up.sum())  # ripser.py counts an edge stored twice twice
+    # One value per edge: the smallest (ripser.py's neighbour lists meet the
+    # smallest first).
+    o = np.lexsort((v, c, r))
+    r, c, v = r[o], c[o], v[o]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    r, c, v = r[first], c[first], v[first]
+    S = sp.csr_matrix((np.concatenate([v, v]).astype(np.float64),
+                       (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n))
+    res = flag_persistence(S, maxdim, births=births, coeff=coeff, dtype=np.float32,
+                           return_cocycles=do_cocycles, collapse_edges=False, sort=False,
+                           full_output=True)
+    return res, num_edges
+
+
+def _dense_route(dm, maxdim, thresh, coeff, do_cocycles):
+    """ripser.py's dense reading: the upper triangle, threshold = the
+    enclosing radius when ``thresh`` is infinite."""
+    D = np.asarray(dm, dtype=np.float64)
+    n = D.shape[0]
+    iu = np.triu_indices(n, 1)
+    _no_nan(D[iu])
+    if not np.array_equal(D, D.T):  # symmetrise from the upper triangle, as ripser.py reads
+        U = np.triu(D, 1)
+        D = U + U.T
+    threshold = None if np.isinf(thresh) and thresh > 0 else float(np.float32(thresh))
+    res = flag_persistence(D, maxdim, threshold=threshold, coeff=coeff, dtype=np.float32,
+                           return_cocycles=do_cocycles, collapse_edges=False, sort=False,
+                           full_output=True)
+    return res, res.num_edges
 
 
 def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycles=False,
@@ -109,7 +133,6 @@ def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycl
     """
     import scipy.sparse as sp
 
-    maxdim = check_int(maxdim, "maxdim", min_value=0)
     is_sparse = sp.issparse(X)
     if not is_sparse:
         X = np.asarray(X)
@@ -141,45 +164,30 @@ def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycl
         r_cover = lambdas[-1]
         dm = dperm2all[:, idx_perm]
     else:
-        if distance_matrix:
-            dm = X
-        else:
-            dm = _pairwise(X, metric)
+        dm = X if distance_matrix else _pairwise(X, metric)
         dperm2all = dm
 
     thresh = float(thresh)
-    births = None
-    if sp.issparse(dm) or np.any(np.abs(np.diagonal(np.asarray(dm))) > 0):
-        # ripser.py's sparse route: entries above the diagonal are the edges,
-        # diagonal entries are vertex birth times (only dimension 0 uses them).
-        kind, data, births, maxdim, coeff = _sparse_route(dm, maxdim, thresh, coeff)
-        thr, dt = thresh, np.dtype(np.float32)
+    if not sp.issparse(dm) and np.any(np.abs(np.diagonal(np.asarray(dm))) > 0):
+        dm = sp.coo_matrix(dm)  # vertex birth times: ripser.py's sparse route
+    if sp.issparse(dm):
+        res, num_edges = _sparse_route(dm, maxdim, thresh, coeff, bool(do_cocycles))
     else:
-        D = np.asarray(dm)
-        kind, data, thr, maxdim, coeff, n_jobs, dt = _topo._prepare(
-            D, maxdim, None, "precomputed", coeff, 1, np.float32, name="X")
-        # ripser.py truncates at the enclosing radius when thresh is inf (same
-        # diagrams); num_edges counts the edges below the threshold used.
-        if np.isfinite(thresh):
-            thr = float(np.float32(thresh))
-    dgms, num_edges, cocycles = _topo._run(kind, data, thr, maxdim, coeff, 1, dt,
-                                           cocycles=bool(do_cocycles), births=births)
-    out_cocycles = []
+        res, num_edges = _dense_route(dm, maxdim, thresh, coeff, bool(do_cocycles))
     if do_cocycles:
-        for d, lst in enumerate(cocycles):
+        out_cocycles = []
+        for lst in res.cocycles:
             cur = []
-            if d >= 1:
-                for c in lst:
-                    c = np.array(c, dtype=np.int64)
-                    c[:, -1] = np.mod(c[:, -1], coeff)
-                    if doing_permutation:
-                        c[:, :-1] = idx_perm[c[:, :-1]]
-                    cur.append(c)
+            for c in lst:
+                c = np.array(c, dtype=np.int64)
+                if doing_permutation:
+                    c[:, :-1] = idx_perm[c[:, :-1]]
+                cur.append(c)
             out_cocycles.append(cur)
     else:
-        out_cocycles = [[] for _ in range(maxdim + 1)]
+        out_cocycles = [[] for _ in range(len(res.dgms))]
     return {
-        "dgms": dgms,
+        "dgms": res.dgms,
         "cocycles": out_cocycles,
         "num_edges": int(num_edges),
         "dperm2all": dperm2all,
@@ -187,3 +195,67 @@ def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycl
         "r_cover": r_cover,
     }
 
+
+class Rips:
+    """ripser.py's scikit-learn style transformer: ``Rips(...).fit_transform(X)``.
+
+    Same constructor arguments, methods and attributes as ``ripser.Rips``
+    (``dgms_``, ``cocycles_``, ``dperm2all_``, ``num_edges_``, ``idx_perm_``,
+    ``r_cover_``, ``metric_``); ``verbose=True`` prints the parameters as
+    ripser.py does.
+    """
+
+    def __init__(self, maxdim=1, thresh=np.inf, coeff=2, do_cocycles=False, n_perm=None,
+                 verbose=True):
+        self.maxdim = maxdim
+        self.thresh = thresh
+        self.coeff = coeff
+        self.do_cocycles = do_cocycles
+        self.n_perm = n_perm
+        self.verbose = verbose
+        self.dgms_ = None
+        self.cocycles_ = None
+        self.dperm2all_ = None
+        self.metric_ = None
+        self.num_edges_ = None
+        self.idx_perm_ = None
+        self.r_cover_ = 0.0
+        if self.verbose:
+            print(f"Rips(maxdim={maxdim}, thresh={thresh}, coeff={coeff}, "
+                  f"do_cocycles={do_cocycles}, n_perm = {n_perm}, verbose={verbose})")
+
+    def transform(self, X, distance_matrix=False, metric="euclidean"):
+        """Compute the diagrams of ``X`` (as :func:`ripser`) and return ``dgms_``."""
+        result = ripser(X, maxdim=self.maxdim, thresh=self.thresh, coeff=self.coeff,
+                        do_cocycles=self.do_cocycles, distance_matrix=distance_matrix,
+                        metric=metric, n_perm=self.n_perm)
+        self.dgms_ = result["dgms"]
+        self.num_edges_ = result["num_edges"]
+        self.dperm2all_ = result["dperm2all"]
+        self.idx_perm_ = result["idx_perm"]
+        self.cocycles_ = result["cocycles"]
+        self.r_cover_ = result["r_cover"]
+        return self.dgms_
+
+    def fit_transform(self, X, distance_matrix=False, metric="euclidean"):
+        """Same as :meth:`transform`."""
+        self.transform(X, distance_matrix, metric)
+        return self.dgms_
+
+    def fit(self, X, y=None, **fit_params):
+        """Compute the diagrams (scikit-learn's ``fit``); returns ``self``."""
+        self.transform(X, **fit_params)
+        return self
+
+    def plot(self, diagrams=None, *args, **kwargs):
+        """Plot diagrams (default ``dgms_``): persim.plot_diagrams when persim is
+        installed (ripser.py's plot), else :func:`netneuro.plotting.plot_diagram`."""
+        if diagrams is None:
+            diagrams = self.dgms_
+        try:
+            import persim
+        except ImportError:
+            from ..plotting import plot_diagram
+
+            return plot_diagram(diagrams, *args, **kwargs)
+        return persim.plot_diagrams(diagrams, *args, **kwargs)
