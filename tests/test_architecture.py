@@ -73,14 +73,9 @@ def _split_top_level(text: str) -> list[str]:
     return parts
 
 
-def _runtime_params(fn) -> list[tuple[str, object]]:
-    """(name, default or inspect.Parameter.empty) from a pybind11 signature line."""
-    first = (fn.__doc__ or "").lstrip().splitlines()[0] if fn.__doc__ else ""
-    m = re.fullmatch(rf"{re.escape(fn.__name__)}\((.*)\) -> .*", first)
-    assert m, (f"{fn.__qualname__}: no pybind11 signature on the first docstring line "
-               f"(overloaded?): {first!r}")
+def _params_of(signature: str) -> list[tuple[str, object]]:
     params = []
-    for part in _split_top_level(m.group(1)):
+    for part in _split_top_level(signature):
         if part in ("*", "/"):
             continue
         name = part.split(":", 1)[0].split("=", 1)[0].strip()
@@ -89,6 +84,19 @@ def _runtime_params(fn) -> list[tuple[str, object]]:
             default = ast.literal_eval(part.rsplit("=", 1)[1].strip())
         params.append((name, default))
     return params
+
+
+def _runtime_params(fn) -> list[list[tuple[str, object]]]:
+    """Per overload, (name, default or inspect.Parameter.empty) from pybind11's signature lines."""
+    doc = (fn.__doc__ or "").lstrip()
+    first = doc.splitlines()[0] if doc else ""
+    if first == f"{fn.__name__}(*args, **kwargs)" and "Overloaded function." in doc:
+        sigs = re.findall(rf"^\d+\. {re.escape(fn.__name__)}\((.*)\) -> .*$", doc, re.M)
+        assert sigs, f"{fn.__qualname__}: overloaded, but no numbered signatures"
+        return [_params_of(sig) for sig in sigs]
+    m = re.fullmatch(rf"{re.escape(fn.__name__)}\((.*)\) -> .*", first)
+    assert m, f"{fn.__qualname__}: no pybind11 signature on the first docstring line: {first!r}"
+    return [_params_of(m.group(1))]
 
 
 def _stub_params(node: ast.FunctionDef) -> list[tuple[str, object]]:
@@ -105,7 +113,10 @@ def _stub_params(node: ast.FunctionDef) -> list[tuple[str, object]]:
 def _stub_names(body: list[ast.stmt]) -> dict[str, ast.AST]:
     names = {}
     for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        if isinstance(node, ast.FunctionDef) and node.name in names:  # @overload variants
+            prev = names[node.name]
+            names[node.name] = (prev if isinstance(prev, list) else [prev]) + [node]
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names[node.name] = node
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names[node.target.id] = node
@@ -140,12 +151,15 @@ def _compare(runtime, body: list[ast.stmt], where: str, problems: list[str]) -> 
                 problems.append(f"{where}{name}: bases {obj.__bases__} at runtime, {bases} in "
                                 "the stub")
         elif callable(obj):
-            if not isinstance(node, ast.FunctionDef):
+            variants = node if isinstance(node, list) else [node]
+            if not all(isinstance(v, ast.FunctionDef) for v in variants):
                 problems.append(f"{where}{name}: a function at runtime, not in the stub")
                 continue
-            if where and "staticmethod" not in [ast.unparse(d) for d in node.decorator_list]:
+            if where and any("staticmethod" not in [ast.unparse(d) for d in v.decorator_list]
+                             for v in variants):
                 problems.append(f"{where}{name}: a submodule function must be a @staticmethod")
-            runtime_params, stub_params = _runtime_params(obj), _stub_params(node)
+            runtime_params = _runtime_params(obj)
+            stub_params = [_stub_params(v) for v in variants]
             if runtime_params != stub_params:
                 problems.append(f"{where}{name}: parameters {runtime_params} at runtime, "
                                 f"{stub_params} in the stub")

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import lazy_peer, shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import pdist, squareform
 
-from conftest import shared_file
 from netneuro import topology as T
 
-ripser_py = pytest.importorskip("ripser")
-gudhi = pytest.importorskip("gudhi")
+ripser_py = lazy_peer("ripser")
+gudhi = lazy_peer("gudhi")
 
 DATA = Path(__file__).resolve().parent / "data" / "topology"
 

@@ -11,14 +11,14 @@ import gzip
 
 import numpy as np
 import pytest
+from conftest import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import pdist, squareform
+from test_topology import DATA, _assert_same, _read_lower, _ripser_dgms
 
-from conftest import shared_file
 from netneuro import _core
 from netneuro import topology as T
-from test_topology import DATA, _assert_same, _read_lower, _ripser_dgms
 
 
 def _collapsed_dgms(D, maxdim, coeff, thr, dt):

@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import lazy_peer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netneuro.compat.ripser import ripser as nn_ripser
 
-ripser_py = pytest.importorskip("ripser")
+ripser_py = lazy_peer("ripser")
 
 
 def _both(X, **kw):

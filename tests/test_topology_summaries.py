@@ -4,13 +4,14 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import lazy_peer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netneuro import topology as T
 
-gudhi = pytest.importorskip("gudhi")
-persim = pytest.importorskip("persim")
+gudhi = lazy_peer("gudhi")
+persim = lazy_peer("persim")
 
 
 def _random_diagram(rng, n, ties=False):

@@ -14,7 +14,7 @@ by the Python layer (>= 1).
 """
 
 from collections.abc import Sequence
-from typing import Annotated, Any, SupportsFloat, SupportsIndex, SupportsInt, final
+from typing import Annotated, Any, SupportsFloat, SupportsIndex, SupportsInt, final, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -200,71 +200,56 @@ class topology:
     class RipsMemoryError(MemoryError):
         """The reduction would exceed ``memory_limit``."""
 
+    @overload
     @staticmethod
-    def check_csr_symmetric(
-        indptr: _I64In, indices: _I64In, data: _F64In, rtol: _Float
-    ) -> tuple[int, int, int]:
-        """(code, i, j): 0 = no duplicates and symmetric; 1 duplicate, 2 missing mirror,
-        3 values differ."""
-    @staticmethod
-    def edge_collapse_f32(
-        D: _F32In, threshold: _Float, store: str = "auto"
+    def edge_collapse(
+        D: NDArray[np.float64], threshold: _Float, store: str = "auto"
     ) -> tuple[_I64, _I64, _F64]:
         """Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f)."""
+    @overload
     @staticmethod
-    def edge_collapse_f64(
-        D: _F64In, threshold: _Float, store: str = "auto"
-    ) -> tuple[_I64, _I64, _F64]:
-        """Edge-collapsed flag filtration of the edges <= threshold -> (u, v, f)."""
+    def edge_collapse(
+        D: NDArray[np.float32], threshold: _Float, store: str = "auto"
+    ) -> tuple[_I64, _I64, _F64]: ...
+    @overload
     @staticmethod
-    def enclosing_radius_f32(D: _F32In) -> float:
+    def enclosing_radius(D: NDArray[np.float64]) -> float:
         """min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix."""
+    @overload
     @staticmethod
-    def enclosing_radius_f64(D: _F64In) -> float:
-        """min_i max_j D[i, j] (j != i) of a dense (n, n) distance matrix."""
+    def enclosing_radius(D: NDArray[np.float32]) -> float: ...
     @staticmethod
-    def lower_degrees_f32(D: _F32In, threshold: _Float) -> _I64:
-        """#{j < i : D[i, j] <= threshold} for every row i of a dense (n, n) matrix."""
-    @staticmethod
-    def lower_degrees_f64(D: _F64In, threshold: _Float) -> _I64:
-        """#{j < i : D[i, j] <= threshold} for every row i of a dense (n, n) matrix."""
-    @staticmethod
-    def rips_dense_batch_f32(
-        mats: Sequence[_F32In], thresholds: Sequence[_Float], maxdim: _Int, modulus: _Int,
-        n_threads: _Int, memory_limit: _Float, collapse: bool = False,
-    ) -> list[_RipsResult]:
-        """Rips persistence of many dense matrices, one per thread (cocycles None)."""
-    @staticmethod
-    def rips_dense_batch_f64(
-        mats: Sequence[_F64In], thresholds: Sequence[_Float], maxdim: _Int, modulus: _Int,
-        n_threads: _Int, memory_limit: _Float, collapse: bool = False,
-    ) -> list[_RipsResult]:
-        """Rips persistence of many dense matrices, one per thread (cocycles None)."""
-    @staticmethod
-    def rips_dense_f32(
-        D: _F32In, maxdim: _Int, threshold: _Float, modulus: _Int, n_threads: _Int,
-        cocycles: bool, memory_limit: _Float, births: _F32In, collapse: bool = False,
+    def rips_dense(
+        D: _F64In, dtype: str, maxdim: _Int, threshold: object, modulus: _Int, n_threads: _Int,
+        cocycles: bool, births: _F64In, collapse: bool, symmetry: str, allow_negative: bool,
+        name: str, available: _Float, estimate_only: bool = False, memory_limit: _Float = 0.0,
         lazy_after: _Int = -1,
-    ) -> _RipsResult:
-        """Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles)."""
+    ) -> tuple[Any, int, Any, float, float]:
+        """Rips persistence of a dense (n, n) float64 matrix, computed in dtype ('f32'/'f64'):
+        checks, threshold, memory guard and reduction in one call
+        -> (dgms, num_edges, cocycles, threshold, estimated_bytes)."""
     @staticmethod
-    def rips_dense_f64(
-        D: _F64In, maxdim: _Int, threshold: _Float, modulus: _Int, n_threads: _Int,
-        cocycles: bool, memory_limit: _Float, births: _F64In, collapse: bool = False,
+    def rips_dense_batch(
+        mats: Sequence[_F64In], names: Sequence[str], dtype: str, maxdim: _Int,
+        threshold: object, modulus: _Int, n_threads: _Int, collapse: bool,
+        symmetry: Sequence[str], available: _Float,
+    ) -> list[Any]:
+        """Rips persistence of many dense matrices, one per thread."""
+    @staticmethod
+    def rips_points(
+        X: _F64In, metric: str, p: _Float, dtype: str, maxdim: _Int, threshold: object,
+        modulus: _Int, n_threads: _Int, cocycles: bool, collapse: bool, name: str,
+        available: _Float, estimate_only: bool = False, memory_limit: _Float = 0.0,
         lazy_after: _Int = -1,
-    ) -> _RipsResult:
-        """Rips persistence of a dense (n, n) distance matrix -> (dgms, num_edges, cocycles)."""
+    ) -> tuple[Any, int, Any, float, float]:
+        """Rips persistence of a point cloud (n, d): distances, threshold, memory guard and
+        reduction in one call -> (dgms, num_edges, cocycles, threshold, estimated_bytes)."""
     @staticmethod
-    def rips_sparse_f32(
-        n: _Int, indptr: _I64In, indices: _I64In, values: _F32In, maxdim: _Int,
-        threshold: _Float, modulus: _Int, n_threads: _Int, cocycles: bool,
-        memory_limit: _Float, births: _F32In, collapse: bool = False, lazy_after: _Int = -1,
-    ) -> _RipsResult:
-        """Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles)."""
-    @staticmethod
-    def rips_sparse_f64(
-        n: _Int, indptr: _I64In, indices: _I64In, values: _F64In, maxdim: _Int,
-        threshold: _Float, modulus: _Int, n_threads: _Int, cocycles: bool,
-        memory_limit: _Float, births: _F64In, collapse: bool = False, lazy_after: _Int = -1,
-    ) -> _RipsResult:
-        """Rips persistence of a CSR sparse distance matrix -> (dgms, num_edges, cocycles)."""
+    def rips_sparse(
+        n: _Int, indptr: _I64In, indices: _I64In, values: _F64In, dtype: str, maxdim: _Int,
+        threshold: object, modulus: _Int, n_threads: _Int, cocycles: bool, births: _F64In,
+        collapse: bool, symmetry: str, allow_negative: bool, name: str, available: _Float,
+        estimate_only: bool = False, memory_limit: _Float = 0.0, lazy_after: _Int = -1,
+    ) -> tuple[Any, int, Any, float, float]:
+        """Rips persistence of a CSR float64 matrix (sorted column indices)
+        -> (dgms, num_edges, cocycles, threshold, estimated_bytes)."""
