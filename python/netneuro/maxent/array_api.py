@@ -39,8 +39,8 @@ import math
 
 import numpy as np
 
-from .._array_api import check_array_xp, device_of
-from .._validation import available_memory, check_choice, check_int, check_memory
+from .._array_api import available_memory_xp, check_array_xp, device_of
+from .._validation import check_choice, check_int, check_memory
 
 __all__ = ["XP_EXACT_MAX_UNITS", "check_params_xp", "exact_moments_xp", "exact_objective_xp",
            "state_energies_xp", "pseudolikelihood_xp", "gibbs_xp", "pack_xp", "unpack_xp"]
@@ -55,21 +55,7 @@ _DEFAULT_CHUNK = 2 ** 20
 
 
 def _available_bytes(xp, dev) -> float:
-    """Free memory on the device of the arrays (GPU memory for CUDA, host memory else)."""
-    name = xp.__name__
-    try:
-        if "torch" in name and getattr(dev, "type", "cpu") == "cuda":
-            import torch
-
-            return float(torch.cuda.mem_get_info(dev)[0])
-        if "cupy" in name:
-            import cupy
-
-            with cupy.cuda.Device(getattr(dev, "id", 0)):
-                return float(cupy.cuda.runtime.memGetInfo()[0])
-    except Exception:  # noqa: BLE001 - no guard is better than a crash in the guard
-        return float("inf")
-    return available_memory()
+    return available_memory_xp(xp, dev)
 
 
 def _guard(n_bytes, what, xp, dev, hint):
