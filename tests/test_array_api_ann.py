@@ -2,6 +2,8 @@
 namespace, on their device, equal to the NumPy path (float64: 1e-12 absolute on
 correlations in [-1, 1] and on mutual information in nats; float32: 1e-5)."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -14,13 +16,19 @@ def _xp(name):
     return pytest.importorskip(name)
 
 
+#: "cuda" puts the torch cases on the GPU (benchmarks/gpu.py runs these tests so)
+DEVICE = os.environ.get("NETNEURO_TEST_DEVICE", "cpu")
+
+
 def _to(xp, a):
     if xp.__name__ == "torch":
-        return xp.asarray(a, dtype=xp.float64)
+        return xp.asarray(a, dtype=xp.float64, device=DEVICE)
     return xp.asarray(a)
 
 
 def _back(x):
+    if hasattr(x, "detach"):  # torch, on any device
+        return x.detach().cpu().numpy()
     return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
 
 
@@ -83,8 +91,9 @@ def test_refusals(name, acts, monkeypatch):
         ann.activation_connectome(_to(xp, bad))
     with pytest.raises(ValueError, match="at least 2 samples"):
         ann.activation_connectome(_to(xp, acts[:1]))
-    with pytest.raises(ValueError, match="device='gpu'"):
-        ann.activation_connectome(_to(xp, acts), device="gpu")
+    if DEVICE == "cpu":
+        with pytest.raises(ValueError, match="device='gpu'"):
+            ann.activation_connectome(_to(xp, acts), device="gpu")
     import netneuro.ann.array_api as aa
 
     monkeypatch.setattr(aa, "available_memory_xp", lambda xp, dev: 1000.0)

@@ -8,6 +8,7 @@ sampled moments to 5 standard errors of the sample size (independent chain ends)
 """
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -23,13 +24,19 @@ def _xp(name):
     return pytest.importorskip(name)
 
 
+#: "cuda" puts the torch cases on the GPU (benchmarks/gpu.py runs these tests so)
+DEVICE = os.environ.get("NETNEURO_TEST_DEVICE", "cpu")
+
+
 def _to(xp, a):
     if xp.__name__ == "torch":
-        return xp.asarray(a, dtype=xp.float64)
+        return xp.asarray(a, dtype=xp.float64, device=DEVICE)
     return xp.asarray(a)
 
 
 def _back(x):
+    if hasattr(x, "detach"):  # torch, on any device
+        return x.detach().cpu().numpy()
     return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
 
 
