@@ -107,6 +107,9 @@ def test_exact_quantities_equal_core(name, spins, rng):
     np.testing.assert_array_equal(_back(v), ref.to_vector())
     back = IsingModel.from_vector(v, spins)
     np.testing.assert_array_equal(_back(back.J), ref.J)
+    host = m.to_numpy()
+    assert isinstance(host.h, np.ndarray) and host.spins == spins
+    np.testing.assert_array_equal(host.J, ref.J)
 
 
 @pytest.mark.parametrize("name", NAMESPACES)
@@ -311,3 +314,33 @@ def test_model_sample(name, method, spins, rng):
     # exact draws are independent; the Gibbs rows (8 per chain, 2 sweeps apart) are
     # correlated within a chain: 8 standard errors of n draws covers both
     assert np.all(np.abs(X.mean(0) - m1) < 8 * np.sqrt((1 - m1 ** 2) / n))
+
+
+@pytest.mark.parametrize("name", NAMESPACES)
+@pytest.mark.parametrize("method,l2,spins", [("exact", 0.0, "pm1"), ("exact", 0.05, "01"),
+                                             ("pseudolikelihood", 0.0, "pm1"),
+                                             ("pseudolikelihood", 0.02, "01")])
+def test_fit_ising_on_device_equals_numpy(name, method, l2, spins, rng):
+    """The fit of torch / strict data equals the NumPy fit (both converged to their tolerance)."""
+    from netneuro.maxent import fit_ising
+
+    xp = _xp(name)
+    true = IsingModel(*_params(rng, 6, scale=0.4))
+    S = true.sample(3000, seed=1)
+    X = S if spins == "pm1" else (S + 1) // 2
+    ref = fit_ising(X, method, spins=spins, l2=l2)
+    Xd = _to(xp, X)
+    got = fit_ising(Xd, method, spins=spins, l2=l2)
+    _same_place(got.h, Xd)
+    assert got.method == method and got.diagnostics["converged"]
+    tol = 1e-6 if method == "exact" else 1e-4
+    np.testing.assert_allclose(_back(got.h), ref.h, atol=tol)
+    np.testing.assert_allclose(_back(got.J), ref.J, atol=tol)
+    assert math.isclose(got.diagnostics["max_moment_error"], ref.diagnostics["max_moment_error"],
+                        rel_tol=1e-3, abs_tol=1e-8)
+    with pytest.raises(NotImplementedError, match="NumPy"):
+        fit_ising(Xd, "exact", spins=spins, l1=0.1)
+    const = X.copy()
+    const[:, 2] = 1
+    with pytest.raises(ValueError, match="constant units"):
+        fit_ising(_to(xp, const), method, spins=spins)

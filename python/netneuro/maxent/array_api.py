@@ -40,7 +40,7 @@ import math
 import numpy as np
 
 from .._array_api import available_memory_xp, check_array_xp, device_of
-from .._validation import check_choice, check_int, check_memory
+from .._validation import check_choice, check_int, check_memory, seed_for_core
 
 __all__ = ["XP_EXACT_MAX_UNITS", "check_params_xp", "exact_moments_xp", "exact_objective_xp",
            "state_energies_xp", "pseudolikelihood_xp", "gibbs_xp", "pack_xp", "unpack_xp"]
@@ -210,6 +210,7 @@ def exact_moments_xp(h, J, xp, *, chunk_size=None, hessian=False):
     n = h.shape[0]
     _check_n(n, "exact enumeration")
     dev = device_of(h)
+    h, J = xp.astype(h, xp.float64), xp.astype(J, xp.float64)
     if n == 1:  # one spin: closed form
         t = xp.tanh(h)
         lz = float(xp.abs(h[0])) + math.log1p(math.exp(-2.0 * float(xp.abs(h[0]))))
@@ -507,7 +508,7 @@ def model_moments_pm1(model, xp, n_samples, seed):
     if model.n_units <= XP_EXACT_MAX_UNITS:
         return model_exact(model, xp, "moments")[2:]
     n_samples = 100_000 if n_samples is None else n_samples
-    S = model_sample(model, n_samples, seed, "gibbs", 64, None, 1, xp)
+    S = model_sample(model, n_samples, seed_for_core(seed), "gibbs", 64, None, 1, xp)
     S = xp.astype(S, xp.float64)
     S = S if model.spins == "pm1" else 2.0 * S - 1.0
     return xp.mean(S, axis=0), xp.matrix_transpose(S) @ S / S.shape[0]
@@ -541,3 +542,121 @@ def model_sample(model, n, seed, method, n_chains, burn_in, thin, xp):
         S = xp.reshape(xp.permute_dims(out, (1, 0, 2)), (-1, N))[:n, ...]
         S = (S + 1) // 2
     return S if model.spins == "01" else 2 * S - 1
+
+
+# ---------------------------------------------------------------------------
+# fitting data of another library (called from maxent.fit.fit_ising)
+
+
+def fit_ising_xp(X, xp, *, method, spins, l1, l2, max_iter, tol, init, **_ignored):
+    """:func:`~netneuro.maxent.fit_ising` of binary data ``X`` of namespace ``xp``, on its device.
+
+    ``"exact"``: Newton's method on the exact objective (:func:`exact_objective_xp`, the
+    Hessian solved by ``xp.linalg.solve``) with the Armijo line search of the NumPy path;
+    ``"pseudolikelihood"``: SciPy's L-BFGS-B, each objective and gradient computed on the
+    device (:func:`pseudolikelihood_xp`; only the parameter vector crosses to the host).
+    ``l1``, ``init`` and ``"monte_carlo"`` are NumPy-only.  The model's ``h``, ``J`` are
+    arrays of ``xp`` on the data's device.
+    """
+    import time
+
+    from .model import AUTO_EXACT_MAX_UNITS, IsingModel
+
+    t0 = time.perf_counter()
+    if l1 > 0 or init is not None or method == "monte_carlo":
+        raise NotImplementedError("l1 > 0, init and method='monte_carlo' need NumPy data on "
+                                  "the Array API path; pass a NumPy array")
+    S = check_binary_xp(X, "X", spins, xp)
+    T, n = S.shape
+    if T < 2 or n < 2:
+        raise ValueError(f"X must have at least 2 samples and 2 units, got shape {(T, n)}")
+    means = xp.mean(S, axis=0)
+    if bool(xp.any(xp.abs(means) == 1.0)):
+        bad = int(xp.argmax(xp.astype(xp.abs(means) == 1.0, xp.int32)))
+        raise ValueError(f"X has constant units (e.g. unit {bad}, always active or always "
+                         "inactive): their maximum-entropy fields are infinite; drop these "
+                         "units before fitting")
+    if method == "auto":
+        method = "exact" if n <= AUTO_EXACT_MAX_UNITS else "pseudolikelihood"
+    if method == "exact":
+        _check_n(n, "method='exact'")
+    defaults = {"exact": (100, 1e-8), "pseudolikelihood": (1000, 1e-7)}
+    max_iter = defaults[method][0] if max_iter is None else max_iter
+    tol = defaults[method][1] if tol is None else tol
+    md = pack_xp(means, xp.matrix_transpose(S) @ S / T, xp)
+    dev = device_of(S)
+    theta = xp.concat([xp.atanh(xp.clip(means, -1 + 1e-12, 1 - 1e-12)),
+                       xp.zeros((md.shape[0] - n,), dtype=S.dtype, device=dev)])
+    if method == "exact":
+        theta, diag = _newton_xp(theta, md, n, xp, l2, max_iter, tol)
+    else:
+        theta, diag = _lbfgs_pl_xp(theta, S, n, xp, l2, max_iter, tol)
+    h, J = unpack_xp(theta, n, xp)
+    if n <= AUTO_EXACT_MAX_UNITS:
+        _, _, m1, M2, _ = exact_moments_xp(h, J, xp)
+        diag["max_moment_error"] = float(xp.max(xp.abs(pack_xp(m1, M2, xp) - md)))
+        diag["moment_error_kind"] = "exact"
+    diag.update(n_samples=int(T), l1=0.0, l2=l2, time_s=time.perf_counter() - t0)
+    model = IsingModel(h, J, "pm1", method, diag, None)
+    return model if spins == "pm1" else model.to_01()
+
+
+def _newton_xp(theta, md, n, xp, l2, max_iter, tol):
+    f, g, H = exact_objective_xp(theta, md, n, xp, l2=l2, hessian=True)
+    D = theta.shape[0]
+    eye = xp.eye(D, dtype=theta.dtype, device=device_of(theta))
+    it = 0
+    converged = float(xp.max(xp.abs(g))) < tol
+    while not converged and it < max_iter:
+        it += 1
+        ridge = 0.0
+        while True:  # a (numerically) singular Hessian gets a growing ridge
+            try:
+                step = xp.linalg.solve(H + ridge * eye, g[:, None])[:, 0]
+                if bool(xp.all(xp.isfinite(step))) and float(xp.sum(g * step)) > 0:
+                    break
+            except Exception:  # noqa: BLE001 - each library has its own LinAlgError
+                pass
+            ridge = max(1e-10, 10 * ridge)
+        t, slope = 1.0, -float(xp.sum(g * step))
+        for _ in range(60):  # backtracking (Armijo) on the convex objective
+            cand = theta - t * step
+            fc, gc, Hc = exact_objective_xp(cand, md, n, xp, l2=l2, hessian=True)
+            if math.isfinite(fc) and fc <= f + 1e-4 * t * slope + 1e-13 * abs(f):
+                break
+            t *= 0.5
+        theta, f, g, H = cand, fc, gc, Hc
+        converged = float(xp.max(xp.abs(g))) < tol
+    return theta, {"iterations": it, "converged": bool(converged), "objective": float(f),
+                   "optimizer": "newton"}
+
+
+def _lbfgs_pl_xp(theta0, S, n, xp, l2, max_iter, tol):
+    from scipy.optimize import minimize
+
+    dev = device_of(S)
+    flat = _triu_flat(n, xp, dev)
+
+    def fun_grad(x):
+        theta = xp.asarray(x, dtype=xp.float64, device=dev)
+        h, J = unpack_xp(theta, n, xp)
+        v, gh, gJ = pseudolikelihood_xp(S, h, J, xp)
+        c = theta[n:]
+        g = xp.concat([gh, xp.take(xp.reshape(gJ, (-1,)), flat) + 2.0 * l2 * c])
+        return v + l2 * float(xp.sum(c * c)), np.asarray(np.from_dlpack(_host(g)))
+
+    x0 = np.from_dlpack(_host(theta0)).copy()
+    res = minimize(fun_grad, x0, jac=True, method="L-BFGS-B",
+                   options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 30})
+    return xp.asarray(res.x, dtype=xp.float64, device=dev), {
+        "iterations": int(res.nit), "converged": bool(res.success), "objective": float(res.fun),
+        "optimizer": "L-BFGS-B"}
+
+
+def _host(x):
+    """A small parameter vector on the host (for SciPy's optimiser): CPU arrays as they are."""
+    if hasattr(x, "detach"):  # torch: any device
+        return x.detach().cpu()
+    if hasattr(x, "get") and "cupy" in type(x).__module__:
+        return x.get()
+    return x

@@ -247,6 +247,16 @@ class IsingModel:
         a, K = _to01_params(h, J) if xp is None else _xpa.to_01_xp(h, J, xp)
         return IsingModel(a, K, "01", self.method, dict(self.diagnostics), self.n_jobs)
 
+    def to_numpy(self) -> "IsingModel":
+        """The same model with NumPy parameters (copied to the host from a GPU), for the
+        NumPy-only tools (:func:`~netneuro.maxent.energy_landscape`,
+        :func:`~netneuro.maxent.goodness_of_fit`)."""
+        if self._xp() is None:
+            return self
+        h, J = (_xpa._host(x) for x in (self.h, self.J))
+        return IsingModel(np.from_dlpack(h).copy(), np.from_dlpack(J).copy(), self.spins,
+                          self.method, dict(self.diagnostics), self.n_jobs)
+
     def to_vector(self) -> np.ndarray:
         """Parameters as one vector ``(N + N(N-1)/2,)``: ``h`` then ``J[i, j]`` for ``i < j``
         (row by row, ``itertools.combinations`` order), in the model's coding.
