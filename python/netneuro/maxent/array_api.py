@@ -31,6 +31,11 @@ Sampling of many chains at once
 Pseudolikelihood
     The per-sample negative log pseudolikelihood and its gradient, exactly as
     the compiled core (:func:`pseudolikelihood_xp`).
+
+Fitting
+    :func:`~netneuro.maxent.fit_ising` of torch / CuPy data (:func:`fit_ising_xp`):
+    Newton's method on the exact objective, or L-BFGS-B on the pseudolikelihood,
+    with every objective evaluated on the data's device.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from .._array_api import available_memory_xp, check_array_xp, device_of
 from .._validation import check_choice, check_int, check_memory, seed_for_core
 
 __all__ = ["XP_EXACT_MAX_UNITS", "check_params_xp", "exact_moments_xp", "exact_objective_xp",
-           "state_energies_xp", "pseudolikelihood_xp", "gibbs_xp", "pack_xp", "unpack_xp"]
+           "state_energies_xp", "pseudolikelihood_xp", "gibbs_xp", "pack_xp", "unpack_xp",
+           "fit_ising_xp"]
 
 #: Largest N the chunked enumeration accepts (time, not memory, is the limit).
 XP_EXACT_MAX_UNITS = 32
