@@ -113,3 +113,24 @@ def symmetric_mask_xp(A, xp, rtol: float = 1e-12):
     """Per matrix of a stack (S, N, N): ``max|A - A^T| <= rtol max|A|`` (a bool array (S,))."""
     diff = xp.max(xp.abs(A - xp.matrix_transpose(A)), axis=(-2, -1))
     return diff <= rtol * xp.max(xp.abs(A), axis=(-2, -1))
+
+
+def available_memory_xp(xp, dev) -> float:
+    """Bytes free on the device ``dev`` of namespace ``xp`` (GPU memory for CUDA arrays,
+    the host's available memory otherwise), for memory guards of the Array API paths."""
+    name = xp.__name__
+    try:
+        if "torch" in name and getattr(dev, "type", "cpu") == "cuda":
+            import torch
+
+            return float(torch.cuda.mem_get_info(dev)[0])
+        if "cupy" in name:
+            import cupy
+
+            with cupy.cuda.Device(getattr(dev, "id", 0)):
+                return float(cupy.cuda.runtime.memGetInfo()[0])
+    except Exception:  # noqa: BLE001 - no guard is better than a crash in the guard
+        return float("inf")
+    from ._validation import available_memory
+
+    return available_memory()

@@ -25,8 +25,10 @@ Conventions
 
 Modules: :mod:`~netneuro.ann.weights` (the weight graph),
 :mod:`~netneuro.ann.activity` (activations), :mod:`~netneuro.ann.functional`
-(activation connectomes), :mod:`~netneuro.ann.features` (topology, control and
-maximum entropy); everything public is importable from ``netneuro.ann``.
+(activation connectomes; :mod:`~netneuro.ann.array_api` for torch / CuPy
+activations, computed on their device), :mod:`~netneuro.ann.features`
+(topology, control and maximum entropy); everything public is importable from
+``netneuro.ann``.
 """
 
 from .activity import activations, stack_activations

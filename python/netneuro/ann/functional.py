@@ -13,9 +13,9 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from .._array_api import namespace
 from .._parallel import check_n_jobs, limit_blas
 from .._validation import check_choice, check_float, check_int, check_memory
-from ._inputs import _as_numpy
 from .activity import stack_activations
 
 
@@ -136,6 +136,13 @@ def activation_connectome(acts, method: str = "correlation", *, dead: str = "zer
     return_alive : bool
         Also return the boolean mask of alive units ``(n_units,)``.
 
+    device : {"cpu", "gpu", "auto"}
+        For NumPy activations: "gpu" computes the correlation with CuPy.
+        Activations of another library (torch tensors, CuPy arrays; one or a
+        dict of them) are computed by that library where they live, and the
+        result is in their namespace on their device
+        (:mod:`netneuro.ann.array_api`; float32 stays float32).
+
     Returns
     -------
     ndarray (n_units, n_units) (or (n_alive, n_alive) with ``dead="drop"``),
@@ -147,10 +154,15 @@ def activation_connectome(acts, method: str = "correlation", *, dead: str = "zer
     chunk_size = check_int(chunk_size, "chunk_size", min_value=1)
     n_bins = check_int(n_bins, "n_bins", min_value=2)
     n_jobs = check_n_jobs(n_jobs)
+    check_choice(device, "device", ("cpu", "gpu", "auto"))
+    xp, native = namespace(*(acts.values() if isinstance(acts, Mapping) else [acts]))
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import activation_connectome_xp
+
+        return activation_connectome_xp(acts, xp, method, dead, dead_tol, chunk_size, n_bins,
+                                        device, return_alive, te_kwargs)
     from .._backend import array_module, resolve_device, to_numpy
 
-    if not isinstance(acts, Mapping):
-        acts = _as_numpy(acts)  # torch tensors (any device) come to the host
     dev = resolve_device(device, acts if not isinstance(acts, Mapping) else None)
     if dev == "gpu" and method != "correlation":
         raise ValueError("device='gpu' is supported for method='correlation' only")

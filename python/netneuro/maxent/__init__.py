@@ -48,7 +48,10 @@ Modules (every public name is importable from ``netneuro.maxent``):
 quantities, sampling, :func:`pairwise_moments`), :mod:`~netneuro.maxent.fit`
 (:func:`binarize`, :func:`fit_ising`, :func:`fit_ising_moments`,
 :func:`goodness_of_fit`), :mod:`~netneuro.maxent.landscape` (energy landscapes;
-the disconnectivity graph is drawn by :mod:`netneuro.plotting`).
+the disconnectivity graph is drawn by :mod:`netneuro.plotting`),
+:mod:`~netneuro.maxent.array_api` (an :class:`IsingModel` with torch / CuPy
+parameters: chunked exact enumeration, many-chain Gibbs / Metropolis sampling
+and the pseudolikelihood, computed on the parameters' device).
 """
 from .fit import GoodnessOfFit, binarize, fit_ising, fit_ising_moments, goodness_of_fit
 from .landscape import EnergyLandscape, energy_landscape

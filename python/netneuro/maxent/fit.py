@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._array_api import namespace
 from .._parallel import check_n_jobs, single_threaded_blas
 from .._validation import (
     check_array,
@@ -321,13 +322,24 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
 
     Returns
     -------
-    IsingModel with ``h`` (N,), ``J`` (N, N) in the coding ``spins``.
+    IsingModel with ``h`` (N,), ``J`` (N, N) in the coding ``spins``; for a
+    torch tensor or CuPy array ``X``, arrays of its library on its device
+    (:func:`netneuro.maxent.array_api.fit_ising_xp`).
     """
     t0 = time.perf_counter()
     spins = _check_spins(spins)
     method = check_choice(method, "method", _METHODS)
     l1 = check_float(l1, "l1", min_value=0.0)
     l2 = check_float(l2, "l2", min_value=0.0)
+    xp, native = namespace(X)
+    if not native:  # torch, CuPy, ...: fitted by that library on its device
+        from .array_api import fit_ising_xp
+
+        return fit_ising_xp(X, xp, method=method, spins=spins, l1=l1, l2=l2, init=init,
+                            max_iter=None if max_iter is None else check_int(
+                                max_iter, "max_iter", min_value=1),
+                            tol=None if tol is None else check_float(
+                                tol, "tol", min_value=0.0, strict_min=True))
     n_jobs = check_n_jobs(n_jobs)
     S = _check_binary(X, "X", spins, min_samples=2)
     n = S.shape[1]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import _core
+from .._array_api import namespace
 from .._parallel import check_n_jobs, single_threaded_blas
 from .._validation import (
     check_array,
@@ -22,6 +23,7 @@ from .._validation import (
     check_random_state,
     seed_for_core,
 )
+from . import array_api as _xpa
 
 __all__ = ["IsingModel", "all_states", "pairwise_moments", "EXACT_MAX_UNITS",
            "AUTO_EXACT_MAX_UNITS"]
@@ -103,9 +105,16 @@ def pairwise_moments(X, *, spins: str = "pm1"):
 
     ``X`` : (n_samples, n_units) in the coding ``spins``.  These are the moments
     :func:`~netneuro.maxent.fit_ising` matches (the diagonal of the correlations
-    is 1); :func:`~netneuro.maxent.fit_ising_moments` takes them directly.
+    is 1); :func:`~netneuro.maxent.fit_ising_moments` takes them directly.  A torch
+    tensor or CuPy array gives the moments in its namespace, on its device.
     """
     spins = _check_spins(spins)
+    xp, native = namespace(X)
+    if not native:
+        S = _xpa.check_binary_xp(X, "X", spins, xp)
+        C = xp.matrix_transpose(S) @ S / S.shape[0]
+        eye = xp.eye(S.shape[1], dtype=C.dtype, device=_xpa.device_of(C))
+        return xp.mean(S, axis=0), C * (1.0 - eye) + eye
     S = _check_binary(X, "X", spins)
     md = _data_moments(S)
     n = S.shape[1]
@@ -201,7 +210,16 @@ class IsingModel:
 
     def __post_init__(self):
         self.spins = _check_spins(self.spins)
-        self.h, self.J = _check_params(self.h, self.J)
+        xp, native = namespace(self.h, self.J)
+        if native:
+            self.h, self.J = _check_params(self.h, self.J)
+        else:  # torch, CuPy, ...: kept, and computed by that library (maxent.array_api)
+            self.h, self.J = _xpa.check_params_xp(self.h, self.J, xp)
+
+    def _xp(self):
+        """The Array API namespace of non-NumPy parameters (torch, CuPy, ...), else None."""
+        xp, native = namespace(self.h)
+        return None if native else xp
 
     # -- conventions -------------------------------------------------------
     @property
@@ -209,6 +227,8 @@ class IsingModel:
         return int(self.h.shape[0])
 
     def _pm1(self):
+        if (xp := self._xp()) is not None:
+            return _xpa.to_pm1_xp(self.h, self.J, self.spins, xp)
         if self.spins == "pm1":
             return self.h, self.J
         return _topm1_params(self.h, self.J)
@@ -216,14 +236,26 @@ class IsingModel:
     def to_pm1(self) -> "IsingModel":
         """The same distribution with ``{-1,+1}`` parameters (exact)."""
         h, J = self._pm1()
-        return IsingModel(h.copy(), J.copy(), "pm1", self.method, dict(self.diagnostics),
-                          self.n_jobs)
+        xp = self._xp() or np
+        return IsingModel(xp.asarray(h, copy=True), xp.asarray(J, copy=True), "pm1",
+                          self.method, dict(self.diagnostics), self.n_jobs)
 
     def to_01(self) -> "IsingModel":
         """The same distribution with ``{0,1}`` parameters (exact)."""
         h, J = self._pm1()
-        a, K = _to01_params(h, J)
+        xp = self._xp()
+        a, K = _to01_params(h, J) if xp is None else _xpa.to_01_xp(h, J, xp)
         return IsingModel(a, K, "01", self.method, dict(self.diagnostics), self.n_jobs)
+
+    def to_numpy(self) -> "IsingModel":
+        """The same model with NumPy parameters (copied to the host from a GPU), for the
+        NumPy-only tools (:func:`~netneuro.maxent.energy_landscape`,
+        :func:`~netneuro.maxent.goodness_of_fit`)."""
+        if self._xp() is None:
+            return self
+        h, J = (_xpa._host(x) for x in (self.h, self.J))
+        return IsingModel(np.from_dlpack(h).copy(), np.from_dlpack(J).copy(), self.spins,
+                          self.method, dict(self.diagnostics), self.n_jobs)
 
     def to_vector(self) -> np.ndarray:
         """Parameters as one vector ``(N + N(N-1)/2,)``: ``h`` then ``J[i, j]`` for ``i < j``
@@ -231,7 +263,8 @@ class IsingModel:
 
         This is ConIII's ``multipliers`` layout (for ``spins="pm1"``).
         """
-        return _pack(self.h, self.J)
+        xp = self._xp()
+        return _pack(self.h, self.J) if xp is None else _xpa.pack_xp(self.h, self.J, xp)
 
     @classmethod
     def from_vector(cls, theta, spins: str = "pm1") -> "IsingModel":
@@ -239,12 +272,14 @@ class IsingModel:
 
         ``theta`` : (N + N(N-1)/2,) fields then couplings; N is inferred from the length.
         """
-        v = check_array(theta, "theta", ndim=1)
-        n = int(round((math.sqrt(1 + 8 * v.size) - 1) / 2))
-        if n < 1 or n + n * (n - 1) // 2 != v.size:
+        xp, native = namespace(theta)
+        v = check_array(theta, "theta", ndim=1) if native else _xpa._f64(theta, "theta", xp, 1)
+        size = int(v.shape[0])
+        n = int(round((math.sqrt(1 + 8 * size) - 1) / 2))
+        if n < 1 or n + n * (n - 1) // 2 != size:
             raise ValueError(f"theta must have N + N(N-1)/2 entries (fields, then couplings "
-                             f"i < j) for some N >= 1, got {v.size}")
-        h, J = _unpack(v, n)
+                             f"i < j) for some N >= 1, got {size}")
+        h, J = _unpack(v, n) if native else _xpa.unpack_xp(v, n, xp)
         return cls(h, J, spins)
 
     def _jobs(self, n_jobs):
@@ -253,6 +288,8 @@ class IsingModel:
     # -- energies and exact quantities ---------------------------------------
     def energy(self, states) -> np.ndarray:
         """Energies of ``states`` ``(M, N)`` (or one state ``(N,)``) in the model's coding."""
+        if (xp := self._xp()) is not None:
+            return _xpa.model_energy(self, states, xp)
         arr = check_array(states, "states", ndim=(1, 2), dtype=None)
         single = arr.ndim == 1
         S = _check_binary(arr.reshape(1, -1) if single else arr, "states", self.spins)
@@ -267,6 +304,8 @@ class IsingModel:
 
     def state_energies(self, n_jobs=None) -> np.ndarray:
         """Energies of all ``2^N`` states (index order, see module docstring)."""
+        if (xp := self._xp()) is not None:
+            return _xpa.model_state_energies(self, xp)
         _check_exact_n(self.n_units, "state_energies")
         h, J = self._pm1()
         E = _core_maxent.all_energies(h, J, self._jobs(n_jobs))
@@ -276,7 +315,10 @@ class IsingModel:
 
     @single_threaded_blas
     def log_partition(self, n_jobs=None) -> float:
-        """``log Z`` (natural log) in the model's coding (exact, N <= 25)."""
+        """``log Z`` (natural log) in the model's coding (exact, N <= 25; N <= 32 for
+        parameters of another array library, enumerated in chunks on their device)."""
+        if (xp := self._xp()) is not None:
+            return _xpa.model_log_partition(self, xp)
         _check_exact_n(self.n_units, "log_partition")
         h, J = self._pm1()
         lz = _core_maxent.exact_moments(h, J, False, self._jobs(n_jobs))[0]
@@ -286,6 +328,8 @@ class IsingModel:
 
     def probabilities(self, n_jobs=None) -> np.ndarray:
         """``P(state)`` for all ``2^N`` states (index order), exact, N <= 25."""
+        if (xp := self._xp()) is not None:
+            return _xpa.model_probabilities(self, xp)
         _check_exact_n(self.n_units, "probabilities")
         h, J = self._pm1()
         E = _core_maxent.all_energies(h, J, self._jobs(n_jobs))
@@ -294,6 +338,8 @@ class IsingModel:
 
     @single_threaded_blas
     def _moments_pm1(self, n_jobs=None, n_samples=None, seed=None):
+        if (xp := self._xp()) is not None:
+            return _xpa.model_moments_pm1(self, xp, n_samples, seed)
         h, J = self._pm1()
         if self.n_units <= EXACT_MAX_UNITS:
             _, _, m1, m2, _ = _core_maxent.exact_moments(h, J, False, self._jobs(n_jobs))
@@ -317,6 +363,9 @@ class IsingModel:
         if self.spins == "pm1":
             return m2
         c = (1.0 + m1[:, None] + m1[None, :] + m2) / 4.0
+        if (xp := self._xp()) is not None:
+            eye = xp.eye(self.n_units, dtype=c.dtype, device=_xpa.device_of(c))
+            return c * (1.0 - eye) + eye * ((m1 + 1.0) / 2.0)[None, :]
         np.fill_diagonal(c, (m1 + 1.0) / 2.0)
         return c
 
@@ -325,6 +374,9 @@ class IsingModel:
         """Entropy of the model distribution (bits by default; ``base=np.e`` for nats).
         Exact (N <= 25): ``S = log Z + <E>``."""
         base = check_float(base, "base", min_value=1.0, strict_min=True)
+        if (xp := self._xp()) is not None:
+            lz, me = _xpa.model_exact(self, xp, "entropy")[:2]
+            return float((lz + me) / math.log(base))
         _check_exact_n(self.n_units, "entropy")
         h, J = self._pm1()
         lz, me, *_ = _core_maxent.exact_moments(h, J, False, self._jobs(n_jobs))
@@ -338,13 +390,22 @@ class IsingModel:
         the enumerated distribution; ``"gibbs"`` runs ``n_chains`` chains
         (``burn_in`` sweeps, default ``10 N`` and at least 100, then one sample
         every ``thin`` sweeps).  Same ``seed`` gives the same samples on any
-        ``n_jobs``.
+        ``n_jobs``.  Parameters of another array library (torch, CuPy, ...)
+        sample there, with its own generator (sequential Gibbs sweeps of all
+        chains at once, :mod:`netneuro.maxent.array_api`); the samples are in
+        that namespace, and the same ``seed`` gives the same samples there.
         """
         n = check_int(n, "n", min_value=1)
         method = check_choice(method, "method", ("auto", "exact", "gibbs"))
         if method == "auto":
             method = "exact" if self.n_units <= AUTO_EXACT_MAX_UNITS else "gibbs"
         rng = check_random_state(seed)
+        if (xp := self._xp()) is not None:
+            n_chains = check_int(n_chains, "n_chains", min_value=1)
+            thin = check_int(thin, "thin", min_value=1)
+            burn = None if burn_in is None else check_int(burn_in, "burn_in", min_value=0)
+            return _xpa.model_sample(self, n, seed_for_core(rng), method, n_chains, burn, thin,
+                                     xp)
         if method == "exact":
             _check_exact_n(self.n_units, "exact sampling", "use method='gibbs'")
             p = self.probabilities(n_jobs)
