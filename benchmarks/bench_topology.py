@@ -1,4 +1,4 @@
-"""Vietoris–Rips persistence: netneuro vs C++ Ripser, ripser.py, giotto-ph and GUDHI.
+"""Vietoris–Rips persistence: netneuro vs C++ Ripser, ripser.py, giotto-ph, GUDHI and oineus.
 
 Every tool gets the same float32-rounded distance matrix (the Ripser family
 computes in float32), so diagrams must agree exactly with ripser.py, giotto-ph
@@ -14,6 +14,11 @@ reads the float32 lower triangle from a binary file written once when the case
 is built (file writing is not timed; reading it is part of its time), and its
 peak is the program's maximum RSS minus that of the same program on a
 two-point input.
+
+oineus (when installed; ``pip install oineus``) builds the whole filtration
+explicitly, so it runs only on cases with at most ``OINEUS_MAX_SIMPLICES``
+simplices of dimension maxdim + 1 (counted without threshold), Z/2, dense
+input; its diagrams are checked like the others' (zero-length pairs dropped).
 
 Inputs: the standard sets of ``shared/data/rips`` (see its README for sources
 and each set's standard dimension and threshold), the HCP AAL2 fMRI (94
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import os
 import tempfile
 import warnings
@@ -294,7 +300,6 @@ def _impls(D, maxdim, threshold=None, coeff=2, points=None, exclude=()):
     point cloud behind D) and computes its own double-precision distances.
     ``exclude``: labels of implementations to leave out.
     """
-    import gph
     import ripser
     from gudhi.sklearn.rips_persistence import RipsPersistence
 
@@ -306,6 +311,8 @@ def _impls(D, maxdim, threshold=None, coeff=2, points=None, exclude=()):
                               dtype=np.float32, n_jobs=n_jobs)
 
     def giotto(n_threads):
+        import gph
+
         return lambda: gph.ripser_parallel(D32, maxdim=maxdim, thresh=thr, coeff=coeff,
                                            metric="precomputed", n_threads=n_threads)["dgms"]
 
@@ -324,16 +331,51 @@ def _impls(D, maxdim, threshold=None, coeff=2, points=None, exclude=()):
     impls.update({
         "ripser.py": lambda: _quiet(ripser.ripser, D32, distance_matrix=True, maxdim=maxdim,
                                     thresh=thr, coeff=coeff)["dgms"],
-        "giotto-ph (1 thread)": giotto(1),
-        "giotto-ph (2 threads)": giotto(2),
         "GUDHI RipsPersistence": gudhi_rp,
     })
+    if _installed("gph"):
+        impls["giotto-ph (1 thread)"] = giotto(1)
+        impls["giotto-ph (2 threads)"] = giotto(2)
+    if _oineus_fits(D, maxdim, coeff):
+        impls["oineus (1 thread)"] = functools.partial(_oineus, D32, maxdim, threshold)
     return {k: v for k, v in impls.items() if k not in exclude}
+
+
+# oineus builds the whole filtration explicitly (every simplex up to dimension
+# maxdim + 1): it runs only where that stays small.
+OINEUS_MAX_SIMPLICES = 5e6
+
+
+def _installed(module):
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _oineus_fits(D, maxdim, coeff):
+    if not _installed("oineus"):
+        return False
+    return (coeff == 2 and not sp.issparse(D)
+            and math.comb(D.shape[0], maxdim + 2) <= OINEUS_MAX_SIMPLICES)
+
+
+def _oineus(D32, maxdim, threshold):
+    """oineus (Z/2, float32, 1 thread) on a dense matrix: diagrams 0..maxdim,
+    zero-length pairs dropped (oineus reports them, the Ripser family does not)."""
+    import oineus
+
+    params = oineus.ReductionParams()
+    params.n_threads = 1
+    dg = oineus.compute_diagrams_vr(D32, from_pwdists=True, max_dim=maxdim + 1,
+                                    max_diameter=-1.0 if threshold is None else threshold,
+                                    params=params)
+    out = [np.asarray(dg.in_dimension(d), dtype=np.float64).reshape(-1, 2)
+           for d in range(maxdim + 1)]
+    return [d[d[:, 1] > d[:, 0]] for d in out]
 
 
 def _cohort_impls(mats, maxdim):
     """Implementations of a cohort case (one diagram list per subject), netneuro first."""
-    import gph
     import ripser
     from gudhi.sklearn.rips_persistence import RipsPersistence
 
@@ -344,6 +386,8 @@ def _cohort_impls(mats, maxdim):
                                     n_jobs=n_jobs)
 
     def giotto(n_threads):
+        import gph
+
         return lambda: [gph.ripser_parallel(m, maxdim=maxdim, metric="precomputed",
                                             n_threads=n_threads)["dgms"] for m in m32]
 
@@ -362,11 +406,12 @@ def _cohort_impls(mats, maxdim):
     impls.update({
         "ripser.py (loop)": lambda: [_quiet(ripser.ripser, m, distance_matrix=True,
                                             maxdim=maxdim)["dgms"] for m in m32],
-        "giotto-ph (loop, 1 thread)": giotto(1),
-        "giotto-ph (loop, 2 threads)": giotto(2),
         "GUDHI RipsPersistence (1 job)": gudhi_rp(1),
         "GUDHI RipsPersistence (2 jobs)": gudhi_rp(2),
     })
+    if _installed("gph"):
+        impls["giotto-ph (loop, 1 thread)"] = giotto(1)
+        impls["giotto-ph (loop, 2 threads)"] = giotto(2)
     return impls
 
 

@@ -265,6 +265,28 @@ def test_sparse_matches_dense_threshold(rng):
     _assert_same(T.rips(sp.coo_matrix(S), 2, dtype=np.float32), [_sorted(d) for d in r])
 
 
+def test_sparse_entry_order_does_not_matter(rng):
+    # COO entries in any order, and CSR rows with unsorted columns, give the
+    # diagrams of the row-major ordered matrix (the input is reordered on a copy)
+    import scipy.sparse as sp
+
+    X = rng.random((50, 2))
+    D = squareform(pdist(X))
+    C = sp.coo_matrix(np.where(D <= 0.35, D, 0.0))
+    ref = T.rips(C.tocsr(), 2, dtype=np.float32)
+    p = rng.permutation(C.nnz)
+    shuffled = sp.coo_matrix((C.data[p], (C.row[p], C.col[p])), shape=C.shape)
+    _assert_same(T.rips(shuffled, 2, dtype=np.float32), ref)
+    A = C.tocsr()
+    for i in range(A.shape[0]):  # reverse each row's columns
+        a, b = A.indptr[i], A.indptr[i + 1]
+        A.indices[a:b], A.data[a:b] = A.indices[a:b][::-1].copy(), A.data[a:b][::-1].copy()
+    A.has_sorted_indices = False
+    before = A.indices.copy()
+    _assert_same(T.rips(A, 2, dtype=np.float32), ref)
+    np.testing.assert_array_equal(A.indices, before)
+
+
 def test_n_jobs_invariance(rng):
     X = rng.random((110, 3))  # > 1e5 triangles: the parallel sort is used
     ref = T.rips(X, 2, n_jobs=1)

@@ -238,3 +238,50 @@ def test_compat_uses_public_api_only():
                 assert not alias.name.startswith("_"), alias.name
         if isinstance(node, ast.Attribute):
             assert node.attr != "_core", "compat must not reach the compiled core"
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (9, 11), (40, 60)])
+@pytest.mark.parametrize("kind", ["uniform", "ties", "negative", "float32", "int"])
+def test_lower_star_img_matches_ripser(rng, shape, kind):
+    from netneuro.compat.ripser import lower_star_img
+
+    img = {"uniform": lambda: rng.random(shape),
+           "ties": lambda: np.round(4 * rng.random(shape)),
+           "negative": lambda: rng.standard_normal(shape),
+           "float32": lambda: rng.random(shape).astype(np.float32),
+           "int": lambda: rng.integers(-3, 4, size=shape)}[kind]()
+    np.testing.assert_array_equal(lower_star_img(img), ripser_py.lower_star_img(img))
+
+
+def test_lower_star_img_errors():
+    from netneuro.compat.ripser import lower_star_img
+
+    with pytest.raises(ValueError, match="img"):
+        lower_star_img(np.zeros(5))
+    img = np.zeros((3, 3))
+    img[1, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        lower_star_img(img)
+
+
+def test_correlation_to_distance_matches_ripser(rng):
+    from netneuro.compat.ripser import correlation_to_distance
+
+    C = np.corrcoef(rng.standard_normal((6, 30)))
+    np.testing.assert_array_equal(correlation_to_distance(C), ripser_py.correlation_to_distance(C))
+    # closed form: 1 -> 0, 0 -> sqrt(2), -1 -> 2
+    D = correlation_to_distance(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    assert D[0, 1] == np.sqrt(2.0) and D[0, 0] == 0.0
+    assert correlation_to_distance(np.array([[1.0, -1.0], [-1.0, 1.0]]))[0, 1] == 2.0
+    broken = np.array([[5.0, -10.0], [20.0, 3.0]])  # unchecked: same clipping as ripser.py
+    np.testing.assert_array_equal(correlation_to_distance(broken, check_input=False),
+                                  ripser_py.correlation_to_distance(broken, check_input=False))
+    for bad, msg in [(np.ones(3), "2D"), (np.ones((2, 3)), "square"),
+                     (np.array([[1.0, 0.8], [0.2, 1.0]]), "symmetric"),
+                     (np.array([[1.0, 1.1], [1.1, 1.0]]), "significantly outside")]:
+        with pytest.raises(ValueError, match=msg):
+            correlation_to_distance(bad)
+    with pytest.warns(RuntimeWarning, match="slightly outside"):
+        assert correlation_to_distance(np.array([[1.0, 1.02], [1.02, 1.0]]))[0, 1] == 0.0
+    with pytest.warns(RuntimeWarning, match="diagonal"):
+        correlation_to_distance(np.array([[0.998, 0.5], [0.5, 1.0]]))

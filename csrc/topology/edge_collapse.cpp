@@ -69,6 +69,56 @@ struct SparseTau {
   std::vector<T> val;
 };
 
+// Common neighbours of uv in the current graph, as (max(tau(uz), tau(vz)), z)
+// in the order of lb (the lower-degree endpoint's list, len entries) -> count.
+// Dense values: one lookup per entry (branch-free compaction).
+template <class T>
+std::size_t common_neighbours(const DenseTau<T>& tau, idx u, idx v, const idx* lb,
+                              std::size_t len, std::pair<T, idx>* cn) {
+  const T inf = std::numeric_limits<T>::infinity();
+  const T* tu = tau.row(u);
+  const T* tv = tau.row(v);
+  std::size_t m = 0;
+  for (std::size_t q = 0; q < len; ++q) {
+    const idx z = lb[q];
+    const T a = std::max(tu[z], tv[z]);
+    cn[m] = {a, z};
+    m += (a != inf) & (z != u) & (z != v);
+  }
+  return m;
+}
+
+// Values beside sorted lists: one merge of the two lists instead of two
+// binary searches per entry; the result is the same (lb is sorted too, so
+// both give the common neighbours in increasing vertex order).
+template <class T>
+std::size_t common_neighbours(const SparseTau<T>& tau, idx u, idx v, const idx*, std::size_t,
+                              std::pair<T, idx>* cn) {
+  const T inf = std::numeric_limits<T>::infinity();
+  const idx* nb = tau.nb.data();
+  const T* val = tau.val.data();
+  std::size_t i = tau.start[static_cast<std::size_t>(u)];
+  const std::size_t ie = tau.start[static_cast<std::size_t>(u) + 1];
+  std::size_t j = tau.start[static_cast<std::size_t>(v)];
+  const std::size_t je = tau.start[static_cast<std::size_t>(v) + 1];
+  std::size_t m = 0;
+  while (i < ie && j < je) {
+    const idx a = nb[i], b = nb[j];
+    if (a == b) {
+      const T x = std::max(val[i], val[j]);
+      cn[m] = {x, a};
+      m += (x != inf) & (a != u) & (a != v);
+      ++i;
+      ++j;
+    } else if (a < b) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return m;
+}
+
 // The collapse proper, on edges sorted by (f, u, v), with tau the current
 // filtration values (Tau: DenseTau or SparseTau) and nb_start/nb the
 // neighbour lists of the input graph.
@@ -92,13 +142,7 @@ std::vector<FilteredEdge<T>> collapse_with(std::size_t n, const std::vector<Filt
     const std::size_t du = nb_start[u + 1] - nb_start[u], dv = nb_start[v + 1] - nb_start[v];
     const idx* lb = nb.data() + nb_start[du <= dv ? u : v];
     const std::size_t len = std::min(du, dv);
-    std::size_t m = 0;
-    for (std::size_t q = 0; q < len; ++q) {  // branch-free compaction
-      const idx z = lb[q];
-      const T a = std::max(tu[z], tv[z]);
-      cn[m] = {a, z};
-      m += (a != inf) & (z != u) & (z != v);
-    }
+    const std::size_t m = common_neighbours(tau, u, v, lb, len, cn.data());
     work += len + m;  // cn[0..m): the common neighbours of uv
     // Find the first value s >= t at which uv is not dominated in the current
     // graph at s (Glisse & Pritam's shift); s = inf removes the edge (trim).

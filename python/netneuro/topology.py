@@ -95,18 +95,34 @@ def _csr(X, name: str):
                           shape=X.shape, copy=True)
     else:  # COO -> CSR without summing: order the entries by (row, column) ourselves
         C = X.tocoo(copy=False)
-        order = np.lexsort((C.col, C.row))
-        row, col = C.row[order].astype(np.int64), C.col[order].astype(np.int64)
+        row, col = C.row.astype(np.int64), C.col.astype(np.int64)
+        order = _row_major_order(row, col, n)
+        if order is None:
+            data = np.asarray(C.data, dtype=np.float64)
+        else:
+            row, col, data = row[order], col[order], np.asarray(C.data[order], dtype=np.float64)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-        return n, indptr, col, np.asarray(C.data[order], dtype=np.float64)
+        return n, indptr, col, data
     if not A.has_sorted_indices:
         # stable sort of each row by column, duplicates kept (scipy's sort_indices
         # would too, but may sum them in other versions)
-        row = np.repeat(np.arange(n), np.diff(A.indptr))
-        order = np.lexsort((A.indices, row))
-        A = sp.csr_matrix((A.data[order], A.indices[order], A.indptr), shape=A.shape)
+        row = np.repeat(np.arange(n, dtype=np.int64), np.diff(A.indptr))
+        order = _row_major_order(row, A.indices.astype(np.int64), n)
+        if order is not None:
+            A = sp.csr_matrix((A.data[order], A.indices[order], A.indptr), shape=A.shape)
     return n, A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data
+
+
+def _row_major_order(row, col, n: int):
+    """The stable order of entries by (row, column), None when already in it
+    (``np.lexsort((col, row))``, from one int64 key: about twice as fast)."""
+    if n > 3_000_000_000:  # row * n + col would overflow int64
+        return np.lexsort((col, row))
+    key = row * n + col
+    if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return None
+    return np.argsort(key, kind="stable")
 
 
 def _check_births(births, n: int):

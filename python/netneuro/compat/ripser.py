@@ -1,4 +1,5 @@
-"""Drop-in replacement for ripser.py's ``ripser`` function and ``Rips`` class.
+"""Drop-in replacement for ripser.py's public API: ``ripser``, ``Rips``,
+``lower_star_img`` and ``correlation_to_distance``.
 
 ``from netneuro.compat.ripser import ripser, Rips`` gives the signatures and
 the returned dictionary of ripser.py 0.6 (``dgms``, ``cocycles``,
@@ -28,7 +29,7 @@ import numpy as np
 
 from ..topology import flag_persistence
 
-__all__ = ["ripser", "Rips"]
+__all__ = ["ripser", "Rips", "lower_star_img", "correlation_to_distance"]
 
 
 def _pairwise(X, metric, Y=None):
@@ -194,6 +195,69 @@ def ripser(X, maxdim=1, thresh=np.inf, coeff=2, distance_matrix=False, do_cocycl
         "idx_perm": idx_perm,
         "r_cover": r_cover,
     }
+
+
+def correlation_to_distance(C, check_input=True):
+    """ripser.py's map of a correlation matrix to distances ``sqrt(2 (1 - C))``.
+
+    ``C`` is an ``(n, n)`` symmetric correlation matrix; the result is an
+    ``(n, n)`` float64 distance matrix in ``[0, 2]`` with a zero diagonal.
+    With ``check_input`` (ripser.py's checks and messages): ``ValueError`` for
+    input that is not 2-D, not square, not symmetric (to 1e-5) or outside
+    ``[-1.05, 1.05]``; ``RuntimeWarning`` for values slightly outside
+    ``[-1, 1]`` (they are clipped) or a diagonal more than 1e-3 away from 1.
+    """
+    C = np.asarray(C, dtype=float)
+    if check_input:
+        if C.ndim != 2:
+            raise ValueError(f"Input must be a 2D matrix, got a {C.ndim}D array instead.")
+        if C.shape[0] != C.shape[1]:
+            raise ValueError(f"Matrix must be square (n x n), got shape {C.shape}.")
+        if not np.allclose(C, C.T, rtol=1e-5, atol=1e-5):
+            raise ValueError("Matrix must be symmetric; C_ij must equal C_ji")
+        if np.any((C < -1.05) | (C > 1.05)):
+            raise ValueError(
+                "Values are significantly outside the valid correlation bounds [-1,1]. "
+                "Ensure you are passing a correlation matrix, not a covariance or raw data "
+                "matrix.")
+        if np.any((C < -1.0) | (C > 1.0)):
+            warnings.warn("Some values are slightly outside the valid correlation bounds "
+                          "[-1,1]. For floating-point precision, these values have been "
+                          "clipped.", RuntimeWarning, stacklevel=2)
+        if not np.allclose(np.diag(C), 1.0, atol=1e-3):
+            warnings.warn("The matrix diagonal elements deviate from 1.0. Ensure this is a "
+                          "correlation matrix.", RuntimeWarning, stacklevel=2)
+    D = 2.0 * (1.0 - np.clip(C, -1.0, 1.0))
+    np.sqrt(D, out=D)
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def lower_star_img(img):
+    """0-dimensional diagram of the lower-star (sublevel set) filtration of an image.
+
+    ``img`` is an ``(M, N)`` single-channel image; pixels are vertices born at
+    their value, joined to their 8 neighbours by edges at the larger of the two
+    values (ripser.py's construction).  Returns the ``(K, 2)`` diagram of
+    dimension 0, as ripser.py's ``lower_star_img``.
+    """
+    import scipy.sparse as sp
+
+    img = np.asarray(img, dtype=np.float64)
+    if img.ndim != 2:
+        raise ValueError(f"img must be a 2-D (M, N) image, got shape {img.shape}")
+    m, n = img.shape
+    idx = np.arange(m * n).reshape(m, n)
+    rows, cols, vals = [idx.ravel()], [idx.ravel()], [img.ravel()]
+    for di, dj in ((0, 1), (1, -1), (1, 0), (1, 1)):  # each neighbour pair once, i < j
+        a = (slice(0, m - di), slice(max(-dj, 0), n - max(dj, 0)))
+        b = (slice(di, m), slice(max(dj, 0), n - max(-dj, 0)))
+        rows.append(idx[a].ravel())
+        cols.append(idx[b].ravel())
+        vals.append(np.maximum(img[a], img[b]).ravel())
+    dm = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(m * n, m * n))
+    return ripser(dm, distance_matrix=True, maxdim=0)["dgms"][0]
 
 
 class Rips:
