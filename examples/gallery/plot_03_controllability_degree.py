@@ -1,6 +1,6 @@
 """
 Average controllability rises, modal controllability falls, with degree
-======================================================================
+=======================================================================
 
 Gu et al. (2015, Nature Communications 6:8414, Fig. 2) found, in the
 diffusion connectomes of every subject, that a region's **average
