@@ -42,6 +42,16 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 myst_heading_anchors = 3
+
+# Cross-references are checked (nitpicky); without network access there is no
+# intersphinx, so references into other libraries, and to the private
+# implementation modules that package docstrings name, are let through.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|scipy|pandas|matplotlib|sklearn|torch|cupy|dask)(\..*)?"),
+    (r"py:mod", r"netneuro\.(ann|control|maxent|graph|infotheory|cohort|topology)\.\w+"),
+    (r"py:data", r"COMMANDS"),
+]
 suppress_warnings = ["myst.header"]
 
 html_theme = "alabaster"
@@ -133,9 +143,9 @@ def _write_api():
             if own:
                 lines += [".. autosummary::", "   :toctree: generated/", "   :nosignatures:", ""]
                 lines += [f"   {n}" for n in own] + [""]
-            if consts:
-                lines += ["Constants:", ""]
-                lines += [f"* ``{n} = {getattr(mod, n)!r}``" for n in consts] + [""]
+            for n in consts:
+                value = repr(getattr(mod, n)).replace("\n", " ")
+                lines += [f".. py:data:: {n}", f"   :value: {value}", ""]
             if elsewhere:
                 lines += ["Also exported here, documented with their home module:", ""]
                 lines += [f"* :obj:`{n}`" for n in elsewhere] + [""]
