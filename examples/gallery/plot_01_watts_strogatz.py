@@ -33,8 +33,8 @@ for p in ps:
     L.append(np.mean(graph.characteristic_path_length(batch, include_infinite=False)) / L0)
 
 print("      p   C(p)/C(0)  (1-p)^3   L(p)/L(0)")
-for p, c, l in zip(ps, C, L):
-    print(f"{p:7.4f}   {c:8.3f}  {(1 - p) ** 3:8.3f}   {l:8.3f}")
+for p, c, ell in zip(ps, C, L):
+    print(f"{p:7.4f}   {c:8.3f}  {(1 - p) ** 3:8.3f}   {ell:8.3f}")
 i = int(np.argmin(abs(ps - 0.01)))
 print(f"headline at p = {ps[i]:.3f}: C/C0 = {C[i]:.2f} (paper > 0.9), "
       f"L/L0 = {L[i]:.2f} (paper ~ 0.2)")

@@ -54,7 +54,8 @@ B = np.zeros((S, S))
 for i in range(S):
     for j in range(i + 1, S):
         B[i, j] = B[j, i] = topology.bottleneck(dgms[i][1], dgms[j][1])
-print(f"bottleneck distance between subjects (H1): median {np.median(B[np.triu_indices(S, 1)]):.3f}")
+median = np.median(B[np.triu_indices(S, 1)])
+print(f"bottleneck distance between subjects (H1): median {median:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.5))
 for d in dgms[:3]:
