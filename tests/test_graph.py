@@ -428,6 +428,10 @@ def test_small_worldness_scale_invariant_and_clustering_warning():
     b = graph.small_worldness(W * 466065.0, n_null=3, seed=4)  # streamline-count scale
     assert b.value == pytest.approx(a.value, rel=1e-10)
     assert b.clustering == pytest.approx(a.clustering, rel=1e-10) and 0 < b.clustering < 1
+    # weights in [0, 1] are used as given (no rescaling of the reported clustering)
+    half = graph.small_worldness(W * 0.5, n_null=3, seed=4)
+    assert half.clustering == float(graph.clustering(W * 0.5).mean())
+    assert half.value == pytest.approx(a.value, rel=1e-10)
     with pytest.warns(UserWarning, match="normalize=True"):
         C = graph.clustering(W * 466065.0)
     assert C.max() > 1  # what the warning is about

@@ -29,7 +29,8 @@ class SmallWorldness:
     """Small-worldness of a graph against seeded null models.
 
     ``value`` is sigma or omega; ``clustering`` / ``path_length`` are the mean
-    Onnela clustering (of the graph divided by its largest weight) and the
+    Onnela clustering (of the graph divided by its largest weight if that
+    exceeds 1) and the
     characteristic path length (reachable pairs) of the graph; the
     ``*_random`` / ``*_lattice`` fields are means over nulls.  ``null`` names
     the random null; ``n_nodes`` is the number of nodes the index was computed
@@ -99,10 +100,11 @@ def small_worldness(W, *, method: str = "sigma", n_null: int = 10, n_iter: int =
     divided by its largest weight; the usual binary clustering for binary
     graphs), ``L`` the characteristic path length over reachable pairs
     (lengths 1/w; hop counts for binary graphs), and the ``rand`` / ``latt``
-    values are means over ``n_null`` null models.  Clustering is computed on
-    each matrix divided by its largest weight: every null keeps the weights,
-    so this leaves sigma and omega unchanged and keeps the reported clustering
-    in ``[0, 1]``.
+    values are means over ``n_null`` null models.  When ``W`` has weights
+    above 1 (e.g. streamline counts), clustering is computed on each matrix
+    divided by its largest weight: every null keeps the weights, so this
+    leaves sigma and omega unchanged and keeps the reported clustering in
+    ``[0, 1]``.
 
     Parameters
     ----------
@@ -158,6 +160,7 @@ def small_worldness(W, *, method: str = "sigma", n_null: int = 10, n_iter: int =
         if W.shape[0] < 4:
             raise ValueError(f"the giant component of W has {W.shape[0]} nodes; "
                              "small_worldness needs at least 4")
+    unit = not (W.size and W.max() > 1.0)  # Onnela clustering needs weights in [0, 1]
     rng = check_random_state(seed)
     seeds = seed_for_core(rng, size=(2, n_null))
     if null == "erdos_renyi":
@@ -169,16 +172,16 @@ def small_worldness(W, *, method: str = "sigma", n_null: int = 10, n_iter: int =
         def rand_fn(W, seed):
             return fn(W, n_iter=n_iter, seed=seed)
     R = np.stack([rand_fn(W, seed=int(s)) for s in seeds[0]])
-    C = float(clustering(W, normalize=True).mean())
+    C = float(clustering(W, normalize=not unit).mean())
     L = characteristic_path_length(W, include_infinite=False)
-    Cr = float(clustering(R, normalize=True, n_jobs=n_jobs).mean())
+    Cr = float(clustering(R, normalize=not unit, n_jobs=n_jobs).mean())
     Lr = float(np.mean(characteristic_path_length(R, include_infinite=False, n_jobs=n_jobs)))
     Cl = float("nan")
     if method == "sigma":
         value = (C / Cr) / (L / Lr)
     else:
         Lat = np.stack([generate.lattice_null(W, n_iter=n_iter, seed=int(s)) for s in seeds[1]])
-        Cl = float(clustering(Lat, normalize=True, n_jobs=n_jobs).mean())
+        Cl = float(clustering(Lat, normalize=not unit, n_jobs=n_jobs).mean())
         value = Lr / L - C / Cl
     return SmallWorldness(method, float(value), C, float(L), Cr, Lr, Cl, n_null, null,
                           int(W.shape[0]), n_comp, giant_fraction)
