@@ -8,7 +8,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "python"))  # run from source (the compiled _core sits there)
+if [p for p in (ROOT / "python" / "netneuro").glob("_core*") if p.suffix in (".so", ".pyd")]:
+    sys.path.insert(0, str(ROOT / "python"))  # a source tree with a built _core: use it
+# otherwise the installed netneuro (pip install ".[docs]") is documented
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
