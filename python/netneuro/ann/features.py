@@ -95,10 +95,11 @@ def topological_features(data, *, kind: str = "auto", layer_labels=None, per_lay
 
     Returns
     -------
-    dict with ``"network"`` and (if ``per_layer``) ``"layers"`` (name ->
-    summaries).  Summaries: ``n_units``, ``average_death_h0``,
-    ``max_persistence_h1``, ``n_h1``, ``betti_curves`` ``(maxdim + 1,
-    len(thresholds))``, ``diagrams``; plus ``"thresholds"``.
+    dict
+        ``"network"`` and (if ``per_layer``) ``"layers"`` (name ->
+        summaries).  Summaries: ``n_units``, ``average_death_h0``,
+        ``max_persistence_h1``, ``n_h1``, ``betti_curves``
+        ``(maxdim + 1, len(thresholds))``, ``diagrams``; plus ``"thresholds"``.
     """
     check_choice(kind, "kind", ("auto", "activations", "correlation"))
     maxdim = check_int(maxdim, "maxdim", min_value=0, max_value=2)

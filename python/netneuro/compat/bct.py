@@ -61,6 +61,11 @@ def _plain(W, symmetric=True):
             and (not symmetric or np.array_equal(W, W.T)))
 
 
+def _unit(W):
+    """Weights in [0, 1] (netneuro.graph warns about Onnela clustering of larger ones)."""
+    return not (W.size and W.max() > 1)
+
+
 def _cuberoot(x):
     return np.sign(x) * np.abs(x) ** (1 / 3)
 
@@ -83,7 +88,7 @@ def _codes(ci, n, name):
 def clustering_coef_wu(W):
     """Onnela weighted clustering per node (bctpy ``clustering_coef_wu``)."""
     W = _matrix(W, "W")
-    if _plain(W):
+    if _plain(W) and _unit(W):
         return graph.clustering(W)
     K = (W != 0).sum(axis=1).astype(np.float64)
     cyc3 = _cycles(W)
@@ -98,7 +103,7 @@ def transitivity_wu(W):
     den = np.sum(K * (K - 1))
     if den == 0:
         return np.nan
-    if _plain(W):
+    if _plain(W) and _unit(W):
         return graph.transitivity(W)
     return np.sum(_cycles(W)) / den
 

@@ -32,15 +32,22 @@ __all__ = ["minimum_energy", "minimum_energy_fast", "MinimumEnergyResult"]
 class MinimumEnergyResult:
     """Optimal control from ``x0`` to ``xf``.
 
-    x : (n_t, N) state trajectory (time x nodes); ``n_t = T/dt + 1`` in continuous
+    Attributes
+    ----------
+    x : ndarray, shape (n_t, N)
+        State trajectory (time x nodes); ``n_t = T/dt + 1`` in continuous
         time (samples ``t = 0, dt, ..., T``), ``T + 1`` in discrete time.
-    u : (n_t, m) inputs at the same times (continuous) or (T, m) (discrete).
-    energy : total control energy ``int u^T u dt`` (``sum_k u_k^T u_k`` in discrete
+    u : ndarray, shape (n_t, m) or (T, m)
+        Inputs at the same times (continuous) or (T, m) (discrete).
+    energy : float
+        Total control energy ``int u^T u dt`` (``sum_k u_k^T u_k`` in discrete
         time); for minimum-energy control (``S=None``) the exact
         ``d^T W(T)^{-1} d``, otherwise Simpson's rule over the samples.
-    node_energy : (m,) ``int u_i^2 dt`` per input channel (Simpson; sum in discrete
+    node_energy : ndarray, shape (m,)
+        ``int u_i^2 dt`` per input channel (Simpson; sum in discrete
         time).  nctpy's ``integrate_u(u)`` equals ``node_energy / dt``.
-    err : [inversion residual, reconstruction error ``||x(T) - xf||``].
+    err : list of float
+        [inversion residual, reconstruction error ``||x(T) - xf||``].
     """
 
     x: np.ndarray

@@ -44,7 +44,7 @@ from .measures import (
     strength,
     transitivity,
 )
-from .smallworld import SmallWorldness, small_worldness
+from .smallworld import NULLS, SmallWorldness, components, small_worldness
 from .thresholds import threshold_absolute, threshold_mst_knn, threshold_proportional
 
 __all__ = [
@@ -65,6 +65,8 @@ __all__ = [
     "threshold_proportional",
     "threshold_mst_knn",
     "small_worldness",
+    "components",
+    "NULLS",
     "SmallWorldness",
     "structure_function_coupling",
     "TRANSFORMS",

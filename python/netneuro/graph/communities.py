@@ -83,7 +83,7 @@ def participation_coefficient(W, partition):
 
 
 def rich_club(W, klevel=None):
-    """Weighted rich-club coefficient for degree levels ``k = 1 .. klevel`` (Opsahl et al. 2008).
+    """Weighted rich-club coefficient for degree levels ``1 <= k <= klevel`` (Opsahl et al. 2008).
 
     ``R(k) = W_k / (sum of the E_k strongest weights of the whole network)``
     where ``W_k`` and ``E_k`` are the total weight and the number of non-zero

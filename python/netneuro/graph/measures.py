@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _core
@@ -49,6 +51,12 @@ def _onnela(W, normalize, n_jobs):
     if normalize:
         mx = W.max(axis=(-2, -1), keepdims=True)
         W = np.divide(W, mx, out=np.zeros_like(W), where=mx > 0)
+    elif W.size and W.max() > 1.0:
+        warnings.warn(
+            f"W has weights up to {W.max():g} > 1: Onnela clustering assumes weights in "
+            "[0, 1] and scales with them, so the result is not a clustering coefficient "
+            "(it can exceed 1); pass normalize=True to divide W by its largest weight",
+            UserWarning, stacklevel=3)
     stack, squeeze = _stack(W)
     check_memory(16.0 * stack.shape[1] ** 2 * max(1, min(n_jobs, stack.shape[0])),
                  "clustering workspace")
@@ -69,7 +77,9 @@ def clustering(W, *, normalize: bool = False, n_jobs=None):
     triangles (``bct.clustering_coef_wu``).  For a binary matrix this is the
     usual binary clustering coefficient.  The definition assumes weights in
     ``[0, 1]`` (as BCT does); pass ``normalize=True`` to divide ``W`` by its
-    largest weight first (``bct.weight_conversion(W, 'normalize')``).
+    largest weight first (``bct.weight_conversion(W, 'normalize')``).  Weights
+    above 1 without ``normalize=True`` give a ``UserWarning`` (the values scale
+    with the weights: streamline counts give "clustering" in the thousands).
 
     ``W`` symmetric non-negative ``(N, N)`` or ``(S, N, N)`` -> ``(N,)`` or
     ``(S, N)``.  The triangle count is one symmetric rank-k update (BLAS dsyrk)
@@ -85,7 +95,7 @@ def transitivity(W, *, normalize: bool = False, n_jobs=None):
 
     As ``bct.transitivity_wu``; scalar for ``(N, N)``, ``(S,)`` for a batch
     (0 when there is no triangle).  Weights are assumed in ``[0, 1]``
-    (see :func:`clustering`).
+    (see :func:`clustering`; weights above 1 warn unless ``normalize=True``).
     """
     n_jobs = check_n_jobs(n_jobs)
     _, cyc, deg, squeeze = _onnela(W, normalize, n_jobs)

@@ -195,7 +195,7 @@ class IsingModel:
     and ``J`` are the ``a`` and ``K`` of the module docstring).  Energies are
     dimensionless (``P = exp(-E) / Z``).  ``diagnostics`` holds the fit
     record: ``iterations``, ``converged``, ``max_moment_error`` (largest
-    |model - data| over ``<s_i>`` and ``<s_i s_j>``, in the ``{-1,+1}``
+    ``|model - data|`` over ``<s_i>`` and ``<s_i s_j>``, in the ``{-1,+1}``
     coding; exact for N <= 20, a Gibbs estimate for "monte_carlo" beyond,
     absent for "pseudolikelihood" beyond 20 units; ``moment_error_kind``
     says which), ``objective`` and ``time_s``.
