@@ -202,34 +202,24 @@ def _idtxl_or_skip():
     return ej, Data, MultivariateTE, network_fdr
 
 
-@pytest.mark.parametrize("case", ["var", "logistic"])
-def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
-    """Same estimator, same surrogate p-value stream: same variables, TE and p-values.
+def _logistic_ring(T=1500, N=5, seed=2):
+    rng = np.random.default_rng(seed)
+    ts = np.zeros((T, N))
+    ts[0] = rng.random(N)
+    for t in range(1, T):
+        f = 4 * ts[t - 1] * (1 - ts[t - 1])
+        ts[t] = 0.7 * f + 0.3 * np.roll(f, 1)  # ring 0 -> 1 -> ... -> 4 -> 0
+    return ts + 1e-3 * rng.standard_normal(ts.shape)
 
-    IDTxl's Gaussian surrogates (one replication) are JIDT chi-square quantiles
-    at ``np.random.random()`` draws; with independent streams p-values differ
-    (by O(1/sqrt(n_perm))) and a link whose p-value is near alpha can flip.
-    Feeding IDTxl the per-target uniform stream netneuro uses removes that
-    difference: the comparison is then exact.
+
+def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0):
+    """Run IDTxl MultivariateTE fed netneuro's per-target uniform stream; compare everything.
+
+    ``unit`` converts netneuro's nats to IDTxl's unit (1 / ln 2 for JIDT's
+    discrete estimator, which returns bits).
     """
     ej, Data, MultivariateTE, network_fdr = _idtxl_or_skip()
-    if case == "var":
-        ts, _, _ = var_network(5, 400, seed=11)  # weak enough for rejected candidates
-    else:
-        rng = np.random.default_rng(2)
-        T, N = 1500, 5
-        ts = np.zeros((T, N))
-        ts[0] = rng.random(N)
-        for t in range(1, T):
-            f = 4 * ts[t - 1] * (1 - ts[t - 1])
-            ts[t] = 0.7 * f + 0.3 * np.roll(f, 1)  # ring 0 -> 1 -> ... -> 4 -> 0
-        ts += 1e-3 * rng.standard_normal(ts.shape)
-    settings = {"cmi_estimator": "JidtGaussianCMI", "max_lag_sources": 3,
-                "min_lag_sources": 1, "n_perm_max_stat": 100, "n_perm_min_stat": 100,
-                "n_perm_omnibus": 100, "n_perm_max_seq": 100, "verbose": False}
-    ours = network_inference(ts, max_lag_sources=3, n_perm_max_stat=100, n_perm_min_stat=100,
-                             n_perm_omnibus=100, n_perm_max_seq=100, fdr_constant=1, seed=42)
-    seeds = _target_seeds(42, ts.shape[1])
+    seeds = _target_seeds(seed, ts.shape[1])
     state = {}
 
     def surrogates(estimator, n_perm=200, **data):
@@ -254,17 +244,81 @@ def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
         if b.omnibus_te is None:
             assert a["omnibus_te"] is None
             continue
-        assert b.omnibus_te == pytest.approx(a["omnibus_te"], rel=1e-8)
+        assert b.omnibus_te * unit == pytest.approx(a["omnibus_te"], rel=1e-8)
         assert b.omnibus_pval == a["omnibus_pval"]
         if b.selected_vars_sources:
-            np.testing.assert_allclose(b.selected_sources_te, a["selected_sources_te"], rtol=1e-8)
+            np.testing.assert_allclose(b.selected_sources_te * unit, a["selected_sources_te"],
+                                       rtol=1e-8)
             np.testing.assert_array_equal(b.selected_sources_pval, a["selected_sources_pval"])
-            np.testing.assert_allclose(b.te, a["te"], rtol=1e-8)
+            np.testing.assert_allclose(b.te * unit, a["te"], rtol=1e-8)
     assert ours.targets_fdr is not None and ours.adjacency.sum() >= 4  # not vacuous
     for fdr in (False, True):
         np.testing.assert_array_equal(
             ours.adjacency_matrix("binary", fdr=fdr),
             theirs.get_adjacency_matrix("binary", fdr=fdr).weight_matrix.astype(float))
+
+
+_PERM = dict(n_perm_max_stat=100, n_perm_min_stat=100, n_perm_omnibus=100, n_perm_max_seq=100)
+
+
+@pytest.mark.parametrize("case", ["var", "logistic"])
+def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
+    """Same estimator, same surrogate p-value stream: same variables, TE and p-values.
+
+    IDTxl's Gaussian surrogates (one replication) are JIDT chi-square quantiles
+    at ``np.random.random()`` draws; with independent streams p-values differ
+    (by O(1/sqrt(n_perm))) and a link whose p-value is near alpha can flip.
+    Feeding IDTxl the per-target uniform stream netneuro uses removes that
+    difference: the comparison is then exact.
+    """
+    _idtxl_or_skip()
+    if case == "var":
+        ts, _, _ = var_network(5, 400, seed=11)  # weak enough for rejected candidates
+    else:
+        ts = _logistic_ring()
+    settings = {"cmi_estimator": "JidtGaussianCMI", "max_lag_sources": 3,
+                "min_lag_sources": 1, **_PERM, "verbose": False}
+    ours = network_inference(ts, max_lag_sources=3, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch)
+
+
+@pytest.mark.parametrize("case,method,n_bins", [("var", "equal", 2), ("var", "max_ent", 3),
+                                                ("logistic", "equal", 3),
+                                                ("logistic", "max_ent", 2)])
+def test_discrete_equal_to_idtxl(case, method, n_bins, monkeypatch):
+    """IDTxl MultivariateTE with JidtDiscreteCMI (binned inside IDTxl): the same network."""
+    _idtxl_or_skip()
+    ts = var_network(5, 1000, seed=11)[0] if case == "var" else _logistic_ring(1000)
+    settings = {"cmi_estimator": "JidtDiscreteCMI", "discretise_method": method,
+                "n_discrete_bins": n_bins, "max_lag_sources": 2, "min_lag_sources": 1,
+                **_PERM, "verbose": False}
+    ours = network_inference(ts, estimator="discrete", n_bins=n_bins, discretise=method,
+                             max_lag_sources=2, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch, unit=1 / np.log(2))
+
+
+def test_discretise_and_plugin_cmi_equal_idtxl_and_jidt():
+    from netneuro.network_inference import _discretise, _plugin_cmi
+
+    _idtxl_or_skip()
+    import jpype
+    from idtxl import idtxl_utils as iu
+    from idtxl.estimators_jidt import JidtDiscreteCMI
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((501, 4))
+    X[:, 3] = np.round(X[:, 3], 1)  # ties
+    for b in (2, 3, 5):
+        np.testing.assert_array_equal(_discretise(X, b, "equal"), iu.discretise(X, b))
+        np.testing.assert_array_equal(_discretise(X, b, "max_ent"), iu.discretise_max_ent(X, b))
+    D = _discretise(X, 3, "equal")
+    D[:, 1] = (D[:, 1] + D[:, 0]) % 3  # dependence
+    est = JidtDiscreteCMI({"n_discrete_bins": 3})
+    z = D[:, 2] * 3 + D[:, 3]
+    want = est.estimate(D[:, 0], D[:, 1], D[:, 2:])
+    got = _plugin_cmi(D[:, 0], 3, D[:, 1], 3, z, 9, len(D)) / np.log(2)
+    assert got == pytest.approx(want, rel=1e-12) and want > 0.1
+    assert jpype.isJVMStarted()
 
 
 # ---------------------------------------------------------------------------
@@ -358,3 +412,31 @@ def test_stop_event_cancels_a_target():
     stop.set()
     with pytest.raises(_Cancelled):
         _analyse_target(emb, 0, [1, 2, 3], s, np.random.default_rng(0), stop)
+
+
+def test_discrete_symbols_and_permutation_surrogates():
+    # binary chain 0 -> 1 (lag 1, flipped with probability 0.1), 2 independent: symbols as given
+    # (data seed 5: for some seeds a chance 2 -> 1 link passes, more often with the analytic
+    # null, which JIDT applies to the CMI in bits, liberal by a factor ln 2 in the statistic)
+    rng = np.random.default_rng(5)
+    T = 1500
+    x = rng.integers(0, 2, (T, 3))
+    flip = rng.random(T) < 0.1
+    x[1:, 1] = np.where(flip[1:], 1 - x[:-1, 0], x[:-1, 0])
+    want = np.zeros((3, 3), dtype=bool)
+    want[0, 1] = True
+    for surrogates in ("analytic", "permutation"):
+        r = network_inference(x, estimator="discrete", discretise="none", max_lag_sources=2,
+                              surrogates=surrogates, n_perm_max_stat=50, n_perm_min_stat=50,
+                              n_perm_omnibus=50, n_perm_max_seq=50, fdr_correction=False,
+                              seed=0)
+        np.testing.assert_array_equal(r.adjacency, want)
+        # plug-in TE of the link: H(x1_t) - H(x1_t | x0_{t-1}) = ln 2 - h(0.1) nats
+        h = -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))
+        assert r.targets[1].te[0] == pytest.approx(np.log(2) - h, abs=0.03)
+    with pytest.raises(ValueError, match="discretise='none'"):
+        network_inference(x + 0.5, estimator="discrete", discretise="none")
+    with pytest.raises(ValueError, match="n_bins"):
+        network_inference(x, estimator="discrete", n_bins=1)
+    with pytest.raises(ValueError, match="discretise"):
+        network_inference(x, estimator="discrete", discretise="quantile")

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import qr
 from scipy.special import chdtrc
 
-from ._estimators import _GaussianCMI, _KsgCMI
+from ._estimators import _DiscreteCMI, _GaussianCMI, _KsgCMI
 from ._results import TargetResult
 
 
@@ -15,7 +15,7 @@ class _Surrogates:
 
     def __init__(self, kind, emb, rng, block_size, est=None):
         self.kind, self.emb, self.rng, self.block_size = kind, emb, rng, block_size
-        self.est = est
+        self.est = _GaussianCMI(emb) if est is None else est
 
     def _perms(self, n_perm):
         n = self.emb.n
@@ -29,12 +29,11 @@ class _Surrogates:
             out[i] = np.concatenate([np.arange(starts[j], min(starts[j] + b, n)) for j in order])
         return out
 
-    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max", dim=1):
+    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max"):
         """Test ``stat`` against the column ``reduce`` ("max"/"min") of the surrogate table.
 
         ``cands`` is a list of column groups (each a list of columns, jointly
-        shuffled); ``dim`` is the group size for the analytic null.  Returns
-        IDTxl's (significant, p-value).
+        shuffled; all groups of one size).  Returns IDTxl's (significant, p-value).
         """
         if self.kind == "analytic":
             # A surrogate is JIDT's computeEstimateForGivenPValue(u), the chi2(dim) quantile at
@@ -42,7 +41,7 @@ class _Surrogates:
             # and the column max (min) is the surrogate of the column min (max) of u.
             u = self.rng.random((len(cands), n_perm))
             u = u.min(axis=0) if reduce == "max" else u.max(axis=0)
-            return _pvalue_u(u, self._sf(stat, dim), alpha)
+            return _pvalue_u(u, self._sf(stat, len(cands[0]), len(cond)), alpha)
         table = self._data_table(y, cands, cond, n_perm)
         dist = table.max(axis=0) if reduce == "max" else table.min(axis=0)
         return _pvalue(stat, dist, alpha)
@@ -55,7 +54,7 @@ class _Surrogates:
         if self.kind == "analytic":
             u = np.sort(self.rng.random((len(cols), n_perm)), axis=0)  # rank r: r-th largest
             for rank, j in enumerate(order):
-                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1), alpha)
+                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1, len(full) - 1), alpha)
                 if not sign[j]:
                     break
             return sign, pval
@@ -68,17 +67,14 @@ class _Surrogates:
                 break
         return sign, pval
 
-    def _sf(self, stat, dim):
-        return chdtrc(dim, 2.0 * self.emb.n * stat)
+    def _sf(self, stat, d_cand, d_cond):
+        """P(null >= stat) of JIDT's chi-square null (``dof`` and scale from the estimator)."""
+        dof = self.est.dof(d_cand, d_cond)
+        return chdtrc(dof, 2.0 * self.emb.n * stat * self.est.stat_scale)
 
     def _data_table(self, y, cands, cond, n_perm):
-        if isinstance(self.est, _KsgCMI):
-            E = self.emb.E
-            out = np.empty((len(cands), n_perm))
-            for i, group in enumerate(cands):
-                for j, perm in enumerate(self._perms(n_perm)):
-                    out[i, j] = self.est.values(E[np.ix_(perm, group)], y, cond)
-            return out
+        if not isinstance(self.est, _GaussianCMI):
+            return np.array([self.est.surrogates(g, self._perms(n_perm), y, cond) for g in cands])
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -127,7 +123,12 @@ class _Cancelled(Exception):
 
 def _analyse_target(emb, target, sources, s, rng, stop=None):
     """The four steps of IDTxl's ``MultivariateTE.analyse_single_target`` for one target."""
-    est = _GaussianCMI(emb) if s["estimator"] == "gaussian" else _KsgCMI(emb, s["ksg_neighbours"])
+    if s["estimator"] == "gaussian":
+        est = _GaussianCMI(emb)
+    elif s["estimator"] == "ksg":
+        est = _KsgCMI(emb, s["ksg_neighbours"])
+    else:
+        est = _DiscreteCMI(emb, s["n_bins"])
     col = emb.col
     y = col((target, 0))
     surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"], est)
@@ -182,7 +183,7 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
     tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
     omni = est.drop(y, tcols + scols, scols)
     omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
-                                 s["alpha_omnibus"], "max", dim=len(scols))
+                                 s["alpha_omnibus"], "max")
     if not omni_sig:
         return TargetResult(target, list(sources), sel_t, [], None, None, float(omni), omni_p,
                             False, None)
