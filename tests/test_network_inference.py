@@ -212,13 +212,20 @@ def _logistic_ring(T=1500, N=5, seed=2):
     return ts + 1e-3 * rng.standard_normal(ts.shape)
 
 
-def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0):
+def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0,
+                        algorithm="MultivariateTE"):
     """Run IDTxl MultivariateTE fed netneuro's per-target uniform stream; compare everything.
 
     ``unit`` converts netneuro's nats to IDTxl's unit (1 / ln 2 for JIDT's
     discrete estimator, which returns bits).
     """
-    ej, Data, MultivariateTE, network_fdr = _idtxl_or_skip()
+    ej, Data, _, network_fdr = _idtxl_or_skip()
+    import importlib
+
+    module = {"MultivariateTE": "multivariate_te", "BivariateTE": "bivariate_te",
+              "MultivariateMI": "multivariate_mi", "BivariateMI": "bivariate_mi"}[algorithm]
+    Analysis = getattr(importlib.import_module(f"idtxl.{module}"), algorithm)
+    m = "mi" if algorithm.endswith("MI") else "te"
     seeds = _target_seeds(seed, ts.shape[1])
     state = {}
 
@@ -233,7 +240,7 @@ def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0):
     with contextlib.redirect_stdout(io.StringIO()):
         for t in range(ts.shape[1]):
             state["rng"] = np.random.default_rng(seeds[t])
-            singles.append(MultivariateTE().analyse_single_target(dict(settings), data, t))
+            singles.append(Analysis().analyse_single_target(dict(settings), data, t))
         theirs = network_fdr({"alpha_fdr": 0.05, "fdr_constant": 1}, *singles)
     for t in range(ts.shape[1]):
         a = theirs.get_single_target(t, fdr=False)
@@ -242,15 +249,15 @@ def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0):
         assert [tuple(map(int, v)) for v in a["selected_vars_sources"]] == \
             b.selected_vars_sources
         if b.omnibus_te is None:
-            assert a["omnibus_te"] is None
+            assert a[f"omnibus_{m}"] is None
             continue
-        assert b.omnibus_te * unit == pytest.approx(a["omnibus_te"], rel=1e-8)
+        assert b.omnibus_te * unit == pytest.approx(a[f"omnibus_{m}"], rel=1e-8)
         assert b.omnibus_pval == a["omnibus_pval"]
         if b.selected_vars_sources:
-            np.testing.assert_allclose(b.selected_sources_te * unit, a["selected_sources_te"],
+            np.testing.assert_allclose(b.selected_sources_te * unit, a[f"selected_sources_{m}"],
                                        rtol=1e-8)
             np.testing.assert_array_equal(b.selected_sources_pval, a["selected_sources_pval"])
-            np.testing.assert_allclose(b.te * unit, a["te"], rtol=1e-8)
+            np.testing.assert_allclose(b.te * unit, a[m], rtol=1e-8)
     assert ours.targets_fdr is not None and ours.adjacency.sum() >= 4  # not vacuous
     for fdr in (False, True):
         np.testing.assert_array_equal(
@@ -295,6 +302,20 @@ def test_discrete_equal_to_idtxl(case, method, n_bins, monkeypatch):
     ours = network_inference(ts, estimator="discrete", n_bins=n_bins, discretise=method,
                              max_lag_sources=2, **_PERM, fdr_constant=1, seed=42)
     _compare_with_idtxl(ts, ours, settings, monkeypatch, unit=1 / np.log(2))
+
+
+@pytest.mark.parametrize("algorithm", ["BivariateTE", "MultivariateMI", "BivariateMI"])
+@pytest.mark.parametrize("case", ["var", "logistic"])
+def test_variants_equal_to_idtxl(algorithm, case, monkeypatch):
+    """IDTxl's BivariateTE / MultivariateMI / BivariateMI (Gaussian): the same everything."""
+    _idtxl_or_skip()
+    ts = var_network(5, 400, seed=11)[0] if case == "var" else _logistic_ring()
+    ours_name = {"BivariateTE": "bivariate_te", "MultivariateMI": "multivariate_mi",
+                 "BivariateMI": "bivariate_mi"}[algorithm]
+    lags = dict(max_lag_sources=3, min_lag_sources=0 if algorithm.endswith("MI") else 1)
+    settings = {"cmi_estimator": "JidtGaussianCMI", **lags, **_PERM, "verbose": False}
+    ours = network_inference(ts, algorithm=ours_name, **lags, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch, algorithm=algorithm)
 
 
 def test_discretise_and_plugin_cmi_equal_idtxl_and_jidt():
@@ -403,7 +424,8 @@ def test_stop_event_cancels_a_target():
 
     ts, _, _ = var_network(4, 300, seed=0)
     emb = _Embedding(ts, 2)
-    s = {"estimator": "gaussian", "surrogates": "analytic", "block_size": None,
+    s = {"algorithm": "multivariate_te", "estimator": "gaussian", "surrogates": "analytic",
+         "block_size": None,
          "max_lag_target": 2, "max_lag_sources": 2, "min_lag_sources": 1, "tau_target": 1,
          "tau_sources": 1, **{f"n_perm_{t}": 100 for t in ("max_stat", "min_stat", "omnibus",
                                                            "max_seq")},

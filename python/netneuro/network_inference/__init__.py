@@ -84,6 +84,7 @@ from ._simulate import var_network
 __all__ = ["network_inference", "NetworkInferenceResult", "TargetResult", "var_network"]
 
 _SURROGATES = ("analytic", "permutation", "block")
+_ALGORITHMS = ("multivariate_te", "bivariate_te", "multivariate_mi", "bivariate_mi")
 
 
 def _target_seeds(seed, n):
@@ -96,7 +97,7 @@ def _target_seeds(seed, n):
     return [np.random.SeedSequence(entropy, spawn_key=(t,)) for t in range(n)]
 
 
-def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
+def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources: int = 5, min_lag_sources: int = 1,
                       max_lag_target: int | None = None, tau_sources: int = 1,
                       tau_target: int = 1, estimator: str = "gaussian",
                       ksg_neighbours: int = 4, n_bins: int = 2, discretise: str = "equal",
@@ -112,14 +113,23 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     """Infer the effective network of ``ts`` with multivariate transfer entropy.
 
     IDTxl's ``MultivariateTE().analyse_network`` with the same settings and
-    defaults (see the module docstring for the algorithm).
+    defaults (see the module docstring for the algorithm), or one of its
+    bivariate / mutual-information variants (``algorithm``).
 
     Parameters
     ----------
     ts : (n_timepoints, n_processes) array
+    algorithm : {"multivariate_te", "bivariate_te", "multivariate_mi", "bivariate_mi"}
+        IDTxl's ``MultivariateTE``, ``BivariateTE``, ``MultivariateMI``,
+        ``BivariateMI``.  The MI algorithms select no target past (the
+        ``selected_vars_target`` are empty and the ``*_te`` / ``te`` fields of
+        the result hold MI); the bivariate ones include, prune and test each
+        source's samples conditioned on the target past and that source's
+        samples only, and a link's ``te`` is conditioned on the target past only.
     max_lag_sources, min_lag_sources : int
         Source samples searched: lags ``min_lag_sources..max_lag_sources`` (step
-        ``tau_sources``).  IDTxl requires both; 5 and 1 here.
+        ``tau_sources``).  IDTxl requires both; 5 and 1 here.  The MI
+        algorithms also accept lag 0 (the sources' current values).
     max_lag_target : int, optional
         Target-past search depth (lags ``1..max_lag_target``, step ``tau_target``);
         default ``max_lag_sources``.
@@ -187,22 +197,25 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
         raise ValueError("surrogates='analytic' needs estimator='gaussian'; the KSG estimator "
                          "has no analytic null: use 'permutation' or 'block'")
     ksg_neighbours = check_int(ksg_neighbours, "ksg_neighbours", min_value=1)
-    max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=1)
-    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=1)
+    check_choice(algorithm, "algorithm", _ALGORITHMS)
+    mi = algorithm.endswith("_mi")
+    max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=0 if mi else 1)
+    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=0 if mi else 1)
     if min_lag_sources > max_lag_sources:
         raise ValueError(f"min_lag_sources ({min_lag_sources}) must be <= max_lag_sources "
                          f"({max_lag_sources})")
     if max_lag_target is None:
         max_lag_target = max_lag_sources
     max_lag_target = check_int(max_lag_target, "max_lag_target", min_value=1)
-    tau_sources = check_int(tau_sources, "tau_sources", min_value=1, max_value=max_lag_sources)
+    tau_sources = check_int(tau_sources, "tau_sources", min_value=1,
+                            max_value=max(max_lag_sources, 1))
     tau_target = check_int(tau_target, "tau_target", min_value=1, max_value=max_lag_target)
-    L = max(max_lag_sources, max_lag_target)
+    L = max_lag_sources if mi else max(max_lag_sources, max_lag_target)
     n = T - L
     if n < 10:
         raise ValueError(f"ts has {T} time points; with a maximum lag of {L} that leaves {n} "
                          "realisations, need at least 10")
-    s = {"max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
+    s = {"algorithm": algorithm, "max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
          "max_lag_target": max_lag_target, "tau_sources": tau_sources, "tau_target": tau_target,
          "estimator": estimator, "surrogates": surrogates, "ksg_neighbours": ksg_neighbours,
          "n_bins": n_bins, "discretise": discretise}

@@ -122,13 +122,21 @@ class _Cancelled(Exception):
 
 
 def _analyse_target(emb, target, sources, s, rng, stop=None):
-    """The four steps of IDTxl's ``MultivariateTE.analyse_single_target`` for one target."""
+    """IDTxl's ``analyse_single_target`` of ``s["algorithm"]`` for one target.
+
+    Multivariate TE: target past, source past (all sources jointly), pruning,
+    omnibus and sequential maximum statistic.  The MI algorithms skip the
+    target past; the bivariate ones include, prune and test the samples of
+    each source conditioned on the target past and that source's own samples
+    only (IDTxl's ``NetworkInferenceBivariate``).
+    """
     if s["estimator"] == "gaussian":
         est = _GaussianCMI(emb)
     elif s["estimator"] == "ksg":
         est = _KsgCMI(emb, s["ksg_neighbours"])
     else:
         est = _DiscreteCMI(emb, s["n_bins"])
+    measure, approach = s["algorithm"].split("_")[1], s["algorithm"].split("_")[0]
     col = emb.col
     y = col((target, 0))
     surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"], est)
@@ -139,48 +147,63 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
 
     sel_t, sel_s = [], []  # selected (process, lag) variables
 
-    def full_cols():
-        return [col(v) for v in sel_t + sel_s]
+    def cols(vs):
+        return [col(v) for v in vs]
 
-    def include(cands, sel):
+    def include(cands, sel, base):
+        """Greedy inclusion into ``sel`` conditioned on ``base`` + what ``sel`` gains here."""
+        gained = []
         while cands:
             check_stop()
-            cond = full_cols()
-            ccols = [col(v) for v in cands]
+            cond = cols(base + gained)
+            ccols = cols(cands)
             te = est.each(y, ccols, cond)
             i = int(np.argmax(te))
             sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
                                s["alpha_max_stat"], "max")
             if not sig:
                 return
-            sel.append(cands.pop(i))
+            gained.append(cands.pop(i))
+            sel.append(gained[-1])
 
-    # (1) target past
-    tlags = list(range(1, s["max_lag_target"] + 1, s["tau_target"]))
-    include([(target, lag) for lag in tlags], sel_t)
-    if not sel_t:
-        sel_t.append((target, 1))
-    # (2) source past
-    slags = list(range(s["min_lag_sources"], s["max_lag_sources"] + 1, s["tau_sources"]))
-    include([(p, lag) for p in sources for lag in slags], sel_s)
-    # (3) pruning by the minimum statistic
-    if len(sel_s) > 1:
-        while sel_s:
+    def prune(group, base):
+        """Minimum statistic over ``group`` given ``base``; removes from ``sel_s`` too."""
+        while group:
             check_stop()
-            full = full_cols()
-            te = np.array([est.drop(y, full, [col(v)]) for v in sel_s])
+            full = cols(base + group)
+            te = np.array([est.drop(y, full, [col(v)]) for v in group])
             i = int(np.argmin(te))
-            cond = [c for c in full if c != col(sel_s[i])]
-            sig, _ = surr.test(te[i], y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"],
+            cond = [c for c in full if c != col(group[i])]
+            sig, _ = surr.test(te[i], y, [[col(v)] for v in group], cond, s["n_perm_min_stat"],
                                s["alpha_min_stat"], "min")
             if sig:
-                break
-            sel_s.pop(i)
+                return
+            sel_s.remove(group.pop(i))
+
+    # (1) target past (TE only)
+    if measure == "te":
+        tlags = list(range(1, s["max_lag_target"] + 1, s["tau_target"]))
+        include([(target, lag) for lag in tlags], sel_t, [])
+        if not sel_t:
+            sel_t.append((target, 1))
+    # (2) source past, (3) pruning by the minimum statistic
+    slags = list(range(s["min_lag_sources"], s["max_lag_sources"] + 1, s["tau_sources"]))
+    if approach == "multivariate":
+        include([(p, lag) for p in sources for lag in slags], sel_s, sel_t)
+        if len(sel_s) > 1:
+            prune(list(sel_s), sel_t)
+    else:
+        for p in sources:
+            include([(p, lag) for lag in slags], sel_s, sel_t)
+        for p in np.unique([v[0] for v in sel_s]):
+            group = [v for v in sel_s if v[0] == p]
+            if len(group) > 1:
+                prune(group, sel_t)
     # (4) omnibus and sequential maximum statistic
     if not sel_s:
         return TargetResult(target, list(sources), sel_t, [], None, None, None, None, False, None)
     check_stop()
-    tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
+    tcols, scols = cols(sel_t), cols(sel_s)
     omni = est.drop(y, tcols + scols, scols)
     omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
                                  s["alpha_omnibus"], "max")
@@ -188,16 +211,27 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
         return TargetResult(target, list(sources), sel_t, [], None, None, float(omni), omni_p,
                             False, None)
     check_stop()
-    full = full_cols()
-    stat = np.array([est.drop(y, full, [c]) for c in scols])
-    sign, pval = surr.sequential(stat, y, scols, full, s["n_perm_max_seq"], s["alpha_max_seq"])
+    if approach == "multivariate":
+        groups = [list(range(len(sel_s)))]
+    else:
+        groups = [[j for j, v in enumerate(sel_s) if v[0] == p]
+                  for p in np.unique([v[0] for v in sel_s])]
+    stat, sign, pval = np.zeros(len(sel_s)), np.zeros(len(sel_s), bool), np.ones(len(sel_s))
+    for g in groups:
+        full = tcols + [scols[j] for j in g]
+        stat[g] = [est.drop(y, full, [scols[j]]) for j in g]
+        sign[g], pval[g] = surr.sequential(stat[g], y, [scols[j] for j in g], full,
+                                           s["n_perm_max_seq"], s["alpha_max_seq"])
     keep = np.flatnonzero(sign)
     sel_s = [sel_s[j] for j in keep]
     stat, pval = stat[keep], pval[keep]
-    full = [col(v) for v in sel_t + sel_s]
     procs = np.unique([v[0] for v in sel_s]).astype(np.intp)
-    te_link = np.array([est.drop(y, full, [col(v) for v in sel_s if v[0] == p])
-                        for p in procs])
+    te_link = np.empty(procs.size)
+    for i, p in enumerate(procs):
+        pcols = [col(v) for v in sel_s if v[0] == p]
+        # conditioning: all selected samples (multivariate), the target past (bivariate)
+        full = cols(sel_t + sel_s) if approach == "multivariate" else tcols + pcols
+        te_link[i] = est.drop(y, full, pcols)
     return TargetResult(target, list(sources), sel_t, sel_s, stat, pval, float(omni), omni_p,
                         True, te_link, procs)
 
