@@ -392,6 +392,36 @@ def test_ksg_cmi_equals_jidt_kraskov1():
                                                      rel=1e-10)
         assert _ksg_cmi(X, Y, Z[:, :0], k) == pytest.approx(
             m.computeAverageLocalOfObservations(), rel=1e-10)
+    # ties (values on a grid) and multivariate X, Y: strict counts as JIDT's
+    Xg, Yg, Zg = (np.round(A * 4) / 4 for A in (np.hstack([X, Z[:, :1]]), Y, Z[:, 1:]))
+    c = kr.ConditionalMutualInfoCalculatorMultiVariateKraskov1()
+    c.setProperty("k", "3")
+    c.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    c.setProperty("NORMALISE", "false")
+    c.initialise(2, 1, 1)
+    c.setObservations(arr(Xg.tolist()), arr(Yg.tolist()), arr(Zg.tolist()))
+    assert _ksg_cmi(Xg, Yg, Zg, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
+                                                    rel=1e-10)
+
+
+def test_ksg_kernel_batches_permutations():
+    # one call for many surrogates equals one call per permuted X, for any n_jobs
+    from netneuro import _core
+    from netneuro.network_inference import _ksg_cmi
+
+    rng = np.random.default_rng(1)
+    X, Y, Z = rng.standard_normal((300, 1)), rng.standard_normal((300, 1)), \
+        rng.standard_normal((300, 2))
+    Y += X
+    perms = np.array([rng.permutation(300) for _ in range(5)])
+    want = [_ksg_cmi(X[p], Y, Z, 4) for p in perms]
+    for n_jobs in (1, 2):
+        got = _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, n_jobs)
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="perms"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms + 1, 4, 1)
+    with pytest.raises(ValueError, match="k must"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 300, 1)
 
 
 def test_ksg_network_finds_quadratic_coupling():

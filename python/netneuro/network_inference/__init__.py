@@ -31,10 +31,10 @@ Estimators (nats):
   target costs a few small LAPACK calls per step instead of one estimator call
   per candidate and surrogate;
 * ``"ksg"``: Kraskov-Stögbauer-Grassberger algorithm 1 (Frenzel & Pompe
-  2007 for the conditional form), max-norm, conditioning sets of any size,
-  with SciPy's k-d tree; equal to JIDT's ``...MultiVariateKraskov1`` with
-  ``NOISE_LEVEL_TO_ADD=0`` (IDTxl's ``noise_level=0``).  Pure Python over
-  k-d tree queries: fine for small networks, slow for large ones;
+  2007 for the conditional form), max-norm, conditioning sets of any size;
+  equal to JIDT's ``...MultiVariateKraskov1`` with ``NOISE_LEVEL_TO_ADD=0``
+  (IDTxl's ``noise_level=0``).  A C++ kernel over all pairs of realisations
+  (``O(n^2)`` per estimate, all surrogates of a test in one call);
 * ``"discrete"``: plug-in CMI of binned series, IDTxl's ``JidtDiscreteCMI``
   with its ``discretise_method`` ("equal" / "max_ent" binning of each
   embedded column, or integer symbols as given) and ``n_discrete_bins``.
@@ -242,6 +242,7 @@ def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources
     if not (progress is True or progress is False or callable(progress)):
         raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     n_jobs = check_n_jobs(n_jobs)
+    s["kernel_threads"] = n_jobs if len(target_list) == 1 else 1  # KSG: threads over samples
     check_memory(8.0 * (n + N * (L + 1)) * N * (L + 1) * 2, "the embedded series and covariance")
 
     if estimator == "ksg" or (estimator == "discrete" and discretise != "none"):

@@ -133,7 +133,7 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
     if s["estimator"] == "gaussian":
         est = _GaussianCMI(emb)
     elif s["estimator"] == "ksg":
-        est = _KsgCMI(emb, s["ksg_neighbours"])
+        est = _KsgCMI(emb, s["ksg_neighbours"], s.get("kernel_threads", 1))
     else:
         est = _DiscreteCMI(emb, s["n_bins"])
     measure, approach = s["algorithm"].split("_")[1], s["algorithm"].split("_")[0]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_triangular
-from scipy.spatial import cKDTree
-from scipy.special import digamma
+
+from .. import _core
 
 
 class _Embedding:
@@ -97,47 +97,37 @@ class _KsgCMI:
 
     analytic = False
 
-    def __init__(self, emb, k):
-        self.E, self.k = emb.E, k
+    def __init__(self, emb, k, n_jobs=1):
+        self.E, self.k, self.n_jobs = emb.E, k, n_jobs
+
+    def _cmi(self, X, y, cond, perms=None):
+        perms = np.empty((0, X.shape[0]), np.int64) if perms is None else perms
+        return _core.infotheory.ksg_cmi_perms(np.ascontiguousarray(X), self.E[:, [y]],
+                                   np.ascontiguousarray(self.E[:, list(cond)]), perms, self.k,
+                                   self.n_jobs)
 
     def each(self, y, cands, cond):
-        Y, Z = self.E[:, [y]], self.E[:, list(cond)]
-        return np.array([_ksg_cmi(self.E[:, [c]], Y, Z, self.k) for c in cands])
+        return np.array([self._cmi(self.E[:, [c]], y, cond)[0] for c in cands])
 
     def drop(self, y, full, drop):
         rest = [c for c in full if c not in set(drop)]
-        return _ksg_cmi(self.E[:, list(drop)], self.E[:, [y]], self.E[:, rest], self.k)
+        return float(self._cmi(self.E[:, list(drop)], y, rest)[0])
 
     def surrogates(self, group, perms, y, cond):
         """CMI of the columns ``group`` shuffled by each row of ``perms`` -> (n_perm,)."""
-        Y, Z = self.E[:, [y]], self.E[:, list(cond)]
-        return np.array([_ksg_cmi(self.E[np.ix_(p, group)], Y, Z, self.k) for p in perms])
+        return self._cmi(self.E[:, list(group)], y, cond, np.ascontiguousarray(perms, np.int64))
 
 
-def _count_strictly_within(P, eps):
-    """For each row of P, the other rows at max-norm distance < eps (the row's own radius)."""
-    r = np.nextafter(eps, 0)
-    return cKDTree(P).query_ball_point(P, r, p=np.inf, return_length=True) - 1
-
-
-def _ksg_cmi(X, Y, Z, k):
+def _ksg_cmi(X, Y, Z, k, n_jobs=1):
     """KSG estimate (algorithm 1) of I(X; Y | Z), or I(X; Y) when Z has no columns (nats).
 
     ``psi(k) - <psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)>`` with counts of
     points strictly closer than the distance to the k-th neighbour in the joint
-    space (max-norm), as JIDT's ``...MultiVariateKraskov1`` calculators.
+    space (max-norm), as JIDT's ``...MultiVariateKraskov1`` calculators (C++,
+    brute force over all pairs).
     """
-    n = X.shape[0]
-    J = np.hstack([X, Y, Z])
-    eps = cKDTree(J).query(J, k=k + 1, p=np.inf)[0][:, -1]
-    if Z.shape[1] == 0:
-        nx = _count_strictly_within(X, eps)
-        ny = _count_strictly_within(Y, eps)
-        return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
-    nxz = _count_strictly_within(np.hstack([X, Z]), eps)
-    nyz = _count_strictly_within(np.hstack([Y, Z]), eps)
-    nz = _count_strictly_within(Z, eps)
-    return float(digamma(k) - np.mean(digamma(nxz + 1) + digamma(nyz + 1) - digamma(nz + 1)))
+    c = [np.ascontiguousarray(A, dtype=np.float64) for A in (X, Y, Z)]
+    return float(_core.infotheory.ksg_cmi_perms(*c, np.empty((0, c[0].shape[0]), np.int64), k, n_jobs)[0])
 
 
 # ---------------------------------------------------------------------------
