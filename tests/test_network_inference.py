@@ -402,6 +402,15 @@ def test_ksg_cmi_equals_jidt_kraskov1():
     c.setObservations(arr(Xg.tolist()), arr(Yg.tolist()), arr(Zg.tolist()))
     assert _ksg_cmi(Xg, Yg, Zg, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
                                                     rel=1e-10)
+    # beyond 3000 realisations the kernel computes distance rows on the fly
+    n = 3001
+    Z = rng.standard_normal((n, 1))
+    X = Z + rng.standard_normal((n, 1))
+    Y = X + rng.standard_normal((n, 1))
+    c.initialise(1, 1, 1)
+    c.setObservations(arr(X.tolist()), arr(Y.tolist()), arr(Z.tolist()))
+    assert _ksg_cmi(X, Y, Z, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
+                                                 rel=1e-10)
 
 
 def test_ksg_kernel_batches_permutations():
