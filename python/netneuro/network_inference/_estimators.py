@@ -161,12 +161,20 @@ def _discretise(X, n_bins, method):
 
 
 def _joint(D, cols):
-    """One symbol per row for the joint state of columns ``cols`` -> (codes, n_symbols)."""
-    code = np.zeros(D.shape[0], dtype=np.int64)
+    """One symbol per row for the joint state of columns ``cols`` -> (codes, n_symbols).
+
+    Mixed-radix codes, relabelled to ``0..distinct-1`` only when the radix
+    product outgrows ``4 n`` (the size of the count arrays).
+    """
+    n = D.shape[0]
+    code, k = np.zeros(n, dtype=np.int64), 1
     for c in cols:
-        code = code * (int(D[:, c].max()) + 1) + D[:, c]
-        code = np.unique(code, return_inverse=True)[1].astype(np.int64)  # keep codes < n
-    return code, int(code.max()) + 1 if cols else 1
+        base = int(D[:, c].max()) + 1
+        code, k = code * base + D[:, c], k * base
+        if k > 4 * n:
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64).reshape(n)
+            k = int(code.max()) + 1
+    return code, k
 
 
 def _slogs(code, size):
