@@ -28,12 +28,6 @@ inline double maxdiff(const double* a, const double* b, std::size_t d) {
 
 }  // namespace
 
-// Rows of Z-space distances and of max(Y, Z)-space distances, the same for every
-// permutation of X: precomputed once per call up to this many realisations
-// (2 n^2 doubles), computed row by row beyond.  The diagonal is +inf so that a
-// point never counts as its own neighbour.
-constexpr std::size_t kPrecomputeMax = 3000;
-
 void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
                    MatrixView<const double> Z, MatrixView<const std::int64_t> perms, int k,
                    double* out, int n_threads) {
@@ -49,40 +43,35 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<double> psi = psi_table(n);
   const std::size_t P = std::max<std::size_t>(perms.rows, 1);
-
-  auto fill_rows = [&](std::size_t i, double* dz, double* dyz) {
-    for (std::size_t j = 0; j < n; ++j) {
-      const double c = cond ? maxdiff(Z.row(i), Z.row(j), Z.cols) : 0.0;
-      dz[j] = c;
-      dyz[j] = std::max(c, maxdiff(Y.row(i), Y.row(j), Y.cols));
+  const std::size_t dx = X.cols;
+  // X reordered by each permutation, contiguous: (P, n, dx)
+  std::vector<double> Xp(P * n * dx);
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t src = perms.rows ? static_cast<std::size_t>(perms(p, i)) : i;
+      std::copy(X.row(src), X.row(src) + dx, &Xp[(p * n + i) * dx]);
     }
-    dz[i] = dyz[i] = inf;
-  };
-  const bool pre = n <= kPrecomputeMax;
-  std::vector<double> Dz, Dyz;
-  if (pre) {
-    Dz.resize(n * n);
-    Dyz.resize(n * n);
-    parallel_for(n, n_threads, 64, [&](std::size_t begin, std::size_t end, int) {
-      for (std::size_t i = begin; i < end; ++i) fill_rows(i, &Dz[i * n], &Dyz[i * n]);
-    });
-  }
-  std::vector<double> local(n);
-  for (std::size_t p = 0; p < P; ++p) {
-    const std::int64_t* perm = perms.rows ? perms.row(p) : nullptr;
-    auto xrow = [&](std::size_t i) { return X.row(perm ? static_cast<std::size_t>(perm[i]) : i); };
-    parallel_for(n, n_threads, 64, [&](std::size_t begin, std::size_t end, int) {
-      std::vector<double> dx(n), top(k), zbuf(pre ? 0 : n), yzbuf(pre ? 0 : n);
-      for (std::size_t i = begin; i < end; ++i) {
-        const double* dz = pre ? &Dz[i * n] : zbuf.data();
-        const double* dyz = pre ? &Dyz[i * n] : yzbuf.data();
-        if (!pre) fill_rows(i, zbuf.data(), yzbuf.data());
-        const double* xi = xrow(i);
-        // distance to the k-th neighbour in the joint space (k smallest, insertion)
+  std::vector<double> local(P * n);
+  // One row i at a time: its Z- and max(Y, Z)-space distances (the same for every
+  // permutation of X) are computed once, then reused by all permutations.  The
+  // diagonal is +inf so that a point is never its own neighbour.
+  parallel_for(n, n_threads, 16, [&](std::size_t begin, std::size_t end, int) {
+    std::vector<double> dz(n), dyz(n), dxv(n), top(k);
+    for (std::size_t i = begin; i < end; ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        const double c = cond ? maxdiff(Z.row(i), Z.row(j), Z.cols) : 0.0;
+        dz[j] = c;
+        dyz[j] = std::max(c, maxdiff(Y.row(i), Y.row(j), Y.cols));
+      }
+      dz[i] = dyz[i] = inf;
+      for (std::size_t p = 0; p < P; ++p) {
+        const double* xs = &Xp[p * n * dx];
+        const double* xi = xs + i * dx;
+        // distance to the k-th neighbour in the joint space (k smallest, by insertion)
         std::fill(top.begin(), top.end(), inf);
         for (std::size_t j = 0; j < n; ++j) {
-          dx[j] = maxdiff(xi, xrow(j), X.cols);
-          const double d = std::max(dx[j], dyz[j]);
+          dxv[j] = maxdiff(xi, xs + j * dx, dx);
+          const double d = std::max(dxv[j], dyz[j]);
           if (d < top[k - 1]) {
             int m = k - 1;
             while (m > 0 && top[m - 1] > d) {
@@ -95,15 +84,18 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
         const double eps = top[k - 1];
         std::size_t nxz = 0, nyz = 0, nz = 0;
         for (std::size_t j = 0; j < n; ++j) {
-          nxz += std::max(dx[j], dz[j]) < eps;
+          nxz += std::max(dxv[j], dz[j]) < eps;
           nyz += dyz[j] < eps;
           nz += dz[j] < eps;
         }
-        local[i] = cond ? psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1] : psi[nxz + 1] + psi[nyz + 1];
+        local[p * n + i] =
+            cond ? psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1] : psi[nxz + 1] + psi[nyz + 1];
       }
-    });
+    }
+  });
+  for (std::size_t p = 0; p < P; ++p) {
     double s = 0.0;
-    for (std::size_t i = 0; i < n; ++i) s += local[i];
+    for (std::size_t i = 0; i < n; ++i) s += local[p * n + i];
     out[p] = cond ? psi[k] - s / static_cast<double>(n)
                   : psi[k] + psi[n] - s / static_cast<double>(n);
   }

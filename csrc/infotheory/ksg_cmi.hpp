@@ -5,8 +5,8 @@
 //   psi(k) - < psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1) >
 // with n_* the points strictly closer than the k-th neighbour in the joint space.
 // Batched over permutations of the rows of X (surrogates): one estimate per row
-// of `perms`.  Brute force O(n^2) per estimate; the Y and Z distances are
-// computed once per call (2 n^2 doubles, up to n = 3000; row by row beyond).
+// of `perms`.  Brute force O(n^2) per estimate; the Y and Z distances of a row
+// are computed once per call and shared by all permutations (O(P n) memory).
 #pragma once
 #include <cstddef>
 #include <cstdint>
