@@ -26,6 +26,9 @@ inline double maxdiff(const double* a, const double* b, std::size_t d) {
   return m;
 }
 
+// From this many permutations on, each row's distances are sorted once per call.
+constexpr std::size_t kSortedMinPerms = 16;
+
 }  // namespace
 
 void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
@@ -55,15 +58,30 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
   // One row i at a time: its Z- and max(Y, Z)-space distances (the same for every
   // permutation of X) are computed once, then reused by all permutations.  The
   // diagonal is +inf so that a point is never its own neighbour.
-  parallel_for(n, n_threads, 16, [&](std::size_t begin, std::size_t end, int) {
+  auto row_distances = [&](std::size_t i, double* dz, double* dyz) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const double c = cond ? maxdiff(Z.row(i), Z.row(j), Z.cols) : 0.0;
+      dz[j] = c;
+      dyz[j] = std::max(c, maxdiff(Y.row(i), Y.row(j), Y.cols));
+    }
+    dz[i] = dyz[i] = inf;
+  };
+  auto insert_k = [k](std::vector<double>& top, double d) {
+    if (!(d < top[k - 1])) return;
+    int m = k - 1;
+    while (m > 0 && top[m - 1] > d) {
+      top[m] = top[m - 1];
+      --m;
+    }
+    top[m] = d;
+  };
+  auto term = [&](std::size_t nxz, std::size_t nyz, std::size_t nz) {
+    return cond ? psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1] : psi[nxz + 1] + psi[nyz + 1];
+  };
+  auto brute = [&](std::size_t begin, std::size_t end) {
     std::vector<double> dz(n), dyz(n), dxv(n), top(k);
     for (std::size_t i = begin; i < end; ++i) {
-      for (std::size_t j = 0; j < n; ++j) {
-        const double c = cond ? maxdiff(Z.row(i), Z.row(j), Z.cols) : 0.0;
-        dz[j] = c;
-        dyz[j] = std::max(c, maxdiff(Y.row(i), Y.row(j), Y.cols));
-      }
-      dz[i] = dyz[i] = inf;
+      row_distances(i, dz.data(), dyz.data());
       for (std::size_t p = 0; p < P; ++p) {
         const double* xs = &Xp[p * n * dx];
         const double* xi = xs + i * dx;
@@ -71,15 +89,7 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
         std::fill(top.begin(), top.end(), inf);
         for (std::size_t j = 0; j < n; ++j) {
           dxv[j] = maxdiff(xi, xs + j * dx, dx);
-          const double d = std::max(dxv[j], dyz[j]);
-          if (d < top[k - 1]) {
-            int m = k - 1;
-            while (m > 0 && top[m - 1] > d) {
-              top[m] = top[m - 1];
-              --m;
-            }
-            top[m] = d;
-          }
+          insert_k(top, std::max(dxv[j], dyz[j]));
         }
         const double eps = top[k - 1];
         std::size_t nxz = 0, nyz = 0, nz = 0;
@@ -88,10 +98,48 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
           nyz += dyz[j] < eps;
           nz += dz[j] < eps;
         }
-        local[p * n + i] =
-            cond ? psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1] : psi[nxz + 1] + psi[nyz + 1];
+        local[p * n + i] = term(nxz, nyz, nz);
       }
     }
+  };
+  // Many permutations: sort each row's Y/Z distances once; then for every
+  // permutation the k-th neighbour search visits points by increasing
+  // max(Y, Z)-distance and stops at the first one no closer than the current
+  // k-th (its joint distance cannot be smaller), n_yz and n_z are binary
+  // searches, and n_xz visits only the points with Z-distance < eps.  The same
+  // comparisons as the brute-force loop, in another order: identical counts.
+  auto sorted = [&](std::size_t begin, std::size_t end) {
+    std::vector<double> dz(n), dyz(n), top(k), syz(n), sz(n);
+    std::vector<std::uint32_t> oyz(n), oz(n);
+    for (std::size_t i = begin; i < end; ++i) {
+      row_distances(i, dz.data(), dyz.data());
+      for (std::size_t j = 0; j < n; ++j) oyz[j] = oz[j] = static_cast<std::uint32_t>(j);
+      std::sort(oyz.begin(), oyz.end(), [&](std::uint32_t a, std::uint32_t b) { return dyz[a] < dyz[b]; });
+      std::sort(oz.begin(), oz.end(), [&](std::uint32_t a, std::uint32_t b) { return dz[a] < dz[b]; });
+      for (std::size_t t = 0; t < n; ++t) {
+        syz[t] = dyz[oyz[t]];
+        sz[t] = dz[oz[t]];
+      }
+      for (std::size_t p = 0; p < P; ++p) {
+        const double* xs = &Xp[p * n * dx];
+        const double* xi = xs + i * dx;
+        std::fill(top.begin(), top.end(), inf);
+        for (std::size_t t = 0; t < n && syz[t] < top[k - 1]; ++t)
+          insert_k(top, std::max(maxdiff(xi, xs + oyz[t] * dx, dx), syz[t]));
+        const double eps = top[k - 1];
+        const std::size_t nyz = std::lower_bound(syz.begin(), syz.end(), eps) - syz.begin();
+        const std::size_t nz = std::lower_bound(sz.begin(), sz.end(), eps) - sz.begin();
+        std::size_t nxz = 0;
+        for (std::size_t t = 0; t < nz; ++t) nxz += maxdiff(xi, xs + oz[t] * dx, dx) < eps;
+        local[p * n + i] = term(nxz, nyz, nz);
+      }
+    }
+  };
+  parallel_for(n, n_threads, 16, [&](std::size_t begin, std::size_t end, int) {
+    if (P >= kSortedMinPerms)
+      sorted(begin, end);
+    else
+      brute(begin, end);
   });
   for (std::size_t p = 0; p < P; ++p) {
     double s = 0.0;

@@ -52,6 +52,11 @@ Surrogates:
 * ``"permutation"`` (KSG default): the candidate's realisations shuffled in time;
 * ``"block"``: contiguous blocks of ``block_size`` realisations shuffled.
 
+Variants (``algorithm=``, IDTxl's classes of the same names): ``"bivariate_te"``
+(steps 2-4 per source, conditioned on the target past and that source's own
+samples only), ``"multivariate_mi"`` and ``"bivariate_mi"`` (no target past;
+source lags may start at 0).
+
 References: Lizier & Rubinov 2012 (MPI MIS preprint 25/2012); Faes, Nollo &
 Porta 2011, Phys Rev E 83:051112; Novelli, Wollstadt, Mediano, Wibral & Lizier
 2019, Network Neuroscience 3:827; Wollstadt et al. 2019, JOSS 4:1081 (IDTxl).
