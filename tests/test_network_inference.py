@@ -402,7 +402,7 @@ def test_ksg_cmi_equals_jidt_kraskov1():
     c.setObservations(arr(Xg.tolist()), arr(Yg.tolist()), arr(Zg.tolist()))
     assert _ksg_cmi(Xg, Yg, Zg, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
                                                     rel=1e-10)
-    # beyond 3000 realisations the kernel computes distance rows on the fly
+    # a larger sample (3001 realisations)
     n = 3001
     Z = rng.standard_normal((n, 1))
     X = Z + rng.standard_normal((n, 1))
