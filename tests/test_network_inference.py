@@ -505,3 +505,21 @@ def test_discrete_symbols_and_permutation_surrogates():
         network_inference(x, estimator="discrete", n_bins=1)
     with pytest.raises(ValueError, match="discretise"):
         network_inference(x, estimator="discrete", discretise="quantile")
+
+
+def test_variant_and_estimator_errors():
+    ts, _, _ = var_network(3, 200, seed=0)
+    with pytest.raises(ValueError, match="algorithm"):
+        network_inference(ts, algorithm="bivariate")
+    with pytest.raises(ValueError, match="min_lag_sources"):
+        network_inference(ts, algorithm="multivariate_te", min_lag_sources=0)
+    with pytest.raises(ValueError, match="ksg_neighbours"):
+        network_inference(ts[:30], estimator="ksg", ksg_neighbours=40, max_lag_sources=1)
+    with pytest.raises(ValueError, match="analytic"):
+        network_inference(ts, estimator="ksg", surrogates="analytic")
+    # lag 0 (instantaneous MI) is a valid source sample for the MI algorithms
+    x = np.random.default_rng(0).standard_normal((500, 2))
+    x[:, 1] += x[:, 0]
+    r = network_inference(x, algorithm="bivariate_mi", min_lag_sources=0, max_lag_sources=1,
+                          fdr_correction=False, seed=0)
+    assert (0, 0) in r.targets[1].selected_vars_sources and r.targets[1].selected_vars_target == []

@@ -102,9 +102,9 @@ def _target_seeds(seed, n):
     return [np.random.SeedSequence(entropy, spawn_key=(t,)) for t in range(n)]
 
 
-def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources: int = 5, min_lag_sources: int = 1,
-                      max_lag_target: int | None = None, tau_sources: int = 1,
-                      tau_target: int = 1, estimator: str = "gaussian",
+def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources: int = 5,
+                      min_lag_sources: int = 1, max_lag_target: int | None = None,
+                      tau_sources: int = 1, tau_target: int = 1, estimator: str = "gaussian",
                       ksg_neighbours: int = 4, n_bins: int = 2, discretise: str = "equal",
                       surrogates: str | None = None,
                       block_size: int | None = None,
@@ -157,8 +157,8 @@ def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources
         has no analytic null).  The discrete analytic null is JIDT's: ``2 n CMI``
         is chi-square with ``(n_bins^d - 1)(n_bins - 1) n_bins^c`` degrees of
         freedom (``d`` candidate, ``c`` conditioning columns), applied, as JIDT
-        does, to the CMI in bits.  ``block_size`` realisations per block for ``"block"`` (default
-        ``n // 10``).
+        does, to the CMI in bits.  ``block_size`` realisations per block for
+        ``"block"`` (default ``n // 10``).
     n_perm_* , alpha_* : int, float
         Surrogates and critical level of each test (IDTxl's names and defaults);
         ``1 / n_perm`` must be below ``alpha``.
@@ -199,8 +199,8 @@ def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources
         surrogates = "permutation" if estimator == "ksg" else "analytic"
     check_choice(surrogates, "surrogates", _SURROGATES)
     if estimator == "ksg" and surrogates == "analytic":
-        raise ValueError("surrogates='analytic' needs estimator='gaussian'; the KSG estimator "
-                         "has no analytic null: use 'permutation' or 'block'")
+        raise ValueError("surrogates='analytic' needs estimator='gaussian' or 'discrete'; the "
+                         "KSG estimator has no analytic null: use 'permutation' or 'block'")
     ksg_neighbours = check_int(ksg_neighbours, "ksg_neighbours", min_value=1)
     check_choice(algorithm, "algorithm", _ALGORITHMS)
     mi = algorithm.endswith("_mi")
@@ -220,7 +220,11 @@ def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources
     if n < 10:
         raise ValueError(f"ts has {T} time points; with a maximum lag of {L} that leaves {n} "
                          "realisations, need at least 10")
-    s = {"algorithm": algorithm, "max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
+    if estimator == "ksg" and ksg_neighbours >= n:
+        raise ValueError(f"ksg_neighbours ({ksg_neighbours}) must be below the number of "
+                         f"realisations ({n})")
+    s = {"algorithm": algorithm, "max_lag_sources": max_lag_sources,
+         "min_lag_sources": min_lag_sources,
          "max_lag_target": max_lag_target, "tau_sources": tau_sources, "tau_target": tau_target,
          "estimator": estimator, "surrogates": surrogates, "ksg_neighbours": ksg_neighbours,
          "n_bins": n_bins, "discretise": discretise}

@@ -127,7 +127,8 @@ def _ksg_cmi(X, Y, Z, k, n_jobs=1):
     brute force over all pairs).
     """
     c = [np.ascontiguousarray(A, dtype=np.float64) for A in (X, Y, Z)]
-    return float(_core.infotheory.ksg_cmi_perms(*c, np.empty((0, c[0].shape[0]), np.int64), k, n_jobs)[0])
+    identity = np.empty((0, c[0].shape[0]), np.int64)
+    return float(_core.infotheory.ksg_cmi_perms(*c, identity, k, n_jobs)[0])
 
 
 # ---------------------------------------------------------------------------
@@ -151,8 +152,11 @@ def _discretise(X, n_bins, method):
         if method == "equal":
             lo = a.min()
             width = (a.max() - lo) / n_bins
-            b = ((a - lo) / width).astype(np.intp)  # truncation, as int() on x >= 0
-            b[b == n_bins] = n_bins - 1
+            if width == 0:  # a constant column: one symbol
+                b = np.zeros(n, dtype=np.intp)
+            else:
+                b = ((a - lo) / width).astype(np.intp)  # truncation, as int() on x >= 0
+                b[b == n_bins] = n_bins - 1
         else:
             cut = np.sort(a)[(np.arange(1, n_bins + 1) * n) // n_bins - 1]
             b = np.searchsorted(cut, a, side="left")  # first m with a <= cut[m]
