@@ -95,11 +95,24 @@ def idtxl_available() -> bool:
     return shutil.which("java") is not None
 
 
-def idtxl_network(ts, targets, max_lag=5):
-    """IDTxl MultivariateTE on ``targets`` fed netneuro's surrogate stream -> {target: vars}."""
+_IDTXL = {"multivariate_te": ("multivariate_te", "MultivariateTE"),
+          "bivariate_te": ("bivariate_te", "BivariateTE"),
+          "multivariate_mi": ("multivariate_mi", "MultivariateMI"),
+          "bivariate_mi": ("bivariate_mi", "BivariateMI")}
+
+
+def idtxl_network(ts, targets, max_lag=5, algorithm="multivariate_te", extra=None):
+    """IDTxl ``algorithm`` on ``targets`` fed netneuro's surrogate stream -> {target: vars}.
+
+    ``extra``: IDTxl settings added (e.g. the discrete estimator's).
+    """
+    import importlib
+
     import idtxl.estimators_jidt as ej
     from idtxl.data import Data
-    from idtxl.multivariate_te import MultivariateTE
+
+    module, cls = _IDTXL[algorithm]
+    Analysis = getattr(importlib.import_module(f"idtxl.{module}"), cls)
 
     seeds = _target_seeds(SEED, ts.shape[1])
     state = {}
@@ -112,14 +125,14 @@ def idtxl_network(ts, targets, max_lag=5):
     orig = ej.common_estimate_surrogates_analytic
     ej.common_estimate_surrogates_analytic = surrogates
     settings = {"cmi_estimator": "JidtGaussianCMI", "max_lag_sources": max_lag,
-                "min_lag_sources": 1, "verbose": False}
+                "min_lag_sources": 1, "verbose": False, **(extra or {})}
     data = Data(ts.T, dim_order="ps")
     out = {}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             for t in targets:
                 state["rng"] = np.random.default_rng(seeds[t])
-                r = MultivariateTE().analyse_single_target(dict(settings), data, t)
+                r = Analysis().analyse_single_target(dict(settings), data, t)
                 res = r.get_single_target(t, fdr=False)
                 out[t] = [tuple(map(int, v)) for v in res["selected_vars_sources"]]
     finally:
@@ -127,9 +140,9 @@ def idtxl_network(ts, targets, max_lag=5):
     return out
 
 
-def netneuro_network(ts, targets, max_lag=5):
-    r = network_inference(ts, max_lag_sources=max_lag, targets=targets, seed=SEED,
-                          fdr_correction=False)
+def netneuro_network(ts, targets, max_lag=5, algorithm="multivariate_te", **kw):
+    r = network_inference(ts, algorithm=algorithm, max_lag_sources=max_lag, targets=targets,
+                          seed=SEED, fdr_correction=False, **kw)
     return {t: r.targets[t].selected_vars_sources for t in targets}
 
 
@@ -154,6 +167,25 @@ def cases(quick: bool):
             name=f"mTE Gaussian {kind} N={N} T={T}, whole network",
             impls={"netneuro": lambda ts=ts, tg=tg: netneuro_network(ts, tg),
                    "IDTxl": lambda ts=ts, tg=tg: idtxl_network(ts, tg)},
+            check=check_equal, repeat=1,
+            note="same surrogate stream; check: identical selected variables"))
+    ts = var_network(5, T, seed=5)[0]
+    tg = list(range(5))
+    for method, bins in (("equal", 2), ("max_ent", 3)):
+        extra = {"cmi_estimator": "JidtDiscreteCMI", "discretise_method": method,
+                 "n_discrete_bins": bins}
+        out.append(Case(
+            name=f"mTE discrete ({method}, {bins} bins) VAR N=5 T={T}, whole network",
+            impls={"netneuro": lambda ts=ts, m=method, b=bins: netneuro_network(
+                       ts, tg, estimator="discrete", discretise=m, n_bins=b),
+                   "IDTxl": lambda ts=ts, e=extra: idtxl_network(ts, tg, extra=e)},
+            check=check_equal, repeat=1,
+            note="same surrogate stream; check: identical selected variables"))
+    for algorithm in ("bivariate_te", "multivariate_mi", "bivariate_mi"):
+        out.append(Case(
+            name=f"{algorithm} Gaussian VAR N=5 T={T}, whole network",
+            impls={"netneuro": lambda ts=ts, a=algorithm: netneuro_network(ts, tg, algorithm=a),
+                   "IDTxl": lambda ts=ts, a=algorithm: idtxl_network(ts, tg, algorithm=a)},
             check=check_equal, repeat=1,
             note="same surrogate stream; check: identical selected variables"))
     if not quick:

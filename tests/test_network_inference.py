@@ -202,34 +202,31 @@ def _idtxl_or_skip():
     return ej, Data, MultivariateTE, network_fdr
 
 
-@pytest.mark.parametrize("case", ["var", "logistic"])
-def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
-    """Same estimator, same surrogate p-value stream: same variables, TE and p-values.
+def _logistic_ring(T=1500, N=5, seed=2):
+    rng = np.random.default_rng(seed)
+    ts = np.zeros((T, N))
+    ts[0] = rng.random(N)
+    for t in range(1, T):
+        f = 4 * ts[t - 1] * (1 - ts[t - 1])
+        ts[t] = 0.7 * f + 0.3 * np.roll(f, 1)  # ring 0 -> 1 -> ... -> 4 -> 0
+    return ts + 1e-3 * rng.standard_normal(ts.shape)
 
-    IDTxl's Gaussian surrogates (one replication) are JIDT chi-square quantiles
-    at ``np.random.random()`` draws; with independent streams p-values differ
-    (by O(1/sqrt(n_perm))) and a link whose p-value is near alpha can flip.
-    Feeding IDTxl the per-target uniform stream netneuro uses removes that
-    difference: the comparison is then exact.
+
+def _compare_with_idtxl(ts, ours, settings, monkeypatch, seed=42, unit=1.0,
+                        algorithm="MultivariateTE"):
+    """Run IDTxl MultivariateTE fed netneuro's per-target uniform stream; compare everything.
+
+    ``unit`` converts netneuro's nats to IDTxl's unit (1 / ln 2 for JIDT's
+    discrete estimator, which returns bits).
     """
-    ej, Data, MultivariateTE, network_fdr = _idtxl_or_skip()
-    if case == "var":
-        ts, _, _ = var_network(5, 400, seed=11)  # weak enough for rejected candidates
-    else:
-        rng = np.random.default_rng(2)
-        T, N = 1500, 5
-        ts = np.zeros((T, N))
-        ts[0] = rng.random(N)
-        for t in range(1, T):
-            f = 4 * ts[t - 1] * (1 - ts[t - 1])
-            ts[t] = 0.7 * f + 0.3 * np.roll(f, 1)  # ring 0 -> 1 -> ... -> 4 -> 0
-        ts += 1e-3 * rng.standard_normal(ts.shape)
-    settings = {"cmi_estimator": "JidtGaussianCMI", "max_lag_sources": 3,
-                "min_lag_sources": 1, "n_perm_max_stat": 100, "n_perm_min_stat": 100,
-                "n_perm_omnibus": 100, "n_perm_max_seq": 100, "verbose": False}
-    ours = network_inference(ts, max_lag_sources=3, n_perm_max_stat=100, n_perm_min_stat=100,
-                             n_perm_omnibus=100, n_perm_max_seq=100, fdr_constant=1, seed=42)
-    seeds = _target_seeds(42, ts.shape[1])
+    ej, Data, _, network_fdr = _idtxl_or_skip()
+    import importlib
+
+    module = {"MultivariateTE": "multivariate_te", "BivariateTE": "bivariate_te",
+              "MultivariateMI": "multivariate_mi", "BivariateMI": "bivariate_mi"}[algorithm]
+    Analysis = getattr(importlib.import_module(f"idtxl.{module}"), algorithm)
+    m = "mi" if algorithm.endswith("MI") else "te"
+    seeds = _target_seeds(seed, ts.shape[1])
     state = {}
 
     def surrogates(estimator, n_perm=200, **data):
@@ -243,7 +240,7 @@ def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
     with contextlib.redirect_stdout(io.StringIO()):
         for t in range(ts.shape[1]):
             state["rng"] = np.random.default_rng(seeds[t])
-            singles.append(MultivariateTE().analyse_single_target(dict(settings), data, t))
+            singles.append(Analysis().analyse_single_target(dict(settings), data, t))
         theirs = network_fdr({"alpha_fdr": 0.05, "fdr_constant": 1}, *singles)
     for t in range(ts.shape[1]):
         a = theirs.get_single_target(t, fdr=False)
@@ -252,19 +249,97 @@ def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
         assert [tuple(map(int, v)) for v in a["selected_vars_sources"]] == \
             b.selected_vars_sources
         if b.omnibus_te is None:
-            assert a["omnibus_te"] is None
+            assert a[f"omnibus_{m}"] is None
             continue
-        assert b.omnibus_te == pytest.approx(a["omnibus_te"], rel=1e-8)
+        assert b.omnibus_te * unit == pytest.approx(a[f"omnibus_{m}"], rel=1e-8)
         assert b.omnibus_pval == a["omnibus_pval"]
         if b.selected_vars_sources:
-            np.testing.assert_allclose(b.selected_sources_te, a["selected_sources_te"], rtol=1e-8)
+            np.testing.assert_allclose(b.selected_sources_te * unit, a[f"selected_sources_{m}"],
+                                       rtol=1e-8)
             np.testing.assert_array_equal(b.selected_sources_pval, a["selected_sources_pval"])
-            np.testing.assert_allclose(b.te, a["te"], rtol=1e-8)
+            np.testing.assert_allclose(b.te * unit, a[m], rtol=1e-8)
     assert ours.targets_fdr is not None and ours.adjacency.sum() >= 4  # not vacuous
     for fdr in (False, True):
         np.testing.assert_array_equal(
             ours.adjacency_matrix("binary", fdr=fdr),
             theirs.get_adjacency_matrix("binary", fdr=fdr).weight_matrix.astype(float))
+
+
+_PERM = dict(n_perm_max_stat=100, n_perm_min_stat=100, n_perm_omnibus=100, n_perm_max_seq=100)
+
+
+@pytest.mark.parametrize("case", ["var", "logistic"])
+def test_equal_to_idtxl_with_the_same_surrogate_stream(case, monkeypatch):
+    """Same estimator, same surrogate p-value stream: same variables, TE and p-values.
+
+    IDTxl's Gaussian surrogates (one replication) are JIDT chi-square quantiles
+    at ``np.random.random()`` draws; with independent streams p-values differ
+    (by O(1/sqrt(n_perm))) and a link whose p-value is near alpha can flip.
+    Feeding IDTxl the per-target uniform stream netneuro uses removes that
+    difference: the comparison is then exact.
+    """
+    _idtxl_or_skip()
+    if case == "var":
+        ts, _, _ = var_network(5, 400, seed=11)  # weak enough for rejected candidates
+    else:
+        ts = _logistic_ring()
+    settings = {"cmi_estimator": "JidtGaussianCMI", "max_lag_sources": 3,
+                "min_lag_sources": 1, **_PERM, "verbose": False}
+    ours = network_inference(ts, max_lag_sources=3, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch)
+
+
+@pytest.mark.parametrize("case,method,n_bins", [("var", "equal", 2), ("var", "max_ent", 3),
+                                                ("logistic", "equal", 3),
+                                                ("logistic", "max_ent", 2)])
+def test_discrete_equal_to_idtxl(case, method, n_bins, monkeypatch):
+    """IDTxl MultivariateTE with JidtDiscreteCMI (binned inside IDTxl): the same network."""
+    _idtxl_or_skip()
+    ts = var_network(5, 1000, seed=11)[0] if case == "var" else _logistic_ring(1000)
+    settings = {"cmi_estimator": "JidtDiscreteCMI", "discretise_method": method,
+                "n_discrete_bins": n_bins, "max_lag_sources": 2, "min_lag_sources": 1,
+                **_PERM, "verbose": False}
+    ours = network_inference(ts, estimator="discrete", n_bins=n_bins, discretise=method,
+                             max_lag_sources=2, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch, unit=1 / np.log(2))
+
+
+@pytest.mark.parametrize("algorithm", ["BivariateTE", "MultivariateMI", "BivariateMI"])
+@pytest.mark.parametrize("case", ["var", "logistic"])
+def test_variants_equal_to_idtxl(algorithm, case, monkeypatch):
+    """IDTxl's BivariateTE / MultivariateMI / BivariateMI (Gaussian): the same everything."""
+    _idtxl_or_skip()
+    ts = var_network(5, 400, seed=11)[0] if case == "var" else _logistic_ring()
+    ours_name = {"BivariateTE": "bivariate_te", "MultivariateMI": "multivariate_mi",
+                 "BivariateMI": "bivariate_mi"}[algorithm]
+    lags = dict(max_lag_sources=3, min_lag_sources=0 if algorithm.endswith("MI") else 1)
+    settings = {"cmi_estimator": "JidtGaussianCMI", **lags, **_PERM, "verbose": False}
+    ours = network_inference(ts, algorithm=ours_name, **lags, **_PERM, fdr_constant=1, seed=42)
+    _compare_with_idtxl(ts, ours, settings, monkeypatch, algorithm=algorithm)
+
+
+def test_discretise_and_plugin_cmi_equal_idtxl_and_jidt():
+    from netneuro.network_inference import _discretise, _plugin_cmi
+
+    _idtxl_or_skip()
+    import jpype
+    from idtxl import idtxl_utils as iu
+    from idtxl.estimators_jidt import JidtDiscreteCMI
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((501, 4))
+    X[:, 3] = np.round(X[:, 3], 1)  # ties
+    for b in (2, 3, 5):
+        np.testing.assert_array_equal(_discretise(X, b, "equal"), iu.discretise(X, b))
+        np.testing.assert_array_equal(_discretise(X, b, "max_ent"), iu.discretise_max_ent(X, b))
+    D = _discretise(X, 3, "equal")
+    D[:, 1] = (D[:, 1] + D[:, 0]) % 3  # dependence
+    est = JidtDiscreteCMI({"n_discrete_bins": 3})
+    z = D[:, 2] * 3 + D[:, 3]
+    want = est.estimate(D[:, 0], D[:, 1], D[:, 2:])
+    got = _plugin_cmi(D[:, 0], 3, D[:, 1], 3, z, 9, len(D)) / np.log(2)
+    assert got == pytest.approx(want, rel=1e-12) and want > 0.1
+    assert jpype.isJVMStarted()
 
 
 # ---------------------------------------------------------------------------
@@ -317,6 +392,49 @@ def test_ksg_cmi_equals_jidt_kraskov1():
                                                      rel=1e-10)
         assert _ksg_cmi(X, Y, Z[:, :0], k) == pytest.approx(
             m.computeAverageLocalOfObservations(), rel=1e-10)
+    # ties (values on a grid) and multivariate X, Y: strict counts as JIDT's
+    Xg, Yg, Zg = (np.round(A * 4) / 4 for A in (np.hstack([X, Z[:, :1]]), Y, Z[:, 1:]))
+    c = kr.ConditionalMutualInfoCalculatorMultiVariateKraskov1()
+    c.setProperty("k", "3")
+    c.setProperty("NOISE_LEVEL_TO_ADD", "0")
+    c.setProperty("NORMALISE", "false")
+    c.initialise(2, 1, 1)
+    c.setObservations(arr(Xg.tolist()), arr(Yg.tolist()), arr(Zg.tolist()))
+    assert _ksg_cmi(Xg, Yg, Zg, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
+                                                    rel=1e-10)
+    # a larger sample (3001 realisations)
+    n = 3001
+    Z = rng.standard_normal((n, 1))
+    X = Z + rng.standard_normal((n, 1))
+    Y = X + rng.standard_normal((n, 1))
+    c.initialise(1, 1, 1)
+    c.setObservations(arr(X.tolist()), arr(Y.tolist()), arr(Z.tolist()))
+    assert _ksg_cmi(X, Y, Z, 3) == pytest.approx(c.computeAverageLocalOfObservations(),
+                                                 rel=1e-10)
+
+
+def test_ksg_kernel_batches_permutations():
+    # one call for many surrogates equals one call per permuted X, for any n_jobs
+    from netneuro import _core
+    from netneuro.network_inference import _ksg_cmi
+
+    rng = np.random.default_rng(1)
+    X, Y, Z = rng.standard_normal((300, 1)), rng.standard_normal((300, 1)), \
+        rng.standard_normal((300, 2))
+    Y += X
+    # 5 permutations: brute force; 20 (>= 16): rows sorted once, searches pruned
+    for P in (5, 20):
+        perms = np.array([rng.permutation(300) for _ in range(P)])
+        want = [_ksg_cmi(X[p], Y, Z, 4) for p in perms]
+        for n_jobs in (1, 2):
+            got = _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, n_jobs)
+            np.testing.assert_array_equal(got, want)
+        got = _core.infotheory.ksg_cmi_perms(X, Y, Z[:, :0], perms, 4, 1)  # MI
+        np.testing.assert_array_equal(got, [_ksg_cmi(X[p], Y, Z[:, :0], 4) for p in perms])
+    with pytest.raises(ValueError, match="perms"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms + 1, 4, 1)
+    with pytest.raises(ValueError, match="k must"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 300, 1)
 
 
 def test_ksg_network_finds_quadratic_coupling():
@@ -349,7 +467,8 @@ def test_stop_event_cancels_a_target():
 
     ts, _, _ = var_network(4, 300, seed=0)
     emb = _Embedding(ts, 2)
-    s = {"estimator": "gaussian", "surrogates": "analytic", "block_size": None,
+    s = {"algorithm": "multivariate_te", "estimator": "gaussian", "surrogates": "analytic",
+         "block_size": None,
          "max_lag_target": 2, "max_lag_sources": 2, "min_lag_sources": 1, "tau_target": 1,
          "tau_sources": 1, **{f"n_perm_{t}": 100 for t in ("max_stat", "min_stat", "omnibus",
                                                            "max_seq")},
@@ -358,3 +477,49 @@ def test_stop_event_cancels_a_target():
     stop.set()
     with pytest.raises(_Cancelled):
         _analyse_target(emb, 0, [1, 2, 3], s, np.random.default_rng(0), stop)
+
+
+def test_discrete_symbols_and_permutation_surrogates():
+    # binary chain 0 -> 1 (lag 1, flipped with probability 0.1), 2 independent: symbols as given
+    # (data seed 5: for some seeds a chance 2 -> 1 link passes, more often with the analytic
+    # null, which JIDT applies to the CMI in bits, liberal by a factor ln 2 in the statistic)
+    rng = np.random.default_rng(5)
+    T = 1500
+    x = rng.integers(0, 2, (T, 3))
+    flip = rng.random(T) < 0.1
+    x[1:, 1] = np.where(flip[1:], 1 - x[:-1, 0], x[:-1, 0])
+    want = np.zeros((3, 3), dtype=bool)
+    want[0, 1] = True
+    for surrogates in ("analytic", "permutation"):
+        r = network_inference(x, estimator="discrete", discretise="none", max_lag_sources=2,
+                              surrogates=surrogates, n_perm_max_stat=50, n_perm_min_stat=50,
+                              n_perm_omnibus=50, n_perm_max_seq=50, fdr_correction=False,
+                              seed=0)
+        np.testing.assert_array_equal(r.adjacency, want)
+        # plug-in TE of the link: H(x1_t) - H(x1_t | x0_{t-1}) = ln 2 - h(0.1) nats
+        h = -(0.1 * np.log(0.1) + 0.9 * np.log(0.9))
+        assert r.targets[1].te[0] == pytest.approx(np.log(2) - h, abs=0.03)
+    with pytest.raises(ValueError, match="discretise='none'"):
+        network_inference(x + 0.5, estimator="discrete", discretise="none")
+    with pytest.raises(ValueError, match="n_bins"):
+        network_inference(x, estimator="discrete", n_bins=1)
+    with pytest.raises(ValueError, match="discretise"):
+        network_inference(x, estimator="discrete", discretise="quantile")
+
+
+def test_variant_and_estimator_errors():
+    ts, _, _ = var_network(3, 200, seed=0)
+    with pytest.raises(ValueError, match="algorithm"):
+        network_inference(ts, algorithm="bivariate")
+    with pytest.raises(ValueError, match="min_lag_sources"):
+        network_inference(ts, algorithm="multivariate_te", min_lag_sources=0)
+    with pytest.raises(ValueError, match="ksg_neighbours"):
+        network_inference(ts[:30], estimator="ksg", ksg_neighbours=40, max_lag_sources=1)
+    with pytest.raises(ValueError, match="analytic"):
+        network_inference(ts, estimator="ksg", surrogates="analytic")
+    # lag 0 (instantaneous MI) is a valid source sample for the MI algorithms
+    x = np.random.default_rng(0).standard_normal((500, 2))
+    x[:, 1] += x[:, 0]
+    r = network_inference(x, algorithm="bivariate_mi", min_lag_sources=0, max_lag_sources=1,
+                          fdr_correction=False, seed=0)
+    assert (0, 0) in r.targets[1].selected_vars_sources and r.targets[1].selected_vars_target == []

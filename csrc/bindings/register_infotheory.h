@@ -7,6 +7,7 @@
 #include "bindings/common.h"
 #include "infotheory/discrete.hpp"
 #include "infotheory/ksg.hpp"
+#include "infotheory/ksg_cmi.hpp"
 
 namespace nnpy {
 
@@ -160,6 +161,28 @@ inline void register_infotheory(py::module_& m) {
       },
       py::arg("x"), py::arg("y"), py::arg("neighbours"), py::arg("symmetric"), py::arg("n_jobs"),
       "KSG (algorithm 1, max-norm) MI (nats) for all column pairs -> (Nx, Ny).");
+
+  // --- network inference: KSG conditional MI of arbitrary X, Y, Z over row permutations of X
+  m.def(
+      "ksg_cmi_perms",
+      [](const carray<double>& x, const carray<double>& y, const carray<double>& z,
+         const carray<std::int64_t>& perms, int neighbours, int n_jobs) {
+        auto a = matrix(x, "x");
+        auto b = matrix(y, "y");
+        auto c = matrix(z, "z");
+        auto p = matrix(perms, "perms");
+        auto out = empty<double>({static_cast<py::ssize_t>(std::max<std::size_t>(p.rows, 1))});
+        double* o = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          nn::info::ksg_cmi_perms(a, b, c, p, neighbours, o, n_jobs);
+        }
+        return out;
+      },
+      py::arg("x"), py::arg("y"), py::arg("z"), py::arg("perms"), py::arg("neighbours"),
+      py::arg("n_jobs"),
+      "KSG (algorithm 1, max-norm) I(x[perm]; y | z) (nats) for each row of perms -> (P,); "
+      "z may have 0 columns (MI), perms (0, n) means x as given -> (1,).");
 }
 
 }  // namespace nnpy

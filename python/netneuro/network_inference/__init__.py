@@ -31,22 +31,31 @@ Estimators (nats):
   target costs a few small LAPACK calls per step instead of one estimator call
   per candidate and surrogate;
 * ``"ksg"``: Kraskov-Stögbauer-Grassberger algorithm 1 (Frenzel & Pompe
-  2007 for the conditional form), max-norm, conditioning sets of any size,
-  with SciPy's k-d tree; equal to JIDT's ``...MultiVariateKraskov1`` with
-  ``NOISE_LEVEL_TO_ADD=0`` (IDTxl's ``noise_level=0``).  Pure Python over
-  k-d tree queries: fine for small networks, slow for large ones.
+  2007 for the conditional form), max-norm, conditioning sets of any size;
+  equal to JIDT's ``...MultiVariateKraskov1`` with ``NOISE_LEVEL_TO_ADD=0``
+  (IDTxl's ``noise_level=0``).  A C++ kernel over all pairs of realisations
+  (``O(n^2)`` per estimate, all surrogates of a test in one call);
+* ``"discrete"``: plug-in CMI of binned series, IDTxl's ``JidtDiscreteCMI``
+  with its ``discretise_method`` ("equal" / "max_ent" binning of each
+  embedded column, or integer symbols as given) and ``n_discrete_bins``.
 
 Surrogates:
 
-* ``"analytic"`` (Gaussian default; what IDTxl does for its Gaussian estimator on data
-  with one replication): ``2 n CMI`` of a ``d``-dimensional candidate is
-  chi-square with ``d`` degrees of freedom under the null, and each surrogate
+* ``"analytic"`` (Gaussian and discrete default; what IDTxl does for these estimators on
+  data with one replication): ``2 n CMI`` of a ``d``-dimensional candidate is
+  chi-square with ``d`` degrees of freedom under the null (discrete: see
+  ``network_inference``'s ``surrogates``), and each surrogate
   value is the ``1 - u`` quantile of ``chi2(d) / (2 n)`` at a seeded uniform
   ``u``, as JIDT's ``ChiSquareMeasurementDistribution`` gives IDTxl (one
   stream of ``u`` per target, drawn in IDTxl's order: the same stream fed to
   IDTxl gives the same p-values, see tests/test_network_inference.py);
 * ``"permutation"`` (KSG default): the candidate's realisations shuffled in time;
 * ``"block"``: contiguous blocks of ``block_size`` realisations shuffled.
+
+Variants (``algorithm=``, IDTxl's classes of the same names): ``"bivariate_te"``
+(steps 2-4 per source, conditioned on the target past and that source's own
+samples only), ``"multivariate_mi"`` and ``"bivariate_mi"`` (no target past;
+source lags may start at 0).
 
 References: Lizier & Rubinov 2012 (MPI MIS preprint 25/2012); Faes, Nollo &
 Porta 2011, Phys Rev E 83:051112; Novelli, Wollstadt, Mediano, Wibral & Lizier
@@ -73,13 +82,14 @@ from .._validation import (
     reject_constant,
 )
 from ._algorithm import _analyse_target, _network_fdr, _pvalue, _Surrogates  # noqa: F401
-from ._estimators import _Embedding, _ksg_cmi  # noqa: F401
+from ._estimators import _discretise, _Embedding, _ksg_cmi, _plugin_cmi  # noqa: F401
 from ._results import NetworkInferenceResult, TargetResult
 from ._simulate import var_network
 
 __all__ = ["network_inference", "NetworkInferenceResult", "TargetResult", "var_network"]
 
 _SURROGATES = ("analytic", "permutation", "block")
+_ALGORITHMS = ("multivariate_te", "bivariate_te", "multivariate_mi", "bivariate_mi")
 
 
 def _target_seeds(seed, n):
@@ -92,10 +102,11 @@ def _target_seeds(seed, n):
     return [np.random.SeedSequence(entropy, spawn_key=(t,)) for t in range(n)]
 
 
-def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
-                      max_lag_target: int | None = None, tau_sources: int = 1,
-                      tau_target: int = 1, estimator: str = "gaussian",
-                      ksg_neighbours: int = 4, surrogates: str | None = None,
+def network_inference(ts, *, algorithm: str = "multivariate_te", max_lag_sources: int = 5,
+                      min_lag_sources: int = 1, max_lag_target: int | None = None,
+                      tau_sources: int = 1, tau_target: int = 1, estimator: str = "gaussian",
+                      ksg_neighbours: int = 4, n_bins: int = 2, discretise: str = "equal",
+                      surrogates: str | None = None,
                       block_size: int | None = None,
                       n_perm_max_stat: int = 200, n_perm_min_stat: int = 500,
                       n_perm_omnibus: int = 500, n_perm_max_seq: int = 500,
@@ -107,27 +118,47 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     """Infer the effective network of ``ts`` with multivariate transfer entropy.
 
     IDTxl's ``MultivariateTE().analyse_network`` with the same settings and
-    defaults (see the module docstring for the algorithm).
+    defaults (see the module docstring for the algorithm), or one of its
+    bivariate / mutual-information variants (``algorithm``).
 
     Parameters
     ----------
     ts : (n_timepoints, n_processes) array
+    algorithm : {"multivariate_te", "bivariate_te", "multivariate_mi", "bivariate_mi"}
+        IDTxl's ``MultivariateTE``, ``BivariateTE``, ``MultivariateMI``,
+        ``BivariateMI``.  The MI algorithms select no target past (the
+        ``selected_vars_target`` are empty and the ``*_te`` / ``te`` fields of
+        the result hold MI); the bivariate ones include, prune and test each
+        source's samples conditioned on the target past and that source's
+        samples only, and a link's ``te`` is conditioned on the target past only.
     max_lag_sources, min_lag_sources : int
         Source samples searched: lags ``min_lag_sources..max_lag_sources`` (step
-        ``tau_sources``).  IDTxl requires both; 5 and 1 here.
+        ``tau_sources``).  IDTxl requires both; 5 and 1 here.  The MI
+        algorithms also accept lag 0 (the sources' current values).
     max_lag_target : int, optional
         Target-past search depth (lags ``1..max_lag_target``, step ``tau_target``);
         default ``max_lag_sources``.
-    estimator : {"gaussian", "ksg"}
-        Closed-form Gaussian CMI, or the KSG nearest-neighbour estimator
+    estimator : {"gaussian", "ksg", "discrete"}
+        Closed-form Gaussian CMI, the KSG nearest-neighbour estimator
         (algorithm 1, ``ksg_neighbours`` neighbours, max-norm, on z-scored
         series as IDTxl's default ``Data(normalise=True)``; no noise is added:
-        IDTxl's ``noise_level=0``).  Nats.
+        IDTxl's ``noise_level=0``), or the plug-in estimator of binned series
+        (IDTxl's ``JidtDiscreteCMI``).  Nats.
+    n_bins, discretise : int, {"equal", "max_ent", "none"}
+        Discrete estimator only (IDTxl's ``n_discrete_bins`` and
+        ``discretise_method``): every embedded column (``n`` realisations of one
+        process at one lag, of the z-scored series) is binned on its own into
+        ``n_bins`` equal-width (``"equal"``) or equal-count (``"max_ent"``)
+        bins; ``"none"``: ``ts`` already holds integer symbols ``0..n_bins-1``
+        (used as they are, not z-scored).
     surrogates : {"analytic", "permutation", "block"}, optional
         Null distributions (see module docstring); default ``"analytic"`` for
-        the Gaussian estimator, ``"permutation"`` for KSG (which has no analytic
-        null).  ``block_size`` realisations per block for ``"block"`` (default
-        ``n // 10``).
+        the Gaussian and discrete estimators, ``"permutation"`` for KSG (which
+        has no analytic null).  The discrete analytic null is JIDT's: ``2 n CMI``
+        is chi-square with ``(n_bins^d - 1)(n_bins - 1) n_bins^c`` degrees of
+        freedom (``d`` candidate, ``c`` conditioning columns), applied, as JIDT
+        does, to the CMI in bits.  ``block_size`` realisations per block for
+        ``"block"`` (default ``n // 10``).
     n_perm_* , alpha_* : int, float
         Surrogates and critical level of each test (IDTxl's names and defaults);
         ``1 / n_perm`` must be below ``alpha``.
@@ -157,32 +188,46 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     if N < 2:
         raise ValueError(f"ts must have at least 2 processes (columns), got {N}")
     reject_constant(X, "ts", "a constant process has no transfer entropy", rtol=1e-12)
-    check_choice(estimator, "estimator", ("gaussian", "ksg"))
+    check_choice(estimator, "estimator", ("gaussian", "ksg", "discrete"))
+    n_bins = check_int(n_bins, "n_bins", min_value=2)
+    check_choice(discretise, "discretise", ("equal", "max_ent", "none"))
+    if estimator == "discrete" and discretise == "none" and (
+            np.any(X != np.round(X)) or X.min() < 0 or X.max() >= n_bins):
+        raise ValueError(f"discretise='none' needs ts to hold integer symbols 0..n_bins-1 "
+                         f"(n_bins={n_bins}); got values in [{X.min()}, {X.max()}]")
     if surrogates is None:
-        surrogates = "analytic" if estimator == "gaussian" else "permutation"
+        surrogates = "permutation" if estimator == "ksg" else "analytic"
     check_choice(surrogates, "surrogates", _SURROGATES)
     if estimator == "ksg" and surrogates == "analytic":
-        raise ValueError("surrogates='analytic' needs estimator='gaussian'; the KSG estimator "
-                         "has no analytic null: use 'permutation' or 'block'")
+        raise ValueError("surrogates='analytic' needs estimator='gaussian' or 'discrete'; the "
+                         "KSG estimator has no analytic null: use 'permutation' or 'block'")
     ksg_neighbours = check_int(ksg_neighbours, "ksg_neighbours", min_value=1)
-    max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=1)
-    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=1)
+    check_choice(algorithm, "algorithm", _ALGORITHMS)
+    mi = algorithm.endswith("_mi")
+    max_lag_sources = check_int(max_lag_sources, "max_lag_sources", min_value=0 if mi else 1)
+    min_lag_sources = check_int(min_lag_sources, "min_lag_sources", min_value=0 if mi else 1)
     if min_lag_sources > max_lag_sources:
         raise ValueError(f"min_lag_sources ({min_lag_sources}) must be <= max_lag_sources "
                          f"({max_lag_sources})")
     if max_lag_target is None:
         max_lag_target = max_lag_sources
     max_lag_target = check_int(max_lag_target, "max_lag_target", min_value=1)
-    tau_sources = check_int(tau_sources, "tau_sources", min_value=1, max_value=max_lag_sources)
+    tau_sources = check_int(tau_sources, "tau_sources", min_value=1,
+                            max_value=max(max_lag_sources, 1))
     tau_target = check_int(tau_target, "tau_target", min_value=1, max_value=max_lag_target)
-    L = max(max_lag_sources, max_lag_target)
+    L = max_lag_sources if mi else max(max_lag_sources, max_lag_target)
     n = T - L
     if n < 10:
         raise ValueError(f"ts has {T} time points; with a maximum lag of {L} that leaves {n} "
                          "realisations, need at least 10")
-    s = {"max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
+    if estimator == "ksg" and ksg_neighbours >= n:
+        raise ValueError(f"ksg_neighbours ({ksg_neighbours}) must be below the number of "
+                         f"realisations ({n})")
+    s = {"algorithm": algorithm, "max_lag_sources": max_lag_sources,
+         "min_lag_sources": min_lag_sources,
          "max_lag_target": max_lag_target, "tau_sources": tau_sources, "tau_target": tau_target,
-         "estimator": estimator, "surrogates": surrogates, "ksg_neighbours": ksg_neighbours}
+         "estimator": estimator, "surrogates": surrogates, "ksg_neighbours": ksg_neighbours,
+         "n_bins": n_bins, "discretise": discretise}
     tests = {"max_stat": (n_perm_max_stat, alpha_max_stat),
              "min_stat": (n_perm_min_stat, alpha_min_stat),
              "omnibus": (n_perm_omnibus, alpha_omnibus),
@@ -206,11 +251,12 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     if not (progress is True or progress is False or callable(progress)):
         raise TypeError(f"progress must be True, False or a callable, got {progress!r}")
     n_jobs = check_n_jobs(n_jobs)
+    s["kernel_threads"] = n_jobs if len(target_list) == 1 else 1  # KSG: threads over samples
     check_memory(8.0 * (n + N * (L + 1)) * N * (L + 1) * 2, "the embedded series and covariance")
 
-    if estimator == "ksg":
-        X = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)  # IDTxl's Data(normalise=True)
-    emb = _Embedding(X, L)
+    if estimator == "ksg" or (estimator == "discrete" and discretise != "none"):
+        X = _normalise(X)
+    emb = _Embedding(X, L, (n_bins, discretise) if estimator == "discrete" else None)
     seeds = _target_seeds(seed, N)
     total = len(target_list)
     report = _progress_reporter(progress, total)
@@ -222,6 +268,15 @@ def network_inference(ts, *, max_lag_sources: int = 5, min_lag_sources: int = 1,
     if s["fdr_correction"]:
         fdr = _network_fdr(results, s["alpha_fdr"], s["fdr_constant"], s["n_perm_omnibus"])
     return NetworkInferenceResult(N, n, results, fdr, s)
+
+
+def _normalise(X):
+    """IDTxl's ``Data(normalise=True)``: each process z-scored (ddof 1), the same arithmetic."""
+    out = np.empty_like(X)
+    for p in range(X.shape[1]):
+        a = np.ascontiguousarray(X[:, p])
+        out[:, p] = (a - a.mean()) / a.std(ddof=1)
+    return out
 
 
 def _check_targets_sources(targets, sources, N):

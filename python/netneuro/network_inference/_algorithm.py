@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import qr
 from scipy.special import chdtrc
 
-from ._estimators import _GaussianCMI, _KsgCMI
+from ._estimators import _DiscreteCMI, _GaussianCMI, _KsgCMI
 from ._results import TargetResult
 
 
@@ -15,7 +15,7 @@ class _Surrogates:
 
     def __init__(self, kind, emb, rng, block_size, est=None):
         self.kind, self.emb, self.rng, self.block_size = kind, emb, rng, block_size
-        self.est = est
+        self.est = _GaussianCMI(emb) if est is None else est
 
     def _perms(self, n_perm):
         n = self.emb.n
@@ -29,12 +29,11 @@ class _Surrogates:
             out[i] = np.concatenate([np.arange(starts[j], min(starts[j] + b, n)) for j in order])
         return out
 
-    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max", dim=1):
+    def test(self, stat, y, cands, cond, n_perm, alpha, reduce="max"):
         """Test ``stat`` against the column ``reduce`` ("max"/"min") of the surrogate table.
 
         ``cands`` is a list of column groups (each a list of columns, jointly
-        shuffled); ``dim`` is the group size for the analytic null.  Returns
-        IDTxl's (significant, p-value).
+        shuffled; all groups of one size).  Returns IDTxl's (significant, p-value).
         """
         if self.kind == "analytic":
             # A surrogate is JIDT's computeEstimateForGivenPValue(u), the chi2(dim) quantile at
@@ -42,7 +41,7 @@ class _Surrogates:
             # and the column max (min) is the surrogate of the column min (max) of u.
             u = self.rng.random((len(cands), n_perm))
             u = u.min(axis=0) if reduce == "max" else u.max(axis=0)
-            return _pvalue_u(u, self._sf(stat, dim), alpha)
+            return _pvalue_u(u, self._sf(stat, len(cands[0]), len(cond)), alpha)
         table = self._data_table(y, cands, cond, n_perm)
         dist = table.max(axis=0) if reduce == "max" else table.min(axis=0)
         return _pvalue(stat, dist, alpha)
@@ -55,7 +54,7 @@ class _Surrogates:
         if self.kind == "analytic":
             u = np.sort(self.rng.random((len(cols), n_perm)), axis=0)  # rank r: r-th largest
             for rank, j in enumerate(order):
-                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1), alpha)
+                sign[j], pval[j] = _pvalue_u(u[rank], self._sf(stats[j], 1, len(full) - 1), alpha)
                 if not sign[j]:
                     break
             return sign, pval
@@ -68,17 +67,14 @@ class _Surrogates:
                 break
         return sign, pval
 
-    def _sf(self, stat, dim):
-        return chdtrc(dim, 2.0 * self.emb.n * stat)
+    def _sf(self, stat, d_cand, d_cond):
+        """P(null >= stat) of JIDT's chi-square null (``dof`` and scale from the estimator)."""
+        dof = self.est.dof(d_cand, d_cond)
+        return chdtrc(dof, 2.0 * self.emb.n * stat * self.est.stat_scale)
 
     def _data_table(self, y, cands, cond, n_perm):
-        if isinstance(self.est, _KsgCMI):
-            E = self.emb.E
-            out = np.empty((len(cands), n_perm))
-            for i, group in enumerate(cands):
-                for j, perm in enumerate(self._perms(n_perm)):
-                    out[i, j] = self.est.values(E[np.ix_(perm, group)], y, cond)
-            return out
+        if not isinstance(self.est, _GaussianCMI):
+            return np.array([self.est.surrogates(g, self._perms(n_perm), y, cond) for g in cands])
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -126,8 +122,21 @@ class _Cancelled(Exception):
 
 
 def _analyse_target(emb, target, sources, s, rng, stop=None):
-    """The four steps of IDTxl's ``MultivariateTE.analyse_single_target`` for one target."""
-    est = _GaussianCMI(emb) if s["estimator"] == "gaussian" else _KsgCMI(emb, s["ksg_neighbours"])
+    """IDTxl's ``analyse_single_target`` of ``s["algorithm"]`` for one target.
+
+    Multivariate TE: target past, source past (all sources jointly), pruning,
+    omnibus and sequential maximum statistic.  The MI algorithms skip the
+    target past; the bivariate ones include, prune and test the samples of
+    each source conditioned on the target past and that source's own samples
+    only (IDTxl's ``NetworkInferenceBivariate``).
+    """
+    if s["estimator"] == "gaussian":
+        est = _GaussianCMI(emb)
+    elif s["estimator"] == "ksg":
+        est = _KsgCMI(emb, s["ksg_neighbours"], s.get("kernel_threads", 1))
+    else:
+        est = _DiscreteCMI(emb, s["n_bins"])
+    measure, approach = s["algorithm"].split("_")[1], s["algorithm"].split("_")[0]
     col = emb.col
     y = col((target, 0))
     surr = _Surrogates(s["surrogates"], emb, rng, s["block_size"], est)
@@ -138,65 +147,91 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
 
     sel_t, sel_s = [], []  # selected (process, lag) variables
 
-    def full_cols():
-        return [col(v) for v in sel_t + sel_s]
+    def cols(vs):
+        return [col(v) for v in vs]
 
-    def include(cands, sel):
+    def include(cands, sel, base):
+        """Greedy inclusion into ``sel`` conditioned on ``base`` + what ``sel`` gains here."""
+        gained = []
         while cands:
             check_stop()
-            cond = full_cols()
-            ccols = [col(v) for v in cands]
+            cond = cols(base + gained)
+            ccols = cols(cands)
             te = est.each(y, ccols, cond)
             i = int(np.argmax(te))
             sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
                                s["alpha_max_stat"], "max")
             if not sig:
                 return
-            sel.append(cands.pop(i))
+            gained.append(cands.pop(i))
+            sel.append(gained[-1])
 
-    # (1) target past
-    tlags = list(range(1, s["max_lag_target"] + 1, s["tau_target"]))
-    include([(target, lag) for lag in tlags], sel_t)
-    if not sel_t:
-        sel_t.append((target, 1))
-    # (2) source past
-    slags = list(range(s["min_lag_sources"], s["max_lag_sources"] + 1, s["tau_sources"]))
-    include([(p, lag) for p in sources for lag in slags], sel_s)
-    # (3) pruning by the minimum statistic
-    if len(sel_s) > 1:
-        while sel_s:
+    def prune(group, base):
+        """Minimum statistic over ``group`` given ``base``; removes from ``sel_s`` too."""
+        while group:
             check_stop()
-            full = full_cols()
-            te = np.array([est.drop(y, full, [col(v)]) for v in sel_s])
+            full = cols(base + group)
+            te = np.array([est.drop(y, full, [col(v)]) for v in group])
             i = int(np.argmin(te))
-            cond = [c for c in full if c != col(sel_s[i])]
-            sig, _ = surr.test(te[i], y, [[col(v)] for v in sel_s], cond, s["n_perm_min_stat"],
+            cond = [c for c in full if c != col(group[i])]
+            sig, _ = surr.test(te[i], y, [[col(v)] for v in group], cond, s["n_perm_min_stat"],
                                s["alpha_min_stat"], "min")
             if sig:
-                break
-            sel_s.pop(i)
+                return
+            sel_s.remove(group.pop(i))
+
+    # (1) target past (TE only)
+    if measure == "te":
+        tlags = list(range(1, s["max_lag_target"] + 1, s["tau_target"]))
+        include([(target, lag) for lag in tlags], sel_t, [])
+        if not sel_t:
+            sel_t.append((target, 1))
+    # (2) source past, (3) pruning by the minimum statistic
+    slags = list(range(s["min_lag_sources"], s["max_lag_sources"] + 1, s["tau_sources"]))
+    if approach == "multivariate":
+        include([(p, lag) for p in sources for lag in slags], sel_s, sel_t)
+        if len(sel_s) > 1:
+            prune(list(sel_s), sel_t)
+    else:
+        for p in sources:
+            include([(p, lag) for lag in slags], sel_s, sel_t)
+        for p in np.unique([v[0] for v in sel_s]):
+            group = [v for v in sel_s if v[0] == p]
+            if len(group) > 1:
+                prune(group, sel_t)
     # (4) omnibus and sequential maximum statistic
     if not sel_s:
         return TargetResult(target, list(sources), sel_t, [], None, None, None, None, False, None)
     check_stop()
-    tcols, scols = [col(v) for v in sel_t], [col(v) for v in sel_s]
+    tcols, scols = cols(sel_t), cols(sel_s)
     omni = est.drop(y, tcols + scols, scols)
     omni_sig, omni_p = surr.test(omni, y, [scols], tcols, s["n_perm_omnibus"],
-                                 s["alpha_omnibus"], "max", dim=len(scols))
+                                 s["alpha_omnibus"], "max")
     if not omni_sig:
         return TargetResult(target, list(sources), sel_t, [], None, None, float(omni), omni_p,
                             False, None)
     check_stop()
-    full = full_cols()
-    stat = np.array([est.drop(y, full, [c]) for c in scols])
-    sign, pval = surr.sequential(stat, y, scols, full, s["n_perm_max_seq"], s["alpha_max_seq"])
+    if approach == "multivariate":
+        groups = [list(range(len(sel_s)))]
+    else:
+        groups = [[j for j, v in enumerate(sel_s) if v[0] == p]
+                  for p in np.unique([v[0] for v in sel_s])]
+    stat, sign, pval = np.zeros(len(sel_s)), np.zeros(len(sel_s), bool), np.ones(len(sel_s))
+    for g in groups:
+        full = tcols + [scols[j] for j in g]
+        stat[g] = [est.drop(y, full, [scols[j]]) for j in g]
+        sign[g], pval[g] = surr.sequential(stat[g], y, [scols[j] for j in g], full,
+                                           s["n_perm_max_seq"], s["alpha_max_seq"])
     keep = np.flatnonzero(sign)
     sel_s = [sel_s[j] for j in keep]
     stat, pval = stat[keep], pval[keep]
-    full = [col(v) for v in sel_t + sel_s]
     procs = np.unique([v[0] for v in sel_s]).astype(np.intp)
-    te_link = np.array([est.drop(y, full, [col(v) for v in sel_s if v[0] == p])
-                        for p in procs])
+    te_link = np.empty(procs.size)
+    for i, p in enumerate(procs):
+        pcols = [col(v) for v in sel_s if v[0] == p]
+        # conditioning: all selected samples (multivariate), the target past (bivariate)
+        full = cols(sel_t + sel_s) if approach == "multivariate" else tcols + pcols
+        te_link[i] = est.drop(y, full, pcols)
     return TargetResult(target, list(sources), sel_t, sel_s, stat, pval, float(omni), omni_p,
                         True, te_link, procs)
 
