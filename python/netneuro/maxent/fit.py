@@ -324,7 +324,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
     -------
     IsingModel with ``h`` (N,), ``J`` (N, N) in the coding ``spins``; for a
     torch tensor or CuPy array ``X``, arrays of its library on its device
-    (:func:`netneuro.maxent.array_api.fit_ising_xp`).
+    (``netneuro.maxent.array_api.fit_ising_xp``).
     """
     t0 = time.perf_counter()
     spins = _check_spins(spins)
