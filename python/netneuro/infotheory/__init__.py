@@ -39,6 +39,7 @@ from ._common import (  # noqa: F401  (private names used by netneuro.connectivi
     _MAX_STATES,
     ESTIMATORS,
     _check_codes,
+    _check_not_constant,
     _embedding,
     _log_base,
     discretize,
@@ -57,7 +58,7 @@ from .estimators import (  # noqa: F401
     mutual_information,
     transfer_entropy,
 )
-from .gaussian import linear_regression_ssr  # noqa: F401
+from .gaussian import _gaussian_te, linear_regression_ssr  # noqa: F401
 from .significance import SurrogateResult, surrogate_test
 
 __all__ = [
