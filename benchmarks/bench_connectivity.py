@@ -365,3 +365,51 @@ def cases(quick):
     # NETNEURO_BENCH_FILTER=substring runs only the matching cases (e.g. "KSG")
     flt = os.environ.get("NETNEURO_BENCH_FILTER")
     return [c for c in out if flt in c.name] if flt else out
+
+
+def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7):
+    """Gaussian TE side by side, the implementations interleaved round by round (so that a
+    loaded machine slows them alike): median wall and CPU (process) times, in ms.
+    ``python bench_connectivity.py`` prints the table."""
+    import statistics
+    import time
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for N in sizes:
+        X = _var1(rng, 1200, N)
+        impls = {
+            "netneuro (covariance algebra)": lambda: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e),
+            "previous netneuro (QR per target)": lambda: _previous_gaussian_te(X),
+            "plain NumPy covariance-GEMM formula": lambda: _numpy_gaussian_te(X),
+            "netneuro conditional (covariance algebra)": lambda: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e, conditional=True),
+            "previous netneuro conditional (QR)": lambda: _previous_gaussian_te(X, True),
+        }
+        ref = impls["netneuro (covariance algebra)"]()
+        _rel(1e-10)(ref, impls["previous netneuro (QR per target)"]())
+        _rel(1e-10)(ref, impls["plain NumPy covariance-GEMM formula"]())
+        _rel(1e-10)(impls["netneuro conditional (covariance algebra)"](),
+                    impls["previous netneuro conditional (QR)"]())
+        wall = {k: [] for k in impls}
+        cpu = {k: [] for k in impls}
+        reps = repeat if N < 1000 else max(3, repeat // 2)
+        for _ in range(reps):
+            for k, f in impls.items():
+                w0, c0 = time.perf_counter(), time.process_time()
+                f()
+                wall[k].append(time.perf_counter() - w0)
+                cpu[k].append(time.process_time() - c0)
+        for k in impls:
+            rows.append((N, k, 1e3 * statistics.median(wall[k]), 1e3 * statistics.median(cpu[k]),
+                         1e3 * min(cpu[k])))
+    print("| N | implementation | median wall (ms) | median CPU (ms) | min CPU (ms) |")
+    print("|---|---|---|---|---|")
+    for N, k, w, c, m in rows:
+        print(f"| {N} | {k} | {w:.1f} | {c:.1f} | {m:.1f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    gaussian_interleaved()

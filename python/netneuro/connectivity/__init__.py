@@ -338,8 +338,9 @@ def transfer_entropy(ts, *, estimator: str = "discrete", history: int = 1,
             _it._check_not_constant(X, f"ts[{s}]" if batch else "ts")
         if batch and isinstance(ts, np.ndarray):  # one stack: the GEMMs batched over subjects
             stack = np.stack(subjects)
-            return _it._gaussian_te(stack, stack, kk, l_, d, bool(conditional), True) / logb
-        return _finish([_it._gaussian_te(X, X, kk, l_, d, bool(conditional), True) / logb
+            return _it._gaussian_te(stack, stack, kk, l_, d, bool(conditional), True,
+                                    logb=logb)
+        return _finish([_it._gaussian_te(X, X, kk, l_, d, bool(conditional), True, logb=logb)
                         for X in subjects], batch)
     out = []
     for X in subjects:

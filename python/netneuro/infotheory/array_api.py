@@ -13,7 +13,8 @@ input's namespace and device.
   the source-past states ``(n, N * A^l)`` and ``U`` the (present, past) states of the
   targets ``(n, N * A^(k+1))``.  The indicators and counts are float32: every partial sum
   is an integer no larger than the number of samples ``n``, so the counts are exact for
-  ``n <= 2**24`` (16,777,216) samples, and a longer series is refused.  The entropies are
+  ``n <= 2**24`` (16,777,216) samples, and a longer series is refused (TF32 tensor-core
+  GEMMs keep them exact too: 0 and 1 are exact in TF32 and the accumulation is float32).  The entropies are
   then summed in float64 (equal to the compiled core's to 1e-12).
 * Granger p-values: the F distribution's tail has no Array API form; the ``(S, N, N)`` F
   statistics are copied to the host, evaluated with SciPy, and copied back to the
@@ -181,8 +182,7 @@ def transfer_entropy_xp(ts, xp, *, estimator, history, source_history, delay, lo
     k, l_, d = _embedding(history, source_history, delay, estimator)
     if estimator == "gaussian":
         X, single = _float_series(ts, xp)
-        te = _gaussian_te(X, X, k, l_, d, conditional, True)
-        return _finish(te / logb, single)
+        return _finish(_gaussian_te(X, X, k, l_, d, conditional, True, logb=logb), single)
     if conditional:
         raise ValueError("conditional=True with the discrete estimator runs in the compiled "
                          "core on NumPy arrays only (its joint states are hashed, not counted "

@@ -25,8 +25,9 @@ import numpy as np
 from .._validation import check_memory
 from ._common import _check_fits, _Progress, _te_bytes
 
-# elements of one block of targets' pair arrays (bounds the temporaries: ~40 MB per array)
-_PAIR_BLOCK = 1 << 22
+# elements of all pair temporaries of one block of targets (~128 MB together); N <= ~1600
+# regions (history = source_history = 1) fit in one block
+_PAIR_BLOCK = 1 << 24
 
 
 def _bnt(X, xp):
@@ -124,17 +125,36 @@ def _rank_deficient(what):
 
 def _spd_inverse(A, n, what, xp):
     """Inverse of centred cross-product matrices (B, p, p), refusing rank deficiency as a QR of
-    the design with its constant column would (|R_ii| <= 1e-10 max |R_ii|)."""
+    the design with its constant column would (|R_ii| <= 1e-10 max |R_ii|).  NumPy: LAPACK
+    potrf + potri (the inverse from the Cholesky factor, a third of a general inverse's
+    flops); other libraries: their Cholesky and inverse."""
+
+    def check(dg):
+        top = max(float(xp.max(dg)), math.sqrt(n))
+        if not bool(xp.all(xp.isfinite(dg))) or min(float(xp.min(dg)), math.sqrt(n)) <= 1e-10 * top:
+            raise _rank_deficient(what)
+
+    if isinstance(A, np.ndarray):
+        from scipy.linalg import lapack
+
+        out = np.empty_like(A)
+        for b in range(A.shape[0]):
+            c, info = lapack.dpotrf(A[b], lower=False, clean=False)
+            if info != 0:
+                raise _rank_deficient(what)
+            check(np.diagonal(c))
+            inv, info = lapack.dpotri(c, lower=False)
+            if info != 0:
+                raise _rank_deficient(what)
+            iu = np.triu_indices(inv.shape[0], 1)
+            inv[iu[1], iu[0]] = inv[iu]
+            out[b] = inv
+        return out
     try:
         L = xp.linalg.cholesky(A)
     except Exception:  # noqa: BLE001
         raise _rank_deficient(what) from None
-    dg = xp.linalg.diagonal(L)
-    if not bool(xp.all(xp.isfinite(dg))):
-        raise _rank_deficient(what)
-    top = max(float(xp.max(dg)), math.sqrt(n))
-    if min(float(xp.min(dg)), math.sqrt(n)) <= 1e-10 * top:
-        raise _rank_deficient(what)
+    check(xp.linalg.diagonal(L))
     return xp.linalg.inv(A)
 
 
@@ -197,9 +217,8 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
              for a in range(l_)]
         if l_ == 1:
             G = Sxx[0][0][:, :, None] - sum(F[0][c] * E[0][c] for c in range(k))
-            ok = G > tol
-            gain = xp.where(ok, bv[0] * bv[0] / xp.where(ok, G, xp.ones_like(G)),
-                            xp.zeros_like(G))
+            inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
+            gain = bv[0] * bv[0] / xp.where(G > tol, G, inf)
         else:
             G = [[Sxx[a][a2][:, :, None] - sum(F[a][c] * E[a2][c] for c in range(k))
                   for a2 in range(l_)] for a in range(l_)]
@@ -310,7 +329,7 @@ def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
 
 
 def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
-                          zero_diagonal=True, progress=None):
+                          zero_diagonal=True, progress=None, _rescale=True):
     """Residual sums of squares of the restricted and full linear autoregressions.
 
     For every source ``i`` (column of ``src``) and target ``j`` (column of
@@ -372,7 +391,7 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
         else:
             ssr_r, ssr_f = _conditional_per_target(S, t0, n, k, l_, d, xp, progress,
                                                    1.0 if zero_diagonal else 0.0)
-    if t2 is not None:  # the SSRs of the target divided by its max |x|
+    if t2 is not None and _rescale:  # the SSRs of the target divided by its max |x|
         ssr_r, ssr_f = ssr_r * t2, ssr_f * t2
     if conditional and zero_diagonal:
         ssr_r, ssr_f = _set_diag(ssr_r, 1.0, xp), _set_diag(ssr_f, 1.0, xp)
@@ -387,8 +406,9 @@ def _set_diag(M, value, xp):
     return xp.where(eye, xp.asarray(value, dtype=M.dtype, device=M.device), M)
 
 
-def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None):
-    """All-pairs Gaussian TE in nats, (Ns, Nt) (cohort (B, Ns, Nt)), in the input's namespace."""
+def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None, logb=1.0):
+    """All-pairs Gaussian TE in nats / ``logb``, (Ns, Nt) (cohort (B, Ns, Nt)), in the input's
+    namespace."""
     from array_api_compat import array_namespace
 
     xp = array_namespace(S, Tg)
@@ -398,11 +418,15 @@ def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None):
                  "the linear-regression cross-products", hint="use fewer regions")
     ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
                                                conditional=conditional, zero_diagonal=zero_diag,
-                                               progress=progress)
+                                               progress=progress, _rescale=False)
     with np.errstate(divide="ignore", invalid="ignore"):
-        te = 0.5 * xp.log(ssr_r / ssr_f)
+        te = xp.log(ssr_r / ssr_f) * (0.5 / logb)
     if zero_diag:
-        te = _set_diag(te, 0.0, xp)
+        if isinstance(te, np.ndarray):  # a fresh array: in place
+            idx = np.arange(min(te.shape[-2:]))
+            te[..., idx, idx] = 0.0
+        else:
+            te = _set_diag(te, 0.0, xp)
     return te
 
 
