@@ -163,9 +163,110 @@ def _nilearn_cm(kind, subs, **kw):
         return ConnectivityMeasure(kind=kind, **kw).fit_transform(subs)
 
 
+# ---------------------------------------------------------------------------
+# Gaussian TE / Granger (#21): the previous per-target QR regressions, kept here as the
+# baseline, and the plain NumPy covariance-GEMM formula for history = source_history = 1
+
+
+def _previous_gaussian_te(X, conditional=False):
+    """All-pairs Gaussian TE (nats, k = l = d = 1) as netneuro computed it before #21: one QR
+    of [1, y_{t-1}] per target and a projection of every source's lag (or one QR of the
+    full conditional design and the blocks of its inverse)."""
+    from scipy.linalg import qr, solve_triangular
+
+    X = X / np.abs(X).max(axis=0)
+    n, N = X.shape[0] - 1, X.shape[1]
+    Y, XL, ones = X[1:], X[:-1], np.ones((X.shape[0] - 1, 1))
+    if conditional:
+        D = np.hstack([ones, XL])
+        Q, R = qr(D, mode="economic")
+        coef = solve_triangular(R, Q.T @ Y)
+        res = Y - D @ coef
+        sf = np.einsum("tj,tj->j", res, res)
+        Rinv = solve_triangular(R, np.eye(N + 1))
+        Mb = np.einsum("ia,ia->i", Rinv[1:], Rinv[1:])
+        gain = coef[1:] ** 2 / Mb[:, None]
+        te = 0.5 * np.log((sf[None, :] + gain) / sf[None, :])
+        np.fill_diagonal(te, 0.0)
+        return te
+    scale = ((XL - XL.mean(0)) ** 2).sum(axis=0) + 1e-300
+    te = np.zeros((N, N))
+    for j in range(N):
+        Q, _ = qr(np.hstack([ones, XL[:, j:j + 1]]), mode="economic")
+        yres = Y[:, j] - Q @ (Q.T @ Y[:, j])
+        sr = float(yres @ yres)
+        Xres = XL - Q @ (Q.T @ XL)
+        b = Xres.T @ yres
+        G = np.einsum("ti,ti->i", Xres, Xres)
+        ok = G > 1e-10 * scale
+        gain = np.where(ok, b ** 2 / np.where(ok, G, 1.0), 0.0)
+        te[:, j] = 0.5 * np.log(sr / np.maximum(sr - gain, 0.0))
+    np.fill_diagonal(te, 0.0)
+    return te
+
+
+def _numpy_gaussian_te(X):
+    """Plain NumPy covariance-GEMM formula, k = l = d = 1 (two GEMMs, pair algebra)."""
+    Z0 = X[1:] - X[1:].mean(0)
+    Z1 = X[:-1] - X[:-1].mean(0)
+    C01 = Z1.T @ Z0                      # [i, j] = sum x_i(t-1) y_j(t)
+    C11 = Z1.T @ Z1
+    v0 = np.einsum("ti,ti->i", Z0, Z0)
+    v1 = np.diag(C11)
+    c = np.diag(C01)
+    sr = v0 - c * c / v1
+    b = C01 - C11 * (c / v1)[None, :]
+    G = v1[:, None] - C11 * C11 / v1[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        te = 0.5 * np.log(sr[None, :] / (sr[None, :] - b * b / G))
+    np.fill_diagonal(te, 0.0)
+    return te
+
+
+def _var1(rng, T, N):
+    A = 0.3 * (rng.random((N, N)) < 2.0 / N) * rng.choice([-1, 1], size=(N, N))
+    X = np.zeros((T + 50, N))
+    E = rng.normal(size=(T + 50, N))
+    for t in range(1, T + 50):
+        X[t] = 0.5 * X[t - 1] + X[t - 1] @ A / max(1.0, np.abs(A).sum(0).max()) + E[t]
+    return X[50:]
+
+
+def _rel(tol):
+    def check(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        off = ~np.eye(a.shape[-1], dtype=bool)
+        # atol: the rounding of log(SSR_r / SSR_f) near 1 (eps / 2), in either path
+        np.testing.assert_allclose(b[off], a[off], rtol=tol, atol=1e-15)
+    return check
+
+
+def _gaussian_cases(rng, quick):
+    out = []
+    for N in ((94,) if quick else (94, 300, 1000)):
+        X = _var1(rng, 1200, N)
+        impls = {
+            "netneuro covariance algebra": lambda X=X: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e),
+            "previous netneuro (QR per target)": lambda X=X: _previous_gaussian_te(X),
+            "plain NumPy covariance-GEMM formula": lambda X=X: _numpy_gaussian_te(X),
+        }
+        out.append(Case(f"Gaussian TE all pairs N={N} T=1200 k=l=1", impls, check=_rel(1e-10),
+                        repeat=5 if N < 1000 else 3))
+        impls = {
+            "netneuro covariance algebra": lambda X=X: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e, conditional=True),
+            "previous netneuro (QR of the full design)": lambda X=X: _previous_gaussian_te(
+                X, conditional=True),
+        }
+        out.append(Case(f"conditional Gaussian TE all pairs N={N} T=1200 k=l=1", impls,
+                        check=_rel(1e-10), repeat=5 if N < 1000 else 3))
+    return out
+
+
 def cases(quick):
     rng = np.random.default_rng(0)
-    out = []
+    out = _gaussian_cases(rng, quick)
     T = 1200
     sizes = [(94, 1)] if quick else [(94, 1), (94, 3), (100, 1), (400, 1), (400, 3)]
     for N, k in sizes:
@@ -264,3 +365,51 @@ def cases(quick):
     # NETNEURO_BENCH_FILTER=substring runs only the matching cases (e.g. "KSG")
     flt = os.environ.get("NETNEURO_BENCH_FILTER")
     return [c for c in out if flt in c.name] if flt else out
+
+
+def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7):
+    """Gaussian TE side by side, the implementations interleaved round by round (so that a
+    loaded machine slows them alike): median wall and CPU (process) times, in ms.
+    ``python bench_connectivity.py`` prints the table."""
+    import statistics
+    import time
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for N in sizes:
+        X = _var1(rng, 1200, N)
+        impls = {
+            "netneuro (covariance algebra)": lambda: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e),
+            "previous netneuro (QR per target)": lambda: _previous_gaussian_te(X),
+            "plain NumPy covariance-GEMM formula": lambda: _numpy_gaussian_te(X),
+            "netneuro conditional (covariance algebra)": lambda: C.transfer_entropy(
+                X, estimator="gaussian", base=np.e, conditional=True),
+            "previous netneuro conditional (QR)": lambda: _previous_gaussian_te(X, True),
+        }
+        ref = impls["netneuro (covariance algebra)"]()
+        _rel(1e-10)(ref, impls["previous netneuro (QR per target)"]())
+        _rel(1e-10)(ref, impls["plain NumPy covariance-GEMM formula"]())
+        _rel(1e-10)(impls["netneuro conditional (covariance algebra)"](),
+                    impls["previous netneuro conditional (QR)"]())
+        wall = {k: [] for k in impls}
+        cpu = {k: [] for k in impls}
+        reps = repeat if N < 1000 else max(3, repeat // 2)
+        for _ in range(reps):
+            for k, f in impls.items():
+                w0, c0 = time.perf_counter(), time.process_time()
+                f()
+                wall[k].append(time.perf_counter() - w0)
+                cpu[k].append(time.process_time() - c0)
+        for k in impls:
+            rows.append((N, k, 1e3 * statistics.median(wall[k]), 1e3 * statistics.median(cpu[k]),
+                         1e3 * min(cpu[k])))
+    print("| N | implementation | median wall (ms) | median CPU (ms) | min CPU (ms) |")
+    print("|---|---|---|---|---|")
+    for N, k, w, c, m in rows:
+        print(f"| {N} | {k} | {w:.1f} | {c:.1f} | {m:.1f} |")
+    return rows
+
+
+if __name__ == "__main__":
+    gaussian_interleaved()

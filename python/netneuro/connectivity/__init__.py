@@ -305,6 +305,12 @@ def transfer_entropy(ts, *, estimator: str = "discrete", history: int = 1,
     other region (conditional Granger); the discrete estimator conditions on
     the joint state of the other regions at ``t - 1``, exact via hashing in the
     core (plug-in counts become sparse quickly as N grows).
+
+    The Gaussian estimator computes every pair at once from the lagged
+    covariance blocks (GEMMs, then small systems per pair); a NumPy cohort
+    ``(S, T, N)`` is batched.  A torch tensor, CuPy or array-api-strict array
+    is computed by its library on its device (Gaussian, and discrete TE of
+    small alphabets by count GEMMs; :mod:`netneuro.infotheory.array_api`).
     """
     check_choice(estimator, "estimator", _it.ESTIMATORS)
     check_bool(conditional, "conditional")
@@ -315,10 +321,26 @@ def transfer_entropy(ts, *, estimator: str = "discrete", history: int = 1,
     n_jobs = check_n_jobs(n_jobs)
     kk, l_, d = _it._embedding(history, source_history, delay, estimator)
     neighbours = check_int(k, "k", min_value=1)
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from ..infotheory import array_api
+
+        return array_api.transfer_entropy_xp(
+            ts, xp, estimator=estimator, history=kk, source_history=l_, delay=d, logb=logb,
+            n_bins=n_bins, bin_method=bin_method, alphabet=alphabet, conditional=conditional)
     if estimator == "discrete":
         subjects, batch = _discrete_subjects(ts)
     else:
         subjects, batch = _subjects(ts)
+    if estimator == "gaussian":
+        for s, X in enumerate(subjects):
+            _it._check_not_constant(X, f"ts[{s}]" if batch else "ts")
+        if batch and isinstance(ts, np.ndarray):  # one stack: the GEMMs batched over subjects
+            stack = np.stack(subjects)
+            return _it._gaussian_te(stack, stack, kk, l_, d, bool(conditional), True,
+                                    logb=logb)
+        return _finish([_it._gaussian_te(X, X, kk, l_, d, bool(conditional), True, logb=logb)
+                        for X in subjects], batch)
     out = []
     for X in subjects:
         S, Tg, alph = _it._prepare(X, X, estimator, n_bins, bin_method, alphabet, "ts", "ts")
@@ -353,7 +375,16 @@ def mutual_information(ts, *, estimator: str = "discrete", base: float = 2.0, k:
                        n_jobs=None) -> np.ndarray:
     """Symmetric mutual-information matrix ``(N, N)`` (cohort ``(S, N, N)``),
     diagonal 0, in bits (``base=2``).  See
-    :func:`netneuro.infotheory.mutual_information`."""
+    :func:`netneuro.infotheory.mutual_information`.  A torch tensor, CuPy or
+    array-api-strict array is computed by its library on its device (discrete by
+    count GEMMs, Gaussian by one Gram matrix; :mod:`netneuro.infotheory.array_api`)."""
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from ..infotheory import array_api
+
+        return array_api.mutual_information_xp(ts, xp, estimator=estimator,
+                                               logb=_it._log_base(base), n_bins=n_bins,
+                                               bin_method=bin_method, alphabet=alphabet)
     if estimator == "discrete":
         subjects, batch = _discrete_subjects(ts)
     else:
@@ -396,10 +427,18 @@ def granger(ts, *, order: int = 1, conditional: bool = False):
     ``F = ((SSR_r - SSR_f) / order) / (SSR_f / df_den)`` with ``df_den = n -
     n_params_full``, ``n = T - order``; pairwise results equal statsmodels'
     ``grangercausalitytests(ts[:, [j, i]], order)`` ``ssr_ftest``.  Returns
-    :class:`GrangerResult` (fields ``(S, N, N)`` for a cohort).
+    :class:`GrangerResult` (fields ``(S, N, N)`` for a cohort).  Every pair comes from
+    the lagged covariance blocks at once (:mod:`netneuro.infotheory.gaussian`); a torch
+    tensor, CuPy or array-api-strict array is computed by its library on its device and
+    the fields are in its namespace (p-values: SciPy on the host, copied back).
     """
     order = check_int(order, "order", min_value=1, max_value=10000)
     check_bool(conditional, "conditional")
+    xp, native = namespace(ts)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from ..infotheory import array_api
+
+        return array_api.granger_xp(ts, xp, order=order, conditional=conditional)
     subjects, batch = _subjects(ts)
     res = []
     for s, X in enumerate(subjects):

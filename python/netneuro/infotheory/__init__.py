@@ -11,7 +11,9 @@ core (threads over pairs, GIL released, identical for every ``n_jobs``):
     Linear-Gaussian estimator: half the log-ratio of the residual sums of
     squares of the restricted and full autoregressions, which equals half the
     Granger log-ratio in nats (Barnett, Barrett & Seth 2009, Phys. Rev. Lett.
-    103:238701).
+    103:238701).  Every pair comes from the lagged covariance blocks at once
+    (GEMMs, then small systems vectorised over pairs; :mod:`.gaussian`), one
+    Array API code path for NumPy, torch and CuPy.
 ``"ksg"``
     Kraskov-Stoegbauer-Grassberger nearest-neighbour estimator, algorithm 1,
     max-norm, ``k`` neighbours (Kraskov et al. 2004, Phys. Rev. E 69:066138;
@@ -39,6 +41,7 @@ from ._common import (  # noqa: F401  (private names used by netneuro.connectivi
     _MAX_STATES,
     ESTIMATORS,
     _check_codes,
+    _check_not_constant,
     _embedding,
     _log_base,
     discretize,
@@ -57,7 +60,7 @@ from .estimators import (  # noqa: F401
     mutual_information,
     transfer_entropy,
 )
-from .gaussian import linear_regression_ssr  # noqa: F401
+from .gaussian import _gaussian_te, linear_regression_ssr  # noqa: F401
 from .significance import SurrogateResult, surrogate_test
 
 __all__ = [

@@ -198,9 +198,16 @@ def _te_bytes(estimator, T, Ns, Nt, k, l_, d, n_jobs, *, neighbours=4, alphabet=
                                                   cond_base, segment, n_jobs)
                 + 8.0 * Ns * Nt)
     if estimator == "gaussian":
-        width = (Ns * l_ + Nt * k) if not conditional else Ns * (l_ + k) + 1
-        # two (Ns, Nt) SSR arrays, the TE computed in place, one copy by the caller
-        return 8.0 * T * width * 4 + 8.0 * 3 * Ns * Nt
+        if not conditional:
+            # lag windows; per block of targets (<= 2**22 pair elements) the cross-product
+            # GEMM and the pair temporaries; the SSR / TE arrays and the caller's copy
+            width = Ns * l_ + Nt * (k + 1)
+            pairs = min(float(Ns) * Nt, 2.0**22)
+            return (8.0 * T * width * 2 + 8.0 * pairs * (l_ * (k + 1) + l_ * l_ + l_ * k + 6)
+                    + 8.0 * 5 * Ns * Nt)
+        # every region's lag windows, their covariance (and its inverse, one factor), outputs
+        p = Ns * (max(k, d + l_ - 1) + 1)
+        return 8.0 * T * p * 2 + 8.0 * 3 * p * p + 8.0 * (2 * l_ + 6) * Ns * Nt
     # KSG: per target embedded points and two k-d trees; per source lag columns; per thread trees
     n = max(T - _first_sample(k, l_, d), 0)
     D = 1 + k + l_

@@ -1,14 +1,437 @@
-"""Linear-Gaussian TE and the regression machinery shared with Granger causality."""
+"""Linear-Gaussian TE and Granger causality of every pair by covariance algebra.
+
+One code path for NumPy, CuPy, torch and array-api-strict (written against the
+Array API namespace ``xp``).  The lagged windows of every series are centred
+(the regressions' constant) and their cross-products formed with a few GEMMs;
+every (source, target) pair's restricted and full residual sums of squares then
+follow from small ``history x history`` and ``source_history x
+source_history`` systems solved elementwise over all pairs at once (the
+partitioned-regression / Schur-complement identities), instead of one
+least-squares fit per pair:
+
+``SSR_r(j) = y'y - p' P^-1 p`` (``P``: the target's own lags, ``p``: their
+cross-products with ``y_t``); adding source ``i``'s lags ``X`` removes
+``b' G^-1 b`` with ``b = X'y - X'Y_p P^-1 p`` and ``G = X'X - X'Y_p P^-1 Y_p'X``
+(the source lags with the target's past projected out).  Conditional
+(complete) estimates invert the covariance of every region's lags once.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .._validation import check_memory
 from ._common import _check_fits, _Progress, _te_bytes
 
+# elements of all pair temporaries of one block of targets (~128 MB together); N <= ~1600
+# regions (history = source_history = 1) fit in one block
+_PAIR_BLOCK = 1 << 24
+
+
+def _bnt(X, xp):
+    """(T, N) or (B, T, N) -> ``(Z, s2)``: Z (B, T, N) float64 centred (the regressions have a
+    constant) and ``s2`` (B, 1, N) the squared inverse of every column's max |x|.  The SSRs
+    reported are those of the columns divided by their max |x| (their ratios are scale-free);
+    values whose squares could overflow or underflow are divided before any product (Z is
+    then already rescaled and ``s2`` is None), others have their SSRs scaled afterwards."""
+    X = X[None, ...] if X.ndim == 2 else X
+    if X.dtype != xp.float64:
+        X = xp.astype(X, xp.float64)
+    top = xp.maximum(xp.max(X, axis=-2, keepdims=True), -xp.min(X, axis=-2, keepdims=True))
+    s = 1.0 / top
+    Z = X - xp.mean(X, axis=-2, keepdims=True)
+    if float(xp.max(top)) <= 1e100 and float(xp.min(top)) >= 1e-100:
+        return Z, s * s
+    return Z * s, None
+
+
+def _window(X, t0, n, g, xp):
+    """Centred copy of the window [t0 - g, t0 - g + n) of every column: (B, n, N)."""
+    W = X[:, t0 - g:t0 - g + n, :]
+    return W - xp.mean(W, axis=-2, keepdims=True)
+
+
+def _dot_t(a, b, xp):
+    """Sum over the time axis of a * b: (B, n, N) x (B, n, N) -> (B, N)."""
+    return xp.sum(a * b, axis=-2)
+
+
+class _Lags:
+    """Lag windows of a centred stack Z (B, T, N): ``win(g)`` = rows [t0 - g, t0 - g + n) (a
+    view), with their means; cross-products of windows are those of the centred windows
+    (``W_a' W_b - n m_a m_b'``: Z is centred, so the window means are small)."""
+
+    def __init__(self, Z, t0, n, xp):
+        self.Z, self.t0, self.n, self.xp = Z, t0, n, xp
+        self._means, self._autos, self._cross = {}, {}, {}
+        self._np = xp.__name__.endswith("numpy")
+
+    def win(self, g):
+        return self.Z[:, self.t0 - g:self.t0 - g + self.n, :]
+
+    def mean(self, g):
+        if g not in self._means:
+            self._means[g] = self.xp.mean(self.win(g), axis=-2)
+        return self._means[g]
+
+    def auto(self, a, b):
+        """(B, N): sum over the window of the centred lag-a and lag-b values, per column."""
+        a, b = min(a, b), max(a, b)
+        if (a, b) not in self._autos:
+            for key in ((a, b), (b, a)):  # the diagonal of a cross-product already formed
+                if key in self._cross:
+                    self._autos[a, b] = self.xp.linalg.diagonal(self._cross[key])
+                    return self._autos[a, b]
+            wa, wb = self.win(a), self.win(b)
+            raw = (np.einsum("btn,btn->bn", wa, wb) if self._np
+                   else self.xp.sum(wa * wb, axis=-2))
+            self._autos[a, b] = raw - self.n * self.mean(a) * self.mean(b)
+        return self._autos[a, b]
+
+    def cross(self, a, other, b, cols=None):
+        """(B, N, M): centred cross-products of lag a of every column with lag b of other's
+        columns ``cols`` (a slice)."""
+        xp = self.xp
+        whole = cols is None and other is self
+        if whole and (a, b) in self._cross:
+            return self._cross[a, b]
+        wb, mb = other.win(b), other.mean(b)
+        if cols is not None:
+            wb, mb = wb[:, :, cols], mb[:, cols]
+        raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
+        out = raw - self.n * self.mean(a)[:, :, None] * mb[:, None, :]
+        if whole:
+            self._cross[a, b] = out
+        return out
+
+
+def _small_inv(P, xp):
+    """Inverse of each small SPD matrix of a stack (..., k, k); pseudo-inverse if singular."""
+    try:
+        inv = xp.linalg.inv(P)
+        if bool(xp.all(xp.isfinite(inv))):
+            return inv
+    except Exception:  # noqa: BLE001 - each library has its own LinAlgError
+        pass
+    return xp.linalg.pinv(P)
+
+
+def _rank_deficient(what):
+    return ValueError(f"the {what} regression is rank deficient (collinear regions or lags); "
+                      "remove redundant regions or use conditional=False")
+
+
+def _spd_inverse(A, n, what, xp):
+    """Inverse of centred cross-product matrices (B, p, p), refusing rank deficiency as a QR of
+    the design with its constant column would (|R_ii| <= 1e-10 max |R_ii|).  NumPy: LAPACK
+    potrf + potri (the inverse from the Cholesky factor, a third of a general inverse's
+    flops); other libraries: their Cholesky and inverse."""
+
+    def check(dg):
+        top = max(float(xp.max(dg)), math.sqrt(n))
+        if not bool(xp.all(xp.isfinite(dg))) or min(float(xp.min(dg)), math.sqrt(n)) <= 1e-10 * top:
+            raise _rank_deficient(what)
+
+    if isinstance(A, np.ndarray):
+        from scipy.linalg import lapack
+
+        out = np.empty_like(A)
+        for b in range(A.shape[0]):
+            c, info = lapack.dpotrf(A[b], lower=False, clean=False)
+            if info != 0:
+                raise _rank_deficient(what)
+            check(np.diagonal(c))
+            inv, info = lapack.dpotri(c, lower=False)
+            if info != 0:
+                raise _rank_deficient(what)
+            iu = np.triu_indices(inv.shape[0], 1)
+            inv[iu[1], iu[0]] = inv[iu]
+            out[b] = inv
+        return out
+    try:
+        L = xp.linalg.cholesky(A)
+    except Exception:  # noqa: BLE001
+        raise _rank_deficient(what) from None
+    check(xp.linalg.diagonal(L))
+    return xp.linalg.inv(A)
+
+
+
+
 # ---------------------------------------------------------------------------
-# Gaussian (linear regression) machinery, shared with connectivity.granger
+# all pairs
+
+
+def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
+    """(B, Ns, Nt) restricted and full SSRs of every pair (no conditioning)."""
+    B, _, Ns = S.shape
+    Nt = Tg.shape[-1]
+    LS = _Lags(S, t0, n, xp)
+    LT = LS if Tg is S else _Lags(Tg, t0, n, xp)
+    slags = list(range(d, d + l_))
+    per_target = max(1, B * Ns * (l_ * (k + 1) + l_ * l_ + l_ * k + 6))
+    m = max(1, min(Nt, _PAIR_BLOCK // per_target))
+    whole = LT is LS and m == Nt  # one block: the GEMMs' diagonals give the own-lag products
+    if whole:
+        for a in slags:
+            for b in range(k + 1):
+                LS.cross(a, LS, b)
+    Sxx = [[None] * l_ for _ in range(l_)]
+    for a in range(l_):
+        for c in range(a, l_):
+            Sxx[a][c] = Sxx[c][a] = LS.auto(slags[a], slags[c])            # (B, Ns)
+    A = [[None] * (k + 1) for _ in range(k + 1)]
+    for b in range(k + 1):
+        for c in range(b, k + 1):
+            A[b][c] = A[c][b] = LT.auto(b, c)                               # (B, Nt)
+    # a source inside the span of the target's own past (e.g. itself) explains nothing new
+    scale = sum(Sxx[a][a] for a in range(l_)) + 1e-300
+    tol = 1e-10 * scale[:, :, None]
+    # restricted model: y_t on its own past (B, Nt)
+    P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
+                  for b in range(1, k + 1)], axis=-2)                       # (B, Nt, k, k)
+    if k == 1:
+        Pinv = None
+        Pi = [[1.0 / A[1][1]]]
+    else:
+        Pinv = _small_inv(P, xp)
+        Pi = [[Pinv[..., b, c] for c in range(k)] for b in range(k)]
+    w = [sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
+    sr = A[0][0] - sum(A[b + 1][0] * w[b] for b in range(k))
+    bar = _Progress(Nt, "Gaussian TE / Granger, targets", progress)
+    rs, fs = [], []
+    for j0 in range(0, Nt, m):
+        j1 = min(Nt, j0 + m)
+        J = None if whole else slice(j0, j1)
+        mm = j1 - j0
+        Jt = slice(j0, j1)
+        wJ = [x[:, None, Jt] for x in w]
+        PiJ = [[x[:, None, Jt] for x in row] for row in Pi]
+        # full model: add the source's lags, residualised on the target's past (B, Ns, mm)
+        E = [[LS.cross(slags[a], LT, b + 1, J) for b in range(k)] for a in range(l_)]
+        bv = [LS.cross(slags[a], LT, 0, J) - sum(E[a][b] * wJ[b] for b in range(k))
+              for a in range(l_)]
+        F = [[sum(E[a][b] * PiJ[b][c] for b in range(k)) for c in range(k)]
+             for a in range(l_)]
+        if l_ == 1:
+            G = Sxx[0][0][:, :, None] - sum(F[0][c] * E[0][c] for c in range(k))
+            inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
+            gain = bv[0] * bv[0] / xp.where(G > tol, G, inf)
+        else:
+            G = [[Sxx[a][a2][:, :, None] - sum(F[a][c] * E[a2][c] for c in range(k))
+                  for a2 in range(l_)] for a in range(l_)]
+            ok = sum(G[a][a] for a in range(l_)) > tol
+            Gm = xp.stack([xp.stack(row, axis=-1) for row in G], axis=-2)   # (B, Ns, mm, l, l)
+            eye = xp.eye(l_, dtype=Gm.dtype, device=Gm.device)
+            Gm = xp.where(ok[..., None, None], Gm, eye)
+            bvs = xp.stack(bv, axis=-1)
+            bvs = xp.where(ok[..., None], bvs, xp.zeros_like(bvs))
+            gain = _gain_solve(Gm, bvs, xp)
+        srb = xp.broadcast_to(sr[:, None, Jt], (B, Ns, mm))
+        rs.append(srb)
+        fs.append(xp.clip(srb - gain, min=0.0))
+        bar.step(mm)
+    cat = (lambda parts: parts[0]) if len(rs) == 1 else (lambda parts: xp.concat(parts, axis=-1))
+    return cat(rs), cat(fs)
+
+
+def _gain_solve(Gm, bvs, xp):
+    """b' G^-1 b for stacks of small SPD systems; the pairs whose source lags are partly
+    collinear with the target's past (det G <= 1e-10 trace(G)^l, e.g. a series and its own
+    lags) use the pseudo-inverse (rtol 1e-10): only their independent lags count."""
+    try:
+        sol = xp.linalg.solve(Gm, bvs[..., None])[..., 0]
+    except Exception:  # noqa: BLE001 - an exactly singular system: all by pseudo-inverse
+        sol = xp.matmul(xp.linalg.pinv(Gm, rtol=1e-10), bvs[..., None])[..., 0]
+        return xp.sum(bvs * sol, axis=-1)
+    gain = xp.sum(bvs * sol, axis=-1)
+    flag = xp.linalg.det(Gm) <= 1e-10 * xp.sum(xp.linalg.diagonal(Gm), axis=-1) ** Gm.shape[-1]
+    where = xp.nonzero(flag)
+    count = int(where[0].shape[0])
+    if count > 4096:  # many: every pair by pseudo-inverse, those selected
+        sol = xp.matmul(xp.linalg.pinv(Gm, rtol=1e-10), bvs[..., None])[..., 0]
+        return xp.where(flag, xp.sum(bvs * sol, axis=-1), gain)
+    for q in range(count):
+        ix = tuple(int(w[q]) for w in where)
+        b = bvs[ix]
+        gain[ix] = xp.sum(b * xp.matmul(xp.linalg.pinv(Gm[ix], rtol=1e-10), b[:, None])[:, 0])
+    return gain
+
+
+def _block_diagonals(M, l_, xp):
+    """[[diag of block (a, c) of every l x l diagonal block]] of M (B, N*l, N*l), each (B, N)."""
+    return [[xp.linalg.diagonal(M[:, a::l_, c::l_]) for c in range(l_)] for a in range(l_)]
+
+
+def _block_gain(beta, Mb, l_, xp):
+    """beta_i' (Mb_i)^-1 beta_i for every column: beta l x (B, Ni, Nj), Mb l x l x (B, Ni)."""
+    if l_ == 1:
+        return beta[0] * beta[0] / Mb[0][0][..., None]
+    Mi = xp.linalg.inv(xp.stack([xp.stack(row, axis=-1) for row in Mb], axis=-2))  # (B, Ni, l, l)
+    return sum(beta[a] * Mi[..., a, c][..., None] * beta[c]
+               for a in range(l_) for c in range(l_))
+
+
+def _conditional_shared(X, t0, n, l_, xp):
+    """Conditional SSRs when every target's own lags are its source block (history ==
+    source_history, delay 1): one inverse of the covariance of all regions' lags."""
+    B, _, N = X.shape
+    XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)], axis=-1),
+                    (B, n, N * l_))                                       # columns [region, lag]
+    Y0 = _window(X, t0, n, 0, xp)
+    XLt = xp.matrix_transpose(XL)
+    Sxy = xp.matmul(XLt, Y0)                                              # (B, N*l, N)
+    M = _spd_inverse(xp.matmul(XLt, XL), n, "conditional", xp)            # (D'D)^-1 block
+    coef = xp.matmul(M, Sxy)
+    sf = _dot_t(Y0, Y0, xp) - xp.sum(Sxy * coef, axis=-2)                 # (B, N)
+    beta = [coef[:, a::l_, :] for a in range(l_)]                         # (B, N, N) [i, j]
+    gain = _block_gain(beta, _block_diagonals(M, l_, xp), l_, xp)
+    sfb = xp.broadcast_to(sf[:, None, :], (B, N, N))
+    return sfb + gain, sfb
+
+
+def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
+    """Conditional SSRs for general lags: one system per target, from one covariance of
+    every region's lag windows."""
+    B, _, N = X.shape
+    lagset = sorted(set(range(1, k + 1)) | set(range(d, d + l_)))
+    G = len(lagset)
+    pos = {g: q for q, g in enumerate(lagset)}
+    W = xp.reshape(xp.stack([_window(X, t0, n, g, xp) for g in lagset], axis=-1),
+                   (B, n, N * G))                                         # columns [region, lag]
+    Y0 = _window(X, t0, n, 0, xp)
+    Wt = xp.matrix_transpose(W)
+    Sig = xp.matmul(Wt, W)
+    Sxy = xp.matmul(Wt, Y0)
+    yy = _dot_t(Y0, Y0, xp)
+    fill = xp.full((B, 1), diag_value, dtype=Sig.dtype, device=Sig.device)
+    bar = _Progress(N, "conditional Gaussian TE / Granger, targets", progress)
+    cols_r, cols_f = [], []
+    for j in range(N):
+        bar.step()
+        idx = [j * G + pos[b] for b in range(1, k + 1)]
+        idx += [m * G + pos[a] for m in range(N) if m != j for a in range(d, d + l_)]
+        idx = xp.asarray(idx, device=Sig.device)
+        A = xp.take(xp.take(Sig, idx, axis=-2), idx, axis=-1)
+        c = xp.take(Sxy[:, :, j], idx, axis=-1)
+        M = _spd_inverse(A, n, "conditional", xp)
+        coef = xp.matmul(M, c[..., None])[..., 0]                         # (B, p)
+        sf = yy[:, j] - xp.sum(c * coef, axis=-1)                         # (B,)
+        Mo = M[:, k:, k:]
+        beta = [coef[:, k + a::l_][..., None] for a in range(l_)]         # (B, N-1, 1)
+        gain = _block_gain(beta, _block_diagonals(Mo, l_, xp), l_, xp)[..., 0]
+        sfb = xp.broadcast_to(sf[:, None], (B, N - 1))
+        cols_r.append(xp.concat([(sfb + gain)[:, :j], fill, (sfb + gain)[:, j:]], axis=-1))
+        cols_f.append(xp.concat([sfb[:, :j], fill, sfb[:, j:]], axis=-1))
+    return xp.stack(cols_r, axis=-1), xp.stack(cols_f, axis=-1)
+
+
+def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
+                          zero_diagonal=True, progress=None, _rescale=True):
+    """Residual sums of squares of the restricted and full linear autoregressions.
+
+    For every source ``i`` (column of ``src``) and target ``j`` (column of
+    ``tgt``): the restricted model regresses ``y_t`` on a constant and the
+    target's ``history`` lags; the full model adds the source's
+    ``source_history`` lags ending ``delay`` steps back.  With ``conditional``
+    (``src`` and ``tgt`` must be the same series) both models also contain the
+    source-lag blocks of every other region (conditional Granger causality,
+    Geweke 1984).  ``src``, ``tgt``: ``(T, N)``, or cohorts ``(B, T, N)`` of
+    any Array API library (computed in that library, on its device, in
+    float64).  ``progress``: a bar over the targets on a terminal (True/False;
+    None: on a terminal for >= 200 targets).  Returns ``(ssr_restricted,
+    ssr_full, n, n_params_full)`` with the first two ``(Ns, Nt)`` (cohort:
+    ``(B, Ns, Nt)``), in the input's namespace.  Every column is first
+    rescaled to ``max |x| = 1`` so that huge or tiny finite values cannot
+    overflow or underflow; the SSRs are those of the rescaled series (their
+    ratios, which is all F statistics and Gaussian TE use, are unchanged).
+    Computed from the centred lag cross-products (module docstring).
+    """
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(src, tgt)
+    single = src.ndim == 2
+    T = src.shape[-2]
+    k, l_, d = history, source_history, delay
+    n = _check_fits(T, k, l_, d)
+    t0 = T - n
+    if conditional and (src is not tgt) and (src.shape != tgt.shape
+                                             or not bool(xp.all(src == tgt))):
+        raise ValueError("conditional regression needs the sources and targets to be the same "
+                         "series")
+    S, s2 = _bnt(src, xp)
+    if conditional or tgt is src:
+        Tg, t2 = S, s2
+    else:
+        Tg, t2 = _bnt(tgt, xp)
+        if s2 is None and t2 is not None:  # rescale both or neither
+            Tg, t2 = Tg * xp.sqrt(t2), None
+        elif t2 is None and s2 is not None:
+            S, s2 = S * xp.sqrt(s2), None
+    N = Tg.shape[-1]
+    if not conditional:
+        p_full = 1 + k + l_
+        if n <= p_full:
+            raise ValueError(f"time series too short: {n} usable time points (T={T}, history={k}, "
+                             f"source_history={l_}, delay={d}) for {p_full} regression "
+                             "coefficients; use shorter lags or a longer series")
+        ssr_r, ssr_f = _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress)
+    else:
+        p_full = 1 + k + (N - 1) * l_
+        if n <= p_full:
+            raise ValueError(
+                f"time series too short for conditional estimation: {n} usable time points "
+                f"(T={T}, history={k}, source_history={l_}, delay={d}) for {p_full} regression "
+                "coefficients (1 + history + (N-1) x source_history)"
+            )
+        if k == l_ and d == 1:
+            ssr_r, ssr_f = _conditional_shared(S, t0, n, l_, xp)
+        else:
+            ssr_r, ssr_f = _conditional_per_target(S, t0, n, k, l_, d, xp, progress,
+                                                   1.0 if zero_diagonal else 0.0)
+    if t2 is not None and _rescale:  # the SSRs of the target divided by its max |x|
+        ssr_r, ssr_f = ssr_r * t2, ssr_f * t2
+    if conditional and zero_diagonal:
+        ssr_r, ssr_f = _set_diag(ssr_r, 1.0, xp), _set_diag(ssr_f, 1.0, xp)
+    if single:
+        ssr_r, ssr_f = ssr_r[0, ...], ssr_f[0, ...]
+    return ssr_r, ssr_f, n, p_full
+
+
+def _set_diag(M, value, xp):
+    """M with its (last two axes') diagonal set to value (inf/NaN-safe)."""
+    eye = xp.eye(M.shape[-1], dtype=M.dtype, device=M.device) > 0.5
+    return xp.where(eye, xp.asarray(value, dtype=M.dtype, device=M.device), M)
+
+
+def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None, logb=1.0):
+    """All-pairs Gaussian TE in nats / ``logb``, (Ns, Nt) (cohort (B, Ns, Nt)), in the input's
+    namespace."""
+    from array_api_compat import array_namespace
+
+    xp = array_namespace(S, Tg)
+    B = S.shape[0] if S.ndim == 3 else 1
+    check_memory(B * _te_bytes("gaussian", S.shape[-2], S.shape[-1], Tg.shape[-1], k, l_, d, 1,
+                               conditional=conditional),
+                 "the linear-regression cross-products", hint="use fewer regions")
+    ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
+                                               conditional=conditional, zero_diagonal=zero_diag,
+                                               progress=progress, _rescale=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        te = xp.log(ssr_r / ssr_f) * (0.5 / logb)
+    if zero_diag:
+        if isinstance(te, np.ndarray):  # a fresh array: in place
+            idx = np.arange(min(te.shape[-2:]))
+            te[..., idx, idx] = 0.0
+        else:
+            te = _set_diag(te, 0.0, xp)
+    return te
+
+
+# ---------------------------------------------------------------------------
+# TE given explicit condition series (one target at a time, QR)
 
 
 def _lags(X, t0, n, lags):
@@ -26,114 +449,6 @@ def _orth_basis(Z):
         u, s, _ = np.linalg.svd(Z, full_matrices=False)
         q = u[:, s > 1e-12 * s.max()]
     return q
-
-
-def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
-                          zero_diagonal=True, progress=None):
-    """Residual sums of squares of the restricted and full linear autoregressions.
-
-    For every source ``i`` (column of ``src``) and target ``j`` (column of
-    ``tgt``): the restricted model regresses ``y_t`` on a constant and the
-    target's ``history`` lags; the full model adds the source's
-    ``source_history`` lags ending ``delay`` steps back.  With ``conditional``
-    (``src`` and ``tgt`` must be the same series) both models also contain the
-    source-lag blocks of every other region (conditional Granger causality,
-    Geweke 1984).  ``progress``: a bar over the targets on a terminal
-    (True/False; None: on a terminal for >= 200 targets).
-    Returns ``(ssr_restricted, ssr_full, n, n_params_full)``
-    with the first two ``(Ns, Nt)``.  Every column is first rescaled to
-    ``max |x| = 1`` so that huge or tiny finite values cannot overflow or
-    underflow; the SSRs are those of the rescaled series (their ratios, which
-    is all F statistics and Gaussian TE use, are unchanged).
-    """
-    T = src.shape[0]
-    k, l_, d = history, source_history, delay
-    n = _check_fits(T, k, l_, d)
-    t0 = T - n
-    src = src / np.abs(src).max(axis=0)
-    tgt = tgt / np.abs(tgt).max(axis=0)
-    Ns, Nt = src.shape[1], tgt.shape[1]
-    tlags = list(range(1, k + 1))
-    slags = list(range(d, d + l_))
-    ones = np.ones((n, 1))
-    ssr_r = np.zeros((Ns, Nt))
-    ssr_f = np.zeros((Ns, Nt))
-    if not conditional:
-        p_full = 1 + k + l_
-        if n <= p_full:
-            raise ValueError(f"time series too short: {n} usable time points (T={T}, history={k}, "
-                             f"source_history={l_}, delay={d}) for {p_full} regression "
-                             "coefficients; use shorter lags or a longer series")
-        XL = _lags(src, t0, n, slags)  # (n, Ns, l)
-        YL = _lags(tgt, t0, n, tlags)  # (n, Nt, k)
-        Y = tgt[t0:t0 + n]
-        XLf = XL.reshape(n, Ns * l_)
-        scale = ((XL - XL.mean(0)) ** 2).sum(axis=(0, 2)) + 1e-300
-        bar = _Progress(Nt, "Gaussian TE / Granger, targets", progress)
-        for j in range(Nt):
-            bar.step()
-            Q = _orth_basis(np.hstack([ones, YL[:, j, :]]))
-            yres = Y[:, j] - Q @ (Q.T @ Y[:, j])
-            sr = float(yres @ yres)
-            Xres = XLf - Q @ (Q.T @ XLf)
-            Xres = Xres.reshape(n, Ns, l_)
-            gain = _explained(Xres, yres, scale)
-            ssr_r[:, j] = sr
-            ssr_f[:, j] = np.maximum(sr - gain, 0.0)
-        return ssr_r, ssr_f, n, p_full
-    # conditional: every target j regressed on const, own k lags and the l-lag blocks of all others
-    if src is not tgt and not np.array_equal(src, tgt):
-        raise ValueError("conditional regression needs the sources and targets to be the same "
-                         "series")
-    N = Nt
-    p_full = 1 + k + (N - 1) * l_
-    if n <= p_full:
-        raise ValueError(
-            f"time series too short for conditional estimation: {n} usable time points (T={T}, "
-            f"history={k}, source_history={l_}, delay={d}) for {p_full} regression coefficients "
-            "(1 + history + (N-1) x source_history)"
-        )
-    from scipy.linalg import solve_triangular
-
-    XL = _lags(src, t0, n, slags)  # (n, N, l)
-    Y = tgt[t0:t0 + n]
-    if k == l_ and d == 1:
-        # the target's own lags are its source block: one design for every target
-        D = np.hstack([ones, XL.reshape(n, N * l_)])
-        coef, R = _qr_solve(D, Y, "conditional")
-        res = Y - D @ coef
-        sf = np.einsum("tj,tj->j", res, res)
-        Rinv = solve_triangular(R, np.eye(R.shape[0]))
-        M = Rinv @ Rinv.T  # (D'D)^-1
-        idx = 1 + np.arange(N * l_).reshape(N, l_)
-        Mb = M[idx[:, :, None], idx[:, None, :]]  # (N, l, l)
-        beta = coef[1:].reshape(N, l_, N)  # [source, lag, target]
-        gain = np.einsum("iaj,iab,ibj->ij", beta, np.linalg.inv(Mb), beta)
-        ssr_f[:] = sf[None, :]
-        ssr_r[:] = sf[None, :] + gain
-    else:
-        YL = _lags(tgt, t0, n, tlags)  # (n, N, k)
-        bar = _Progress(N, "conditional Gaussian TE / Granger, targets", progress)
-        for j in range(N):
-            bar.step()
-            others = [m for m in range(N) if m != j]
-            D = np.hstack([ones, YL[:, j, :], XL[:, others, :].reshape(n, (N - 1) * l_)])
-            coef, R = _qr_solve(D, Y[:, j], "conditional")
-            res = Y[:, j] - D @ coef
-            sf = float(res @ res)
-            Rinv = solve_triangular(R, np.eye(R.shape[0]))
-            base = 1 + k
-            Rb = Rinv[base:]
-            beta = coef[base:].reshape(N - 1, l_)
-            Mfull = Rb @ Rb.T
-            idx = np.arange((N - 1) * l_).reshape(N - 1, l_)
-            Mb = Mfull[idx[:, :, None], idx[:, None, :]]
-            gain = np.einsum("ia,iab,ib->i", beta, np.linalg.inv(Mb), beta)
-            ssr_f[others, j] = sf
-            ssr_r[others, j] = sf + gain
-    if zero_diagonal:
-        ssr_r[np.arange(N), np.arange(N)] = ssr_f[np.arange(N), np.arange(N)] = 1.0
-    return ssr_r, ssr_f, n, p_full
 
 
 def _explained(Xres, yres, scale):
@@ -154,36 +469,6 @@ def _explained(Xres, yres, scale):
     except np.linalg.LinAlgError:  # partly collinear lags (duplicated series)
         sol = np.einsum("iab,ib->ia", np.linalg.pinv(G, hermitian=True), b)
     return np.einsum("ia,ia->i", b, sol)
-
-
-def _qr_solve(D, Y, what):
-    """Least squares D B = Y by economic QR; returns (coef, R).  Refuses rank deficiency."""
-    from scipy.linalg import qr, solve_triangular
-
-    Q, R = qr(D, mode="economic")
-    dr = np.abs(np.diag(R))
-    if dr.min() <= 1e-10 * dr.max():
-        raise ValueError(f"the {what} regression is rank deficient (collinear regions or lags); "
-                         "remove redundant regions or use conditional=False")
-    return solve_triangular(R, Q.T @ Y), R
-
-
-def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None):
-    check_memory(_te_bytes("gaussian", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, 1,
-                           conditional=conditional),
-                 "the linear-regression design matrices", hint="use fewer regions")
-    ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
-                                               conditional=conditional, zero_diagonal=zero_diag,
-                                               progress=progress)
-    # in place: two (Ns, Nt) arrays at the peak, not four
-    te = np.divide(ssr_r, ssr_f, out=ssr_r)
-    del ssr_f
-    with np.errstate(divide="ignore"):
-        np.log(te, out=te)
-    te *= 0.5
-    if zero_diag:
-        np.fill_diagonal(te, 0.0)
-    return te
 
 
 def _gaussian_conditional_pairs(S, Tg, C, k, l_, d):
