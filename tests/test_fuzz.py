@@ -260,14 +260,7 @@ def _call_clean(fn, X, arg):
 
 # Messages that do not name the argument yet (library fixes pending; strict: the
 # mark must go once the message is fixed).  (target, parameter) -> reason
-KNOWN_FAILURES = {
-    ("connectivity.mutual_information[ksg]", bool):
-        "a constant column is reported as 'x has a constant series' (infotheory's name), "
-        "not 'ts'",
-    ("connectivity.transfer_entropy[discrete]", (1, 1)):
-        "'time series too short for the embedding: T=1 ...' does not name ts "
-        "(infotheory.py, discrete estimator)",
-}
+KNOWN_FAILURES: dict = {}  # (target, parameter) -> reason: a strict xfail for a known bug
 
 
 def _known_failure(request, name, param):

@@ -19,6 +19,7 @@ undirected ones are symmetric.
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -342,16 +343,30 @@ def transfer_entropy(ts, *, estimator: str = "discrete", history: int = 1,
         return _finish([_it._gaussian_te(X, X, kk, l_, d, bool(conditional), True, logb=logb)
                         for X in subjects], batch)
     out = []
-    for X in subjects:
-        S, Tg, alph = _it._prepare(X, X, estimator, n_bins, bin_method, alphabet, "ts", "ts")
-        if conditional and estimator == "discrete":
-            te = _it._discrete_te_conditional_all(S, alph, kk, l_, d, n_jobs)
-        else:
-            te = _it._te_matrix(S, Tg, estimator=estimator, k=kk, l_=l_, d=d,
-                                neighbours=neighbours, alphabet=alph, cond=None, cond_base=1,
-                                conditional=bool(conditional), zero_diag=True, n_jobs=n_jobs)
+    for s, X in enumerate(subjects):
+        name = f"ts[{s}]" if batch else "ts"
+        S, Tg, alph = _it._prepare(X, X, estimator, n_bins, bin_method, alphabet, name, name)
+        with _naming(name):
+            if conditional and estimator == "discrete":
+                te = _it._discrete_te_conditional_all(S, alph, kk, l_, d, n_jobs)
+            else:
+                te = _it._te_matrix(S, Tg, estimator=estimator, k=kk, l_=l_, d=d,
+                                    neighbours=neighbours, alphabet=alph, cond=None,
+                                    cond_base=1, conditional=bool(conditional), zero_diag=True,
+                                    n_jobs=n_jobs)
         out.append(te / logb)
     return _finish(out, batch)
+
+
+@contextmanager
+def _naming(name):
+    """A ValueError of the estimators about "the time series" is said of ``name``."""
+    try:
+        yield
+    except ValueError as exc:
+        if str(exc).startswith(name):
+            raise
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _discrete_subjects(ts):
@@ -389,9 +404,15 @@ def mutual_information(ts, *, estimator: str = "discrete", base: float = 2.0, k:
         subjects, batch = _discrete_subjects(ts)
     else:
         subjects, batch = _subjects(ts)
-    out = [_it.mutual_information(X, None, estimator=estimator, base=base, k=k, n_bins=n_bins,
-                                  bin_method=bin_method, alphabet=alphabet, n_jobs=n_jobs)
-           for X in subjects]
+    out = []
+    for s, X in enumerate(subjects):
+        name = f"ts[{s}]" if batch else "ts"
+        if estimator != "discrete" and np.shape(X)[0] > 1:
+            _it._check_not_constant(np.asarray(X), name)
+        with _naming(name):
+            out.append(_it.mutual_information(X, None, estimator=estimator, base=base, k=k,
+                                              n_bins=n_bins, bin_method=bin_method,
+                                              alphabet=alphabet, n_jobs=n_jobs))
     return _finish(out, batch)
 
 
