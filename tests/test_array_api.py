@@ -10,32 +10,10 @@ Tolerance: float64 results equal the compiled NumPy path to 1e-10 relative
 
 import numpy as np
 import pytest
+from xp_helpers import NAMESPACES, _back, _same_place, _to, _xp
 
 from netneuro import control
 from netneuro._array_api import namespace
-
-NAMESPACES = ["array_api_strict", "torch"]
-
-
-def _xp(name):
-    return pytest.importorskip(name)
-
-
-def _to(xp, a):
-    if xp.__name__ == "torch":
-        return xp.asarray(a, dtype=xp.float64)
-    return xp.asarray(a)
-
-
-def _back(x):
-    return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
-
-
-def _same_place(out, inp):
-    from array_api_compat import array_namespace, device
-
-    assert array_namespace(out) is array_namespace(inp)
-    assert device(out) == device(inp)
 
 
 @pytest.fixture

@@ -2,41 +2,12 @@
 namespace, on their device, equal to the NumPy path (float64: 1e-12 absolute on
 correlations in [-1, 1] and on mutual information in nats; float32: 1e-5)."""
 
-import os
 
 import numpy as np
 import pytest
+from xp_helpers import DEVICE, NAMESPACES, _back, _same_place, _to, _xp
 
 from netneuro import ann
-
-NAMESPACES = ["array_api_strict", "torch"]
-
-
-def _xp(name):
-    return pytest.importorskip(name)
-
-
-#: "cuda" puts the torch cases on the GPU (benchmarks/gpu.py runs these tests so)
-DEVICE = os.environ.get("NETNEURO_TEST_DEVICE", "cpu")
-
-
-def _to(xp, a):
-    if xp.__name__ == "torch":
-        return xp.asarray(a, dtype=xp.float64, device=DEVICE)
-    return xp.asarray(a)
-
-
-def _back(x):
-    if hasattr(x, "detach"):  # torch, on any device
-        return x.detach().cpu().numpy()
-    return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
-
-
-def _same_place(out, inp):
-    from array_api_compat import array_namespace, device
-
-    assert array_namespace(out) is array_namespace(inp)
-    assert device(out) == device(inp)
 
 
 @pytest.fixture

@@ -9,26 +9,10 @@ core to 1e-12 bits (exact integer counts, entropies summed in a different order)
 
 import numpy as np
 import pytest
+from xp_helpers import NAMESPACES, _back, _same_place, _xp
 
 from netneuro import connectivity as C
 from netneuro import infotheory as I
-
-NAMESPACES = ["array_api_strict", "torch"]
-
-
-def _xp(name):
-    return pytest.importorskip(name)
-
-
-def _back(x):
-    return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
-
-
-def _same_place(out, inp):
-    from array_api_compat import array_namespace, device
-
-    assert array_namespace(out) is array_namespace(inp)
-    assert device(out) == device(inp)
 
 
 def _var(rng, T=300, N=6, S=None):

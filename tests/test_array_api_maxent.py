@@ -8,49 +8,20 @@ sampled moments to 5 standard errors of the sample size (independent chain ends)
 """
 
 import math
-import os
 
 import numpy as np
 import pytest
+from xp_helpers import NAMESPACES, _back, _same_place, _to, _xp
 
 from netneuro import _core
 from netneuro.maxent import IsingModel, all_states, pairwise_moments
 from netneuro.maxent import array_api as xa
-
-NAMESPACES = ["array_api_strict", "torch"]
-
-
-def _xp(name):
-    return pytest.importorskip(name)
-
-
-#: "cuda" puts the torch cases on the GPU (benchmarks/gpu.py runs these tests so)
-DEVICE = os.environ.get("NETNEURO_TEST_DEVICE", "cpu")
-
-
-def _to(xp, a):
-    if xp.__name__ == "torch":
-        return xp.asarray(a, dtype=xp.float64, device=DEVICE)
-    return xp.asarray(a)
-
-
-def _back(x):
-    if hasattr(x, "detach"):  # torch, on any device
-        return x.detach().cpu().numpy()
-    return np.from_dlpack(x) if not isinstance(x, np.ndarray) else x
 
 
 def _ns(x):
     from array_api_compat import array_namespace
 
     return array_namespace(x)
-
-
-def _same_place(out, inp):
-    from array_api_compat import device
-
-    assert _ns(out) is _ns(inp)
-    assert device(out) == device(inp)
 
 
 def _params(rng, n, scale=0.3, sparse=None):

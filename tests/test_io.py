@@ -413,6 +413,17 @@ def test_cli_header_and_index_col_options(tmp_path, ts):
         cli.build_parser().parse_args(["analyze", "x", "--out", "o", "--header", "yes"])
 
 
+
+def _read_exactly_or_refused(path, x):
+    """``path`` loads as exactly ``x``, or is refused with an error naming header=/index_col=."""
+    try:
+        out = nio.load_array(path)
+    except ValueError as exc:
+        assert "header=" in str(exc) or "index_col=" in str(exc), str(exc)
+        return
+    np.testing.assert_array_equal(out, x)
+
+
 def test_pandas_files_are_read_right_or_refused(tmp_path):
     """Property: whatever pandas writes (float or integer data, any shape, with or without
     header and index), load_array returns exactly the data, or refuses with an error that
@@ -431,12 +442,7 @@ def test_pandas_files_are_read_right_or_refused(tmp_path):
         df = pd.DataFrame(x, columns=[f"r{j}" for j in range(N)] if header == "names" else None)
         path = tmp_path / "p.csv"
         df.to_csv(path, header=header != "none", index=index)
-        try:
-            out = nio.load_array(path)
-        except ValueError as exc:
-            assert "header=" in str(exc) or "index_col=" in str(exc), str(exc)
-            return
-        np.testing.assert_array_equal(out, x)
+        _read_exactly_or_refused(path, x)
 
     check()
 
@@ -463,11 +469,6 @@ def test_savetxt_and_matlab_files_are_read_right_or_refused(tmp_path):
         path = tmp_path / ("m.csv" if delim == "," else "m.txt")
         np.savetxt(path, x, fmt=fmt, delimiter=delim, comments="",
                    header="" if labels is None else delim.join(map(str, labels)))
-        try:
-            out = nio.load_array(path)
-        except ValueError as exc:
-            assert "header=" in str(exc) or "index_col=" in str(exc), str(exc)
-            return
-        np.testing.assert_array_equal(out, x)
+        _read_exactly_or_refused(path, x)
 
     check()

@@ -11,6 +11,7 @@ map a node with the exact unrolled convolutions (``conv="unroll"``), then
 summarised as a connectome: units, edges and strength per layer.
 """
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +24,10 @@ z = np.load(root / "tests" / "data" / "ann" / "lenet5_mnist_lenet_weights.npz")
 n_params = sum(z[k].size for k in z.files)
 print(f"parameters: {n_params} (LeNet-5 for 28 x 28 input: 61706)")
 
-layers = [{"weight": z["body.conv1.weight"], "padding": 2, "name": "conv1"},
-          {"pool": 2, "name": "pool1"},
-          {"weight": z["body.conv2.weight"], "name": "conv2"},
-          {"pool": 2, "name": "pool2"},
-          {"weight": z["head.fc1.weight"], "name": "fc1"},
-          {"weight": z["head.fc2.weight"], "name": "fc2"},
-          {"weight": z["head.fc3.weight"], "name": "fc3"}]
+sys.path.insert(0, str(root / "examples"))
+from ann_trojan import lenet_spec  # noqa: E402  (the one LeNet-5 layer list)
+
+layers = lenet_spec(z)
 
 # %%
 # Two views of the same network
