@@ -33,6 +33,10 @@ Fitting methods (:func:`fit_ising`):
   Ekeberg 2012, PRL 108:090201), symmetric couplings, for hundreds of units;
   gradient in the core, SciPy L-BFGS-B.  Consistent, not identical to maximum
   likelihood on finite samples.
+* ``"mpf"``: minimum probability flow (Sohl-Dickstein, Battaglino & DeWeese
+  2011, PRL 107:220601) with single-spin-flip connectivity: minimises
+  ``K = <sum_i exp((E(s) - E(flip_i s)) / 2)>_data``, convex, SciPy L-BFGS-B;
+  consistent, no partition function.
 * ``"monte_carlo"``: Boltzmann learning (Ackley, Hinton & Sejnowski 1985) with
   moments from many persistent Gibbs chains, started from the
   pseudolikelihood solution; parameters are averaged over the last half of
