@@ -11,6 +11,7 @@
 // number of threads.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,7 @@
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
 #include "maxent/maxent.hpp"
+#include "maxent/simd_exp.hpp"
 
 namespace nn {
 namespace maxent {
@@ -76,15 +78,55 @@ void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work
   parallel_for(n, n_threads, grain, body);
 }
 
+// Energies of all states by splitting the units into b low and n - b high bits:
+//   E(hi, lo) = E_hi(hi) + C_lo(lo) - sum_{i < b} g_i(hi) s_i,  g_i = h_i + sum_{j >= b} J_ij s_j,
+// with C_lo the coupling energy among the low units (one table of 2^b entries for all blocks).
+// Per block of 2^b states, the field term is built by doubling (setting bit t adds 2 g_t): one
+// addition per state instead of the O(N) local-field update of a Gray code.
 void all_energies(const double* h, const double* J, int n, double* out, int n_threads) {
   check_n(n);
   const int b = block_bits(n);
+  const std::size_t B = std::size_t{1} << b;
   const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
-  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * n, [&](std::size_t begin, std::size_t end, int) {
-    std::vector<double> f(n), s(n);
+  std::vector<double> C(B);
+  for (std::size_t k = 0; k < B; ++k) {
+    double c = 0.0;
+    for (int i = 0; i < b; ++i) {
+      const double si = ((k >> i) & 1u) ? 1.0 : -1.0;
+      double acc = 0.0;
+      for (int j = i + 1; j < b; ++j) acc += J[static_cast<std::size_t>(i) * n + j] * (((k >> j) & 1u) ? 1.0 : -1.0);
+      c -= si * acc;
+    }
+    C[k] = c;
+  }
+  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * 4, [&](std::size_t begin, std::size_t end, int) {
+    std::vector<double> g(b), F(B), s(n);
     for (std::size_t blk = begin; blk < end; ++blk) {
-      check_interrupt();
-      block_energies(h, J, n, b, blk, out + (static_cast<std::uint64_t>(blk) << b), f, s);
+      if ((blk & 63) == 0) check_interrupt();
+      const std::uint64_t k0 = static_cast<std::uint64_t>(blk) << b;
+      for (int j = b; j < n; ++j) s[j] = ((k0 >> j) & 1u) ? 1.0 : -1.0;
+      double e_hi = 0.0;
+      for (int j = b; j < n; ++j) {
+        double acc = h[j];
+        for (int l = j + 1; l < n; ++l) acc += J[static_cast<std::size_t>(j) * n + l] * s[l];
+        e_hi -= s[j] * acc;
+      }
+      double f0 = 0.0;  // field term of the low state 0 (all low spins -1)
+      for (int i = 0; i < b; ++i) {
+        double acc = h[i];
+        const double* Ji = J + static_cast<std::size_t>(i) * n;
+        for (int j = b; j < n; ++j) acc += Ji[j] * s[j];
+        g[i] = 2.0 * acc;
+        f0 -= acc;
+      }
+      F[0] = f0;
+      for (int t = 0; t < b; ++t) {
+        const std::size_t m = std::size_t{1} << t;
+        const double gt = g[t];
+        for (std::size_t k = 0; k < m; ++k) F[m + k] = F[k] + gt;
+      }
+      double* E = out + k0;
+      for (std::size_t k = 0; k < B; ++k) E[k] = (e_hi + C[k]) - F[k];
     }
   });
 }
@@ -209,6 +251,42 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
 }
 
 
+namespace {
+
+// R levels len, 2 len, ..., 2^(R-1) len of the spin-basis Walsh-Hadamard transform in one pass:
+// groups of 2^R entries j + m len (m < 2^R), the groups of B consecutive j (len is a multiple
+// of B) split over threads.
+template <int R>
+void wht_pass(double* W, std::uint64_t S, std::uint64_t len, std::uint64_t B, int n_threads) {
+  constexpr int M = 1 << R;
+  run_range(static_cast<std::size_t>(S / M / B), n_threads, 1, S,
+            [&](std::size_t cb, std::size_t ce, int) {
+              check_interrupt();
+              for (std::size_t c = cb; c < ce; ++c) {
+                const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
+                const std::uint64_t j0 = (q0 / len) * M * len + q0 % len;
+                double* p[M];
+                for (int m = 0; m < M; ++m) p[m] = W + j0 + m * len;
+                for (std::uint64_t t = 0; t < B; ++t) {
+                  double v[M];
+                  for (int m = 0; m < M; ++m) v[m] = p[m][t];
+                  for (int lev = 0; lev < R; ++lev) {
+                    const int st = 1 << lev;
+                    for (int m = 0; m < M; ++m)
+                      if (!(m & st)) {
+                        const double a = v[m], d = v[m + st];
+                        v[m] = a + d;
+                        v[m + st] = d - a;
+                      }
+                  }
+                  for (int m = 0; m < M; ++m) p[m][t] = v[m];
+                }
+              }
+            });
+}
+
+}  // namespace
+
 void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
                    double* mean_e, int n_threads) {
   check_n(n);
@@ -223,9 +301,20 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
     for (std::size_t c = cb; c < ce; ++c) {
       check_interrupt();
       const std::uint64_t k0 = S * c / n_chunks, k1 = S * (c + 1) / n_chunks;
-      double z = 0.0, e = 0.0;
-      for (std::uint64_t k = k0; k < k1; ++k) {
-        const double w = std::exp(-(W[k] - emin));
+      // two lanes (even and odd states), combined at the end: fixed order for any n_threads
+      simd::v2d zv = {0.0, 0.0}, ev = {0.0, 0.0};
+      std::uint64_t k = k0;
+      for (; k + 2 <= k1; k += 2) {
+        simd::v2d x;
+        std::memcpy(&x, W + k, sizeof x);
+        const simd::v2d w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - x);
+        zv += w;
+        ev += w * x;
+        std::memcpy(W + k, &w, sizeof w);
+      }
+      double z = zv[0] + zv[1], e = ev[0] + ev[1];
+      for (; k < k1; ++k) {
+        const double w = simd::exp_nonpositive<double, std::uint64_t>(emin - W[k]);
         z += w;
         e += w * W[k];
         W[k] = w;
@@ -262,24 +351,19 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
                        }
                  }
                });
-  for (std::uint64_t len = B; len < S; len <<= 1) {
-    // S/2 butterflies on (j, j + len); chunks of B butterflies never straddle
-    // a boundary (len is a multiple of B), so each chunk is one contiguous run.
-    run_range(static_cast<std::size_t>(S / 2 / B), n_threads, 1, S,
-              [&](std::size_t cb, std::size_t ce, int) {
-                check_interrupt();
-                for (std::size_t c = cb; c < ce; ++c) {
-                  const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
-                  const std::uint64_t j0 = (q0 / len) * 2 * len + q0 % len;
-                  double* x = W + j0;
-                  double* y = x + len;
-                  for (std::uint64_t t = 0; t < B; ++t) {
-                    const double a = x[t], d = y[t];
-                    x[t] = a + d;
-                    y[t] = d - a;
-                  }
-                }
-              });
+  // Levels len = B, 2B, ... in passes of up to three levels (radix 8): each pass reads and
+  // writes the array once instead of three times; the butterflies, and so the results, are
+  // the same as one level at a time.
+  for (std::uint64_t len = B; len < S;) {
+    int r = 1;
+    while (r < 3 && (len << r) < S) ++r;
+    if (r == 3)
+      wht_pass<3>(W, S, len, B, n_threads);
+    else if (r == 2)
+      wht_pass<2>(W, S, len, B, n_threads);
+    else
+      wht_pass<1>(W, S, len, B, n_threads);
+    len <<= r;
   }
 }
 
