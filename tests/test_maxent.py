@@ -116,6 +116,34 @@ def test_01_convention_is_the_same_distribution():
 # fitting
 
 
+@pytest.mark.parametrize("n,scale", [(13, 0.3), (15, 0.3), (14, 60.0)])
+def test_energies_and_walsh_moments_beyond_one_block(n, scale):
+    # N > 12: states are enumerated in blocks of 2^12 (low bits) per value of the high bits,
+    # and Boltzmann weights are formed as products of per-bit factors, or by exp where the
+    # factors would leave the floating-point range (scale 60).  Reference: NumPy from the
+    # definition with a log-sum-exp shift.  Tolerances: energies 1e-9 relative to their size,
+    # moments 1e-12, log Z 1e-12 relative.
+    rng = np.random.default_rng(n)
+    h = rng.normal(0, scale, n)
+    J = np.triu(rng.normal(0, scale, (n, n)), 1)
+    J = J + J.T
+    k = np.arange(2 ** n)
+    S = (2 * ((k[:, None] >> np.arange(n)) & 1) - 1).astype(float)
+    E = -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
+    np.testing.assert_allclose(core.all_energies(h, J, 1), E, rtol=0,
+                               atol=1e-12 * np.max(np.abs(E)) * n)
+    lw = -E - np.max(-E)
+    p = np.exp(lw) / np.exp(lw).sum()
+    lz, mean_e, W = core.walsh_moments(h, J, 1)
+    assert abs(lz - (np.max(-E) + np.log(np.exp(lw).sum()))) < 1e-12 * max(1.0, abs(lz))
+    assert abs(mean_e - p @ E) < 1e-9 * max(1.0, abs(mean_e))
+    masks = me.model._pair_masks(n)
+    iu = np.triu_indices(n, 1)
+    ref = np.concatenate([p @ S, ((S.T * p) @ S)[iu]])
+    np.testing.assert_allclose(W[masks], ref, rtol=0, atol=1e-12)
+    assert np.array_equal(W, core.walsh_moments(h, J, 2)[2])
+
+
 def test_exact_fit_reproduces_data_moments():
     # 1e-8 is the documented target: Newton on the exact dual converges quadratically.
     h, J = random_model(9, 11)

@@ -79,54 +79,77 @@ void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work
 }
 
 // Energies of all states by splitting the units into b low and n - b high bits:
-//   E(hi, lo) = E_hi(hi) + C_lo(lo) - sum_{i < b} g_i(hi) s_i,  g_i = h_i + sum_{j >= b} J_ij s_j,
-// with C_lo the coupling energy among the low units (one table of 2^b entries for all blocks).
-// Per block of 2^b states, the field term is built by doubling (setting bit t adds 2 g_t): one
-// addition per state instead of the O(N) local-field update of a Gray code.
+//   E(hi, lo) = E_hi(hi) + C(lo) - F(lo),  F(lo) = sum_{i < b} g_i(hi) s_i,
+//   g_i = h_i + sum_{j >= b} J_ij s_j,
+// with C the coupling energy among the low units (one table of 2^b entries for all blocks).
+// Per block of 2^b states, F is built by doubling (setting bit t adds 2 g_t): one addition per
+// state instead of the O(N) local-field update of a Gray code.
+struct BitSplit {
+  int n, b;
+  std::size_t B;
+  std::vector<double> C;
+  double c_min, c_max;
+
+  BitSplit(const double* J, int n_) : n(n_), b(block_bits(n_)), B(std::size_t{1} << b), C(B) {
+    for (std::size_t k = 0; k < B; ++k) {
+      double c = 0.0;
+      for (int i = 0; i < b; ++i) {
+        const double si = ((k >> i) & 1u) ? 1.0 : -1.0;
+        double acc = 0.0;
+        for (int j = i + 1; j < b; ++j)
+          acc += J[static_cast<std::size_t>(i) * n + j] * (((k >> j) & 1u) ? 1.0 : -1.0);
+        c -= si * acc;
+      }
+      C[k] = c;
+    }
+    c_min = *std::min_element(C.begin(), C.end());
+    c_max = *std::max_element(C.begin(), C.end());
+  }
+
+  // High-bit energy E_hi of block blk; g[i] = 2 g_i (the change of F when s_i goes -1 -> +1);
+  // *f0 = F of the low state 0 (all low spins -1).  s is scratch of n entries.
+  double block(const double* h, const double* J, std::uint64_t blk, double* s, double* g,
+               double* f0) const {
+    const std::uint64_t k0 = blk << b;
+    for (int j = b; j < n; ++j) s[j] = ((k0 >> j) & 1u) ? 1.0 : -1.0;
+    double e_hi = 0.0;
+    for (int j = b; j < n; ++j) {
+      double acc = h[j];
+      for (int l = j + 1; l < n; ++l) acc += J[static_cast<std::size_t>(j) * n + l] * s[l];
+      e_hi -= s[j] * acc;
+    }
+    double f = 0.0;
+    for (int i = 0; i < b; ++i) {
+      double acc = h[i];
+      const double* Ji = J + static_cast<std::size_t>(i) * n;
+      for (int j = b; j < n; ++j) acc += Ji[j] * s[j];
+      g[i] = 2.0 * acc;
+      f -= acc;
+    }
+    *f0 = f;
+    return e_hi;
+  }
+};
+
 void all_energies(const double* h, const double* J, int n, double* out, int n_threads) {
   check_n(n);
-  const int b = block_bits(n);
-  const std::size_t B = std::size_t{1} << b;
-  const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
-  std::vector<double> C(B);
-  for (std::size_t k = 0; k < B; ++k) {
-    double c = 0.0;
-    for (int i = 0; i < b; ++i) {
-      const double si = ((k >> i) & 1u) ? 1.0 : -1.0;
-      double acc = 0.0;
-      for (int j = i + 1; j < b; ++j) acc += J[static_cast<std::size_t>(i) * n + j] * (((k >> j) & 1u) ? 1.0 : -1.0);
-      c -= si * acc;
-    }
-    C[k] = c;
-  }
+  const BitSplit sp(J, n);
+  const std::uint64_t n_blocks = std::uint64_t{1} << (n - sp.b);
   run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * 4, [&](std::size_t begin, std::size_t end, int) {
-    std::vector<double> g(b), F(B), s(n);
+    std::vector<double> g(sp.b), F(sp.B), s(n);
     for (std::size_t blk = begin; blk < end; ++blk) {
       if ((blk & 63) == 0) check_interrupt();
-      const std::uint64_t k0 = static_cast<std::uint64_t>(blk) << b;
-      for (int j = b; j < n; ++j) s[j] = ((k0 >> j) & 1u) ? 1.0 : -1.0;
-      double e_hi = 0.0;
-      for (int j = b; j < n; ++j) {
-        double acc = h[j];
-        for (int l = j + 1; l < n; ++l) acc += J[static_cast<std::size_t>(j) * n + l] * s[l];
-        e_hi -= s[j] * acc;
-      }
-      double f0 = 0.0;  // field term of the low state 0 (all low spins -1)
-      for (int i = 0; i < b; ++i) {
-        double acc = h[i];
-        const double* Ji = J + static_cast<std::size_t>(i) * n;
-        for (int j = b; j < n; ++j) acc += Ji[j] * s[j];
-        g[i] = 2.0 * acc;
-        f0 -= acc;
-      }
+      double f0;
+      const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
       F[0] = f0;
-      for (int t = 0; t < b; ++t) {
+      for (int t = 0; t < sp.b; ++t) {
         const std::size_t m = std::size_t{1} << t;
         const double gt = g[t];
         for (std::size_t k = 0; k < m; ++k) F[m + k] = F[k] + gt;
       }
-      double* E = out + k0;
-      for (std::size_t k = 0; k < B; ++k) E[k] = (e_hi + C[k]) - F[k];
+      double* E = out + (static_cast<std::uint64_t>(blk) << sp.b);
+      const double* C = sp.C.data();
+      for (std::size_t k = 0; k < sp.B; ++k) E[k] = (e_hi + C[k]) - F[k];
     }
   });
 }
@@ -295,32 +318,66 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
   // Boltzmann weights with a global shift, partial sums over a fixed partition.
   double emin = std::numeric_limits<double>::infinity();
   for (std::uint64_t k = 0; k < S; ++k) emin = std::min(emin, W[k]);
-  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(S, 64));
+  // Boltzmann weights w = exp(emin - E) = exp(emin - E_hi + F(lo) - C(lo)) of one block as a
+  // product: exp(emin - E_hi + f0 - c_min) times exp(2 g_t) for each set low bit t (built by
+  // doubling, b exps per block) times exp(c_min - C(lo)) (one table): two multiplications per
+  // state instead of an exp.  Every factor stays in range when sum_t 2|g_t| + (c_max - c_min)
+  // < 600 (then w <= 1 and no partial product exceeds e^600); other blocks use exp directly.
+  const BitSplit sp(J, n);
+  const std::uint64_t n_blocks = S >> sp.b;
+  std::vector<double> ce(sp.B);
+  for (std::size_t k = 0; k < sp.B; ++k) ce[k] = std::exp(sp.c_min - sp.C[k]);
+  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(n_blocks, 64));
   std::vector<double> zc(n_chunks, 0.0), ec(n_chunks, 0.0);
-  run_range(n_chunks, n_threads, 1, S * 8, [&](std::size_t cb, std::size_t ce, int) {
-    for (std::size_t c = cb; c < ce; ++c) {
-      check_interrupt();
-      const std::uint64_t k0 = S * c / n_chunks, k1 = S * (c + 1) / n_chunks;
+  run_range(n_chunks, n_threads, 1, S * 4, [&](std::size_t cb, std::size_t ce_, int) {
+    std::vector<double> g(sp.b), Q(sp.B), s(n);
+    for (std::size_t c = cb; c < ce_; ++c) {
       // two lanes (even and odd states), combined at the end: fixed order for any n_threads
       simd::v2d zv = {0.0, 0.0}, ev = {0.0, 0.0};
-      std::uint64_t k = k0;
-      for (; k + 2 <= k1; k += 2) {
-        simd::v2d x;
-        std::memcpy(&x, W + k, sizeof x);
-        const simd::v2d w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - x);
-        zv += w;
-        ev += w * x;
-        std::memcpy(W + k, &w, sizeof w);
+      double z1 = 0.0, e1 = 0.0;
+      const std::uint64_t b0 = n_blocks * c / n_chunks, b1 = n_blocks * (c + 1) / n_chunks;
+      for (std::uint64_t blk = b0; blk < b1; ++blk) {
+        if ((blk & 63) == 0) check_interrupt();
+        double* x = W + (blk << sp.b);
+        double f0;
+        const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
+        double G = 0.0;
+        for (int t = 0; t < sp.b; ++t) G += std::fabs(g[t]);
+        const bool product = G + (sp.c_max - sp.c_min) < 600.0;
+        if (product) {
+          Q[0] = std::exp(emin - e_hi + f0 - sp.c_min);
+          for (int t = 0; t < sp.b; ++t) {
+            const std::size_t m = std::size_t{1} << t;
+            const double eg = std::exp(g[t]);
+            for (std::size_t k = 0; k < m; ++k) Q[m + k] = Q[k] * eg;
+          }
+        }
+        std::size_t k = 0;
+        for (; k + 2 <= sp.B; k += 2) {
+          simd::v2d E, w;
+          std::memcpy(&E, x + k, sizeof E);
+          if (product) {
+            simd::v2d q, cv;
+            std::memcpy(&q, Q.data() + k, sizeof q);
+            std::memcpy(&cv, ce.data() + k, sizeof cv);
+            w = q * cv;
+          } else {
+            w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - E);
+          }
+          zv += w;
+          ev += w * E;
+          std::memcpy(x + k, &w, sizeof w);
+        }
+        for (; k < sp.B; ++k) {  // B = 2^b is odd only for N = 1
+          const double w = product ? Q[k] * ce[k]
+                                   : simd::exp_nonpositive<double, std::uint64_t>(emin - x[k]);
+          z1 += w;
+          e1 += w * x[k];
+          x[k] = w;
+        }
       }
-      double z = zv[0] + zv[1], e = ev[0] + ev[1];
-      for (; k < k1; ++k) {
-        const double w = simd::exp_nonpositive<double, std::uint64_t>(emin - W[k]);
-        z += w;
-        e += w * W[k];
-        W[k] = w;
-      }
-      zc[c] = z;
-      ec[c] = e;
+      zc[c] = (zv[0] + zv[1]) + z1;
+      ec[c] = (ev[0] + ev[1]) + e1;
     }
   });
   double z = 0.0, e = 0.0;
