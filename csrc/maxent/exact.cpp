@@ -276,6 +276,34 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
 
 namespace {
 
+// R consecutive levels of the butterfly (a, b) -> (a + b, b - a) on the 2^R entries v[m].
+template <int R>
+inline void butterflies(double* v) {
+  constexpr int M = 1 << R;
+  for (int lev = 0; lev < R; ++lev) {
+    const int st = 1 << lev;
+    for (int m = 0; m < M; ++m)
+      if (!(m & st)) {
+        const double a = v[m], d = v[m + st];
+        v[m] = a + d;
+        v[m + st] = d - a;
+      }
+  }
+}
+
+// Levels len, ..., 2^(R-1) len inside one cache-resident block of B entries.
+template <int R>
+void radix_block(double* x, std::size_t B, std::size_t len) {
+  constexpr int M = 1 << R;
+  for (std::size_t g = 0; g < B; g += M * len)
+    for (std::size_t t = 0; t < len; ++t) {
+      double v[M];
+      for (int m = 0; m < M; ++m) v[m] = x[g + t + m * len];
+      butterflies<R>(v);
+      for (int m = 0; m < M; ++m) x[g + t + m * len] = v[m];
+    }
+}
+
 // R levels len, 2 len, ..., 2^(R-1) len of the spin-basis Walsh-Hadamard transform in one pass:
 // groups of 2^R entries j + m len (m < 2^R), the groups of B consecutive j (len is a multiple
 // of B) split over threads.
@@ -293,15 +321,7 @@ void wht_pass(double* W, std::uint64_t S, std::uint64_t len, std::uint64_t B, in
                 for (std::uint64_t t = 0; t < B; ++t) {
                   double v[M];
                   for (int m = 0; m < M; ++m) v[m] = p[m][t];
-                  for (int lev = 0; lev < R; ++lev) {
-                    const int st = 1 << lev;
-                    for (int m = 0; m < M; ++m)
-                      if (!(m & st)) {
-                        const double a = v[m], d = v[m + st];
-                        v[m] = a + d;
-                        v[m + st] = d - a;
-                      }
-                  }
+                  butterflies<R>(v);
                   for (int m = 0; m < M; ++m) p[m][t] = v[m];
                 }
               }
@@ -399,13 +419,15 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
                    check_interrupt();
                    double* x = W + (static_cast<std::uint64_t>(blk) << b);
                    for (std::uint64_t k = 0; k < B; ++k) x[k] *= inv;
-                   for (std::uint64_t len = 1; len < B; len <<= 1)
-                     for (std::uint64_t i = 0; i < B; i += 2 * len)
-                       for (std::uint64_t j = i; j < i + len; ++j) {
-                         const double a = x[j], c = x[j + len];
-                         x[j] = a + c;
-                         x[j + len] = c - a;
-                       }
+                   for (int lev = 0; lev < b; lev += 3) {
+                     const std::size_t len = std::size_t{1} << lev;
+                     if (b - lev >= 3)
+                       radix_block<3>(x, B, len);
+                     else if (b - lev == 2)
+                       radix_block<2>(x, B, len);
+                     else
+                       radix_block<1>(x, B, len);
+                   }
                  }
                });
   // Levels len = B, 2B, ... in passes of up to three levels (radix 8): each pass reads and
