@@ -24,9 +24,10 @@ State numbering (used by :meth:`IsingModel.probabilities`, the landscape and
 Fitting methods (:func:`fit_ising`):
 
 * ``"exact"``: maximum likelihood by full enumeration (N <= 25).  The compiled
-  core enumerates states with Gray-code energy updates and obtains every
-  moment at once from a Walsh-Hadamard transform of the Boltzmann
-  distribution, so Newton's method uses the exact Hessian (the covariance of
+  core enumerates states in blocks sharing their high bits (energies and
+  Boltzmann weights by one addition and two multiplications per state) and
+  obtains every moment at once from a Walsh-Hadamard transform of the
+  Boltzmann distribution, so Newton's method uses the exact Hessian (the covariance of
   the sufficient statistics) at O(N 2^N) per iteration; the moments of the
   data are matched to ``tol`` (1e-8 by default).
 * ``"pseudolikelihood"``: maximum pseudolikelihood (Besag 1975; Aurell &
