@@ -19,15 +19,18 @@ Carlo; plus one synthetic case with known parameters for parameter error.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 from harness import Case
-from netneuro import maxent as me
 from scipy.optimize import minimize
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from netneuro import maxent as me
+
+SHARED = Path(os.environ.get("NETNEURO_SHARED_DATA",
+                             Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 ERRORS: dict[str, float] = {}
 
 
@@ -231,3 +234,65 @@ def cases(quick):
              lambda: numpy_boltzmann(X, start, max_iter=100)},
             check=_close_mean(0.05), repeat=1))
     return out
+
+
+# ---------------------------------------------------------------------------
+# before / after: the same fits with two netneuro trees, alternating fresh processes
+
+_ONE_FIT = """
+import sys, time, numpy as np
+from netneuro import maxent as me
+X = np.load(sys.argv[1])
+t = time.perf_counter()
+m = me.fit_ising(X, sys.argv[2], n_jobs=1)
+dt = time.perf_counter() - t
+np.save(sys.argv[3], np.concatenate([m.h, m.J.ravel()]))
+print(dt, m.diagnostics["iterations"], m.diagnostics["objective"])
+"""
+
+
+def before_after(old_python: str, repeat: int = 3, exact_sizes=(20, 22, 25)) -> str:
+    """Median fit times of the netneuro tree at ``old_python`` (its ``python/`` directory, e.g.
+    ``git archive <commit> python | tar -x -C /tmp/old`` plus its compiled ``_core``) and of this
+    tree, run alternately in fresh processes (1 thread, BLAS pinned to 1 thread by the fit);
+    returns a Markdown table with the largest parameter difference between the two."""
+    import subprocess
+    import tempfile
+
+    new_python = str(Path(__file__).resolve().parents[1] / "python")
+    tmp = Path(tempfile.mkdtemp())
+    data = {}
+    rng = np.random.default_rng(0)
+    n = 100
+    J = np.triu(rng.normal(0, 0.3, (n, n)) * (rng.random((n, n)) < 0.05), 1)
+    h = rng.normal(-0.2, 0.2, n)
+    data[f"pseudolikelihood N={n}, T=10000 (synthetic, 5% couplings)"] = (
+        me.IsingModel(h, J + J.T).sample(10_000, seed=1, method="gibbs", n_chains=200, thin=5),
+        "pseudolikelihood")
+    gw = _gw()
+    for k in exact_sizes:
+        data[f"exact N={k}, T={len(gw)} (gw fMRI)"] = (np.ascontiguousarray(gw[:, :k]), "exact")
+    rows = ["| case | before (median) | after (median) | before / after | iterations before -> "
+            "after | max abs parameter difference |", "|---|---|---|---|---|---|"]
+    for i, (name, (X, method)) in enumerate(data.items()):
+        np.save(tmp / f"{i}.npy", X)
+        times = {"old": [], "new": []}
+        iters = {}
+        for _ in range(repeat):
+            for tag, path in (("old", old_python), ("new", new_python)):
+                env = dict(os.environ, PYTHONPATH=path)
+                out = subprocess.run([sys.executable, "-c", _ONE_FIT, str(tmp / f"{i}.npy"), method,
+                                      str(tmp / f"{i}_{tag}.npy")], env=env, check=True,
+                                     capture_output=True, text=True).stdout.split()
+                times[tag].append(float(out[0]))
+                iters[tag] = out[1]
+        diff = np.max(np.abs(np.load(tmp / f"{i}_old.npy") - np.load(tmp / f"{i}_new.npy")))
+        a, b = np.median(times["old"]), np.median(times["new"])
+        rows.append(f"| {name} | {a:.2f} s | {b:.2f} s | {a / b:.1f}x | {iters['old']} -> "
+                    f"{iters['new']} | {diff:.1e} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    # python benchmarks/bench_maxent.py /tmp/old/python [repeat]
+    print(before_after(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3))

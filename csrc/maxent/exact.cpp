@@ -11,6 +11,7 @@
 // number of threads.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,7 @@
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
 #include "maxent/maxent.hpp"
+#include "maxent/simd_exp.hpp"
 
 namespace nn {
 namespace maxent {
@@ -76,15 +78,78 @@ void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work
   parallel_for(n, n_threads, grain, body);
 }
 
+// Energies of all states by splitting the units into b low and n - b high bits:
+//   E(hi, lo) = E_hi(hi) + C(lo) - F(lo),  F(lo) = sum_{i < b} g_i(hi) s_i,
+//   g_i = h_i + sum_{j >= b} J_ij s_j,
+// with C the coupling energy among the low units (one table of 2^b entries for all blocks).
+// Per block of 2^b states, F is built by doubling (setting bit t adds 2 g_t): one addition per
+// state instead of the O(N) local-field update of a Gray code.
+struct BitSplit {
+  int n, b;
+  std::size_t B;
+  std::vector<double> C;
+  double c_min, c_max;
+
+  BitSplit(const double* J, int n_) : n(n_), b(block_bits(n_)), B(std::size_t{1} << b), C(B) {
+    for (std::size_t k = 0; k < B; ++k) {
+      double c = 0.0;
+      for (int i = 0; i < b; ++i) {
+        const double si = ((k >> i) & 1u) ? 1.0 : -1.0;
+        double acc = 0.0;
+        for (int j = i + 1; j < b; ++j)
+          acc += J[static_cast<std::size_t>(i) * n + j] * (((k >> j) & 1u) ? 1.0 : -1.0);
+        c -= si * acc;
+      }
+      C[k] = c;
+    }
+    c_min = *std::min_element(C.begin(), C.end());
+    c_max = *std::max_element(C.begin(), C.end());
+  }
+
+  // High-bit energy E_hi of block blk; g[i] = 2 g_i (the change of F when s_i goes -1 -> +1);
+  // *f0 = F of the low state 0 (all low spins -1).  s is scratch of n entries.
+  double block(const double* h, const double* J, std::uint64_t blk, double* s, double* g,
+               double* f0) const {
+    const std::uint64_t k0 = blk << b;
+    for (int j = b; j < n; ++j) s[j] = ((k0 >> j) & 1u) ? 1.0 : -1.0;
+    double e_hi = 0.0;
+    for (int j = b; j < n; ++j) {
+      double acc = h[j];
+      for (int l = j + 1; l < n; ++l) acc += J[static_cast<std::size_t>(j) * n + l] * s[l];
+      e_hi -= s[j] * acc;
+    }
+    double f = 0.0;
+    for (int i = 0; i < b; ++i) {
+      double acc = h[i];
+      const double* Ji = J + static_cast<std::size_t>(i) * n;
+      for (int j = b; j < n; ++j) acc += Ji[j] * s[j];
+      g[i] = 2.0 * acc;
+      f -= acc;
+    }
+    *f0 = f;
+    return e_hi;
+  }
+};
+
 void all_energies(const double* h, const double* J, int n, double* out, int n_threads) {
   check_n(n);
-  const int b = block_bits(n);
-  const std::uint64_t n_blocks = std::uint64_t{1} << (n - b);
-  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * n, [&](std::size_t begin, std::size_t end, int) {
-    std::vector<double> f(n), s(n);
+  const BitSplit sp(J, n);
+  const std::uint64_t n_blocks = std::uint64_t{1} << (n - sp.b);
+  run_range(n_blocks, n_threads, 1, (std::size_t{1} << n) * 4, [&](std::size_t begin, std::size_t end, int) {
+    std::vector<double> g(sp.b), F(sp.B), s(n);
     for (std::size_t blk = begin; blk < end; ++blk) {
-      check_interrupt();
-      block_energies(h, J, n, b, blk, out + (static_cast<std::uint64_t>(blk) << b), f, s);
+      if ((blk & 63) == 0) check_interrupt();
+      double f0;
+      const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
+      F[0] = f0;
+      for (int t = 0; t < sp.b; ++t) {
+        const std::size_t m = std::size_t{1} << t;
+        const double gt = g[t];
+        for (std::size_t k = 0; k < m; ++k) F[m + k] = F[k] + gt;
+      }
+      double* E = out + (static_cast<std::uint64_t>(blk) << sp.b);
+      const double* C = sp.C.data();
+      for (std::size_t k = 0; k < sp.B; ++k) E[k] = (e_hi + C[k]) - F[k];
     }
   });
 }
@@ -209,6 +274,62 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
 }
 
 
+namespace {
+
+// R consecutive levels of the butterfly (a, b) -> (a + b, b - a) on the 2^R entries v[m].
+template <int R>
+inline void butterflies(double* v) {
+  constexpr int M = 1 << R;
+  for (int lev = 0; lev < R; ++lev) {
+    const int st = 1 << lev;
+    for (int m = 0; m < M; ++m)
+      if (!(m & st)) {
+        const double a = v[m], d = v[m + st];
+        v[m] = a + d;
+        v[m + st] = d - a;
+      }
+  }
+}
+
+// Levels len, ..., 2^(R-1) len inside one cache-resident block of B entries.
+template <int R>
+void radix_block(double* x, std::size_t B, std::size_t len) {
+  constexpr int M = 1 << R;
+  for (std::size_t g = 0; g < B; g += M * len)
+    for (std::size_t t = 0; t < len; ++t) {
+      double v[M];
+      for (int m = 0; m < M; ++m) v[m] = x[g + t + m * len];
+      butterflies<R>(v);
+      for (int m = 0; m < M; ++m) x[g + t + m * len] = v[m];
+    }
+}
+
+// R levels len, 2 len, ..., 2^(R-1) len of the spin-basis Walsh-Hadamard transform in one pass:
+// groups of 2^R entries j + m len (m < 2^R), the groups of B consecutive j (len is a multiple
+// of B) split over threads.
+template <int R>
+void wht_pass(double* W, std::uint64_t S, std::uint64_t len, std::uint64_t B, int n_threads) {
+  constexpr int M = 1 << R;
+  run_range(static_cast<std::size_t>(S / M / B), n_threads, 1, S,
+            [&](std::size_t cb, std::size_t ce, int) {
+              check_interrupt();
+              for (std::size_t c = cb; c < ce; ++c) {
+                const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
+                const std::uint64_t j0 = (q0 / len) * M * len + q0 % len;
+                double* p[M];
+                for (int m = 0; m < M; ++m) p[m] = W + j0 + m * len;
+                for (std::uint64_t t = 0; t < B; ++t) {
+                  double v[M];
+                  for (int m = 0; m < M; ++m) v[m] = p[m][t];
+                  butterflies<R>(v);
+                  for (int m = 0; m < M; ++m) p[m][t] = v[m];
+                }
+              }
+            });
+}
+
+}  // namespace
+
 void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
                    double* mean_e, int n_threads) {
   check_n(n);
@@ -217,21 +338,66 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
   // Boltzmann weights with a global shift, partial sums over a fixed partition.
   double emin = std::numeric_limits<double>::infinity();
   for (std::uint64_t k = 0; k < S; ++k) emin = std::min(emin, W[k]);
-  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(S, 64));
+  // Boltzmann weights w = exp(emin - E) = exp(emin - E_hi + F(lo) - C(lo)) of one block as a
+  // product: exp(emin - E_hi + f0 - c_min) times exp(2 g_t) for each set low bit t (built by
+  // doubling, b exps per block) times exp(c_min - C(lo)) (one table): two multiplications per
+  // state instead of an exp.  Every factor stays in range when sum_t 2|g_t| + (c_max - c_min)
+  // < 600 (then w <= 1 and no partial product exceeds e^600); other blocks use exp directly.
+  const BitSplit sp(J, n);
+  const std::uint64_t n_blocks = S >> sp.b;
+  std::vector<double> ce(sp.B);
+  for (std::size_t k = 0; k < sp.B; ++k) ce[k] = std::exp(sp.c_min - sp.C[k]);
+  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(n_blocks, 64));
   std::vector<double> zc(n_chunks, 0.0), ec(n_chunks, 0.0);
-  run_range(n_chunks, n_threads, 1, S * 8, [&](std::size_t cb, std::size_t ce, int) {
-    for (std::size_t c = cb; c < ce; ++c) {
-      check_interrupt();
-      const std::uint64_t k0 = S * c / n_chunks, k1 = S * (c + 1) / n_chunks;
-      double z = 0.0, e = 0.0;
-      for (std::uint64_t k = k0; k < k1; ++k) {
-        const double w = std::exp(-(W[k] - emin));
-        z += w;
-        e += w * W[k];
-        W[k] = w;
+  run_range(n_chunks, n_threads, 1, S * 4, [&](std::size_t cb, std::size_t ce_, int) {
+    std::vector<double> g(sp.b), Q(sp.B), s(n);
+    for (std::size_t c = cb; c < ce_; ++c) {
+      // two lanes (even and odd states), combined at the end: fixed order for any n_threads
+      simd::v2d zv = {0.0, 0.0}, ev = {0.0, 0.0};
+      double z1 = 0.0, e1 = 0.0;
+      const std::uint64_t b0 = n_blocks * c / n_chunks, b1 = n_blocks * (c + 1) / n_chunks;
+      for (std::uint64_t blk = b0; blk < b1; ++blk) {
+        if ((blk & 63) == 0) check_interrupt();
+        double* x = W + (blk << sp.b);
+        double f0;
+        const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
+        double G = 0.0;
+        for (int t = 0; t < sp.b; ++t) G += std::fabs(g[t]);
+        const bool product = G + (sp.c_max - sp.c_min) < 600.0;
+        if (product) {
+          Q[0] = std::exp(emin - e_hi + f0 - sp.c_min);
+          for (int t = 0; t < sp.b; ++t) {
+            const std::size_t m = std::size_t{1} << t;
+            const double eg = std::exp(g[t]);
+            for (std::size_t k = 0; k < m; ++k) Q[m + k] = Q[k] * eg;
+          }
+        }
+        std::size_t k = 0;
+        for (; k + 2 <= sp.B; k += 2) {
+          simd::v2d E, w;
+          std::memcpy(&E, x + k, sizeof E);
+          if (product) {
+            simd::v2d q, cv;
+            std::memcpy(&q, Q.data() + k, sizeof q);
+            std::memcpy(&cv, ce.data() + k, sizeof cv);
+            w = q * cv;
+          } else {
+            w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - E);
+          }
+          zv += w;
+          ev += w * E;
+          std::memcpy(x + k, &w, sizeof w);
+        }
+        for (; k < sp.B; ++k) {  // B = 2^b is odd only for N = 1
+          const double w = product ? Q[k] * ce[k]
+                                   : simd::exp_nonpositive<double, std::uint64_t>(emin - x[k]);
+          z1 += w;
+          e1 += w * x[k];
+          x[k] = w;
+        }
       }
-      zc[c] = z;
-      ec[c] = e;
+      zc[c] = (zv[0] + zv[1]) + z1;
+      ec[c] = (ev[0] + ev[1]) + e1;
     }
   });
   double z = 0.0, e = 0.0;
@@ -253,33 +419,30 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
                    check_interrupt();
                    double* x = W + (static_cast<std::uint64_t>(blk) << b);
                    for (std::uint64_t k = 0; k < B; ++k) x[k] *= inv;
-                   for (std::uint64_t len = 1; len < B; len <<= 1)
-                     for (std::uint64_t i = 0; i < B; i += 2 * len)
-                       for (std::uint64_t j = i; j < i + len; ++j) {
-                         const double a = x[j], c = x[j + len];
-                         x[j] = a + c;
-                         x[j + len] = c - a;
-                       }
+                   for (int lev = 0; lev < b; lev += 3) {
+                     const std::size_t len = std::size_t{1} << lev;
+                     if (b - lev >= 3)
+                       radix_block<3>(x, B, len);
+                     else if (b - lev == 2)
+                       radix_block<2>(x, B, len);
+                     else
+                       radix_block<1>(x, B, len);
+                   }
                  }
                });
-  for (std::uint64_t len = B; len < S; len <<= 1) {
-    // S/2 butterflies on (j, j + len); chunks of B butterflies never straddle
-    // a boundary (len is a multiple of B), so each chunk is one contiguous run.
-    run_range(static_cast<std::size_t>(S / 2 / B), n_threads, 1, S,
-              [&](std::size_t cb, std::size_t ce, int) {
-                check_interrupt();
-                for (std::size_t c = cb; c < ce; ++c) {
-                  const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
-                  const std::uint64_t j0 = (q0 / len) * 2 * len + q0 % len;
-                  double* x = W + j0;
-                  double* y = x + len;
-                  for (std::uint64_t t = 0; t < B; ++t) {
-                    const double a = x[t], d = y[t];
-                    x[t] = a + d;
-                    y[t] = d - a;
-                  }
-                }
-              });
+  // Levels len = B, 2B, ... in passes of up to three levels (radix 8): each pass reads and
+  // writes the array once instead of three times; the butterflies, and so the results, are
+  // the same as one level at a time.
+  for (std::uint64_t len = B; len < S;) {
+    int r = 1;
+    while (r < 3 && (len << r) < S) ++r;
+    if (r == 3)
+      wht_pass<3>(W, S, len, B, n_threads);
+    else if (r == 2)
+      wht_pass<2>(W, S, len, B, n_threads);
+    else
+      wht_pass<1>(W, S, len, B, n_threads);
+    len <<= r;
   }
 }
 

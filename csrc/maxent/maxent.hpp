@@ -26,8 +26,9 @@ void run_range(std::size_t n, int n_threads, std::size_t grain, std::size_t work
 // Largest N the enumeration kernels accept (2^N states indexed by uint64).
 constexpr int max_exact_units = 30;
 
-// Energies of all 2^N states (Gray-code updates, threads over blocks of
-// states).  out has 2^N entries.
+// Energies of all 2^N states (blocks of 2^12 states sharing their high bits;
+// inside a block one addition per state; threads over blocks).  out has 2^N
+// entries.
 void all_energies(const double* h, const double* J, int n, double* out, int n_threads);
 
 // Exact moments of the model by enumeration.

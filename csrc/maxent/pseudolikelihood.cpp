@@ -9,15 +9,82 @@
 // any number of threads.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "common/interrupt.hpp"
 #include "common/lapack.hpp"
 #include "common/parallel.hpp"
 #include "maxent/maxent.hpp"
+#include "maxent/simd_exp.hpp"
 
 namespace nn {
 namespace maxent {
+namespace {
+
+using simd::bits;
+using simd::exp_nonpositive;
+using simd::v2d;
+using simd::v2u;
+
+// One element: e = exp(-2|f|), q = |f| - s f, r = w (tanh f - s); log(2 cosh f) = |f| + log(1+e).
+template <class V, class U>
+inline void element(V f, V s, double w, V& q, V& p, V& r) {
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63;
+  const U fb = bits<U>(f);
+  const V a = bits<V>(fb & ~sign);
+  const V e = exp_nonpositive<V, U>(-2.0 * a);
+  q = a - s * f;
+  p = 1.0 + e;
+  const V t = (1.0 - e) / p;
+  r = w * (bits<V>(bits<U>(t) | (fb & sign)) - s);  // tanh f = copysign(t, f)
+}
+
+// Per-sample terms of one row: r_i = w (tanh f_i - s_i) (also added to gh); returns
+// sum_i log(2 cosh f_i) - s_i f_i.  The logs are taken of products of at most 256 factors
+// 1 + e_i in (1, 2] (one log per 256 terms instead of one log1p per term).  q and p are
+// scratch of n entries.
+double row_terms(const double* ft, const double* h, const double* st, double wt, std::size_t n,
+                 double* rt, double* gh, double* q, double* p) {
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    v2d f, hv, s, g, qv, pv, rv;
+    std::memcpy(&f, ft + i, sizeof f);
+    std::memcpy(&hv, h + i, sizeof hv);
+    std::memcpy(&s, st + i, sizeof s);
+    element<v2d, v2u>(f + hv, s, wt, qv, pv, rv);
+    std::memcpy(q + i, &qv, sizeof qv);
+    std::memcpy(p + i, &pv, sizeof pv);
+    std::memcpy(rt + i, &rv, sizeof rv);
+    std::memcpy(&g, gh + i, sizeof g);
+    g += rv;
+    std::memcpy(gh + i, &g, sizeof g);
+  }
+  for (; i < n; ++i) {
+    element<double, std::uint64_t>(ft[i] + h[i], st[i], wt, q[i], p[i], rt[i]);
+    gh[i] += rt[i];
+  }
+  double lin[4] = {0.0, 0.0, 0.0, 0.0}, logs = 0.0;
+  i = 0;
+  while (i < n) {
+    const std::size_t end = std::min(n, i + 4 * 256);
+    double prod[4] = {1.0, 1.0, 1.0, 1.0};
+    for (; i + 4 <= end; i += 4)
+      for (int l = 0; l < 4; ++l) {
+        lin[l] += q[i + l];
+        prod[l] *= p[i + l];
+      }
+    for (; i < end; ++i) {
+      lin[0] += q[i];
+      prod[0] *= p[i];
+    }
+    logs += std::log(prod[0] * prod[1]) + std::log(prod[2] * prod[3]);
+  }
+  return (lin[0] + lin[1]) + (lin[2] + lin[3]) + logs;
+}
+
+}  // namespace
 
 void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const double* h,
                       const double* J, double* value, double* gh, double* gJ, int n_threads) {
@@ -36,7 +103,7 @@ void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const do
   const auto fN = static_cast<lapack::fint>(N);
 
   run_range(n_chunks, n_threads, 1, T * N * N, [&](std::size_t cb, std::size_t ce, int) {
-    std::vector<double> Sb(Tb * N), F(Tb * N), R(Tb * N);
+    std::vector<double> Sb(Tb * N), F(Tb * N), R(Tb * N), q(N), p(N);
     for (std::size_t c = cb; c < ce; ++c) {
       Chunk& ch = chunks[c];
       ch.gh.assign(N, 0.0);
@@ -57,19 +124,8 @@ void pseudolikelihood(MatrixView<const std::int8_t> S, const double* w, const do
           const double wt = w ? w[t0 + t] : 1.0;
           ch.wsum += wt;
           const double* st = Sb.data() + t * N;
-          const double* ft = F.data() + t * N;
-          double* rt = R.data() + t * N;
-          double vt = 0.0;
-          for (std::size_t i = 0; i < N; ++i) {
-            const double fi = ft[i] + h[i];
-            // log(2 cosh f) = |f| + log1p(e), tanh f = sign(f) (1 - e) / (1 + e), e = exp(-2|f|)
-            const double a = std::fabs(fi), e = std::exp(-2.0 * a);
-            vt += a + std::log1p(e) - st[i] * fi;
-            const double th = std::copysign((1.0 - e) / (1.0 + e), fi);
-            const double r = wt * (th - st[i]);
-            rt[i] = r;
-            ch.gh[i] += r;
-          }
+          const double vt = row_terms(F.data() + t * N, h, st, wt, N, R.data() + t * N,
+                                      ch.gh.data(), q.data(), p.data());
           ch.v += wt * vt;
         }
         // G += Sb^T R (only G + G^T is used).

@@ -24,15 +24,20 @@ State numbering (used by :meth:`IsingModel.probabilities`, the landscape and
 Fitting methods (:func:`fit_ising`):
 
 * ``"exact"``: maximum likelihood by full enumeration (N <= 25).  The compiled
-  core enumerates states with Gray-code energy updates and obtains every
-  moment at once from a Walsh-Hadamard transform of the Boltzmann
-  distribution, so Newton's method uses the exact Hessian (the covariance of
+  core enumerates states in blocks sharing their high bits (energies and
+  Boltzmann weights by one addition and two multiplications per state) and
+  obtains every moment at once from a Walsh-Hadamard transform of the
+  Boltzmann distribution, so Newton's method uses the exact Hessian (the covariance of
   the sufficient statistics) at O(N 2^N) per iteration; the moments of the
   data are matched to ``tol`` (1e-8 by default).
 * ``"pseudolikelihood"``: maximum pseudolikelihood (Besag 1975; Aurell &
   Ekeberg 2012, PRL 108:090201), symmetric couplings, for hundreds of units;
   gradient in the core, SciPy L-BFGS-B.  Consistent, not identical to maximum
   likelihood on finite samples.
+* ``"mpf"``: minimum probability flow (Sohl-Dickstein, Battaglino & DeWeese
+  2011, PRL 107:220601) with single-spin-flip connectivity: minimises
+  ``K = <sum_i exp((E(s) - E(flip_i s)) / 2)>_data``, convex, SciPy L-BFGS-B;
+  consistent, no partition function.
 * ``"monte_carlo"``: Boltzmann learning (Ackley, Hinton & Sejnowski 1985) with
   moments from many persistent Gibbs chains, started from the
   pseudolikelihood solution; parameters are averaged over the last half of
