@@ -192,3 +192,17 @@ def test_compat_uses_public_names_only(name):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.value.id in netneuro_aliases:
             assert not node.attr.startswith("_"), f"{name}: uses {node.value.id}.{node.attr}"
+
+
+def test_mpf_equals_fit_ising_mpf():
+    """ConIII's MPF signature, netneuro's minimum-probability-flow fit underneath."""
+    h, J = random_model(5, 3)
+    X = me.IsingModel(h, J).sample(20000, seed=2)
+    mult = coniii.MPF(X).solve()
+    np.testing.assert_allclose(mult, me.fit_ising(X, "mpf").to_vector(), rtol=0, atol=1e-12)
+    # a large sample recovers the generating parameters (statistical error only)
+    assert np.max(np.abs(mult - me.IsingModel(h, J).to_vector())) < 0.15
+    with pytest.raises(ValueError, match="sample"):
+        coniii.MPF(5).solve()
+    with pytest.raises(NotImplementedError, match="single-spin-flip"):
+        coniii.MPF(X, adj=lambda s: s)

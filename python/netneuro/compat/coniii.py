@@ -48,7 +48,7 @@ import numpy as np
 
 from .. import maxent
 
-__all__ = ["Enumerate", "Pseudo", "MCH", "MonteCarloHistogram", "calc_observables",
+__all__ = ["Enumerate", "Pseudo", "MPF", "MCH", "MonteCarloHistogram", "calc_observables",
            "vec2mat", "mat2vec"]
 
 
@@ -186,6 +186,29 @@ class Pseudo(_Solver):
             raise ValueError("Pseudo needs a data sample: build it as Pseudo(sample)")
         l2 = kwargs.pop("l2", 0.0)
         model = maxent.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self.n_jobs,
+                                 init=self._init(initial_guess))
+        self._finish(model)
+        if full_output:
+            return self.multipliers, model.diagnostics
+        return self.multipliers
+
+
+class MPF(_Solver):
+    """Minimum probability flow (ConIII ``MPF``; Sohl-Dickstein et al. 2011, single-spin-flip
+    connectivity); needs a data sample to solve."""
+
+    def __init__(self, sample=None, model=None, calc_observables=None, adj=None, iprint=True,
+                 **kwargs):
+        if adj is not None:
+            raise NotImplementedError("netneuro.compat.coniii.MPF uses the single-spin-flip "
+                                      "connectivity only (adj=None)")
+        super().__init__(sample, model, calc_observables, iprint, **kwargs)
+
+    def solve(self, initial_guess=None, parameter_limits=100, solver_kwargs=None, uselog=True,
+              full_output=False):
+        if self.sample is None:
+            raise ValueError("MPF needs a data sample: build it as MPF(sample)")
+        model = maxent.fit_ising(self.sample, "mpf", n_jobs=self.n_jobs,
                                  init=self._init(initial_guess))
         self._finish(model)
         if full_output:
