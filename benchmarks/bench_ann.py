@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from harness import Case
+
 from netneuro import ann
 
 HERE = Path(__file__).resolve().parent

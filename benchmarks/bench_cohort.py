@@ -146,9 +146,9 @@ def check_same(a, b):
 
 
 def cases(quick):
-    from harness import Case
-
     import importlib
+
+    from harness import Case
 
     # benchmarks/run.py loads this file without registering it in sys.modules;
     # the importable module's classes are the ones worker processes can unpickle

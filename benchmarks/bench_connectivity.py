@@ -10,8 +10,8 @@ import os
 import warnings
 
 import numpy as np
-
 from harness import Case
+
 from netneuro import connectivity as C
 from netneuro import infotheory as I
 

@@ -12,8 +12,8 @@ far too long to run here (about 1 s per subject), so the full run times nctpy on
 
 import numpy as np
 import scipy.linalg as la
-
 from harness import Case
+
 from netneuro import control as C
 
 try:

@@ -1,9 +1,9 @@
 """Pairwise distances of point clouds: netneuro vs SciPy's pdist/cdist."""
 
 import numpy as np
+from harness import Case
 from scipy.spatial.distance import cdist, pdist, squareform
 
-from harness import Case
 from netneuro.distance import pairwise_distances
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 from harness import Case
+
 from netneuro import graph
 
 try:

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 from harness import Case  # noqa: E402
+
 from netneuro.network_inference import _target_seeds, network_inference, var_network  # noqa: E402
 
 SEED = 42

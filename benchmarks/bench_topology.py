@@ -44,10 +44,10 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from harness import Case, run_program
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
-from harness import Case, run_program
 from netneuro import topology as T
 
 HERE = Path(__file__).resolve().parent

@@ -21,6 +21,7 @@ import argparse
 import time
 
 import numpy as np
+
 from netneuro.data import EXAMPLE_MAXENT_REGIONS, load_example
 from netneuro.network_inference import network_inference
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import shared_file
+
 from netneuro import ann
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 import scipy.linalg as la
 from conftest import TEST_DATA, shared_file
-from netneuro import control as C
 from scipy.integrate import solve_ivp
 from scipy.stats import spearmanr
+
+from netneuro import control as C
 
 # Peers are optional: each test that needs one is marked, so a missing peer skips
 # only those tests (a failing import of netneuro itself is an error).

@@ -5,6 +5,7 @@ Tolerance 1e-10 relative (see test_control.py); shapes and error types must matc
 
 import numpy as np
 import pytest
+
 from netneuro.compat import nctpy as nc
 
 # nctpy is optional: tests that compare with it are marked (a failing import of

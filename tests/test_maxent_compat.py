@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.spatial.distance import squareform
+
 from netneuro import maxent as me
 from netneuro.compat import coniii
-from scipy.spatial.distance import squareform
 
 COMPAT = Path(me.__file__).resolve().parent.parent / "compat"
 

@@ -12,6 +12,7 @@ import shutil
 
 import numpy as np
 import pytest
+
 from netneuro.network_inference import (
     NetworkInferenceResult,
     _Embedding,
@@ -122,8 +123,9 @@ def test_same_seed_same_result_any_n_jobs_and_subset():
 @pytest.mark.parametrize("reduce", ["max", "min"])
 def test_analytic_test_equals_quantile_table(reduce):
     # the analytic max/min statistic in u-space equals the explicit table of chi2 quantiles
-    from netneuro.network_inference import _Embedding, _pvalue, _Surrogates
     from scipy.special import chdtri
+
+    from netneuro.network_inference import _Embedding, _pvalue, _Surrogates
 
     emb = _Embedding(np.random.default_rng(1).standard_normal((501, 2)), 1)
     for stat in (0.0005, 0.002, 0.004, 0.008):
