@@ -436,6 +436,7 @@ def test_nilearns_own_connectome_tests_pass(tmp_path):
                          "test_connectivity_matrices.py")
     if not os.path.exists(tests):
         pytest.skip("nilearn is installed without its tests")
+    site = os.path.dirname(os.path.dirname(nilearn_connectome.__file__.rsplit(os.sep, 1)[0]))
     (tmp_path / "netneuro_patch_nilearn.py").write_text(_PATCH_PLUGIN)
     env = dict(os.environ)
     import netneuro
@@ -445,7 +446,9 @@ def test_nilearns_own_connectome_tests_pass(tmp_path):
                                          env.get("PYTHONPATH", "")])
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "netneuro_patch_nilearn", "-p", "nilearn.conftest", "-W", "ignore",
+         "netneuro_patch_nilearn", "-W", "ignore", "-c", os.devnull,
+         # nilearn's conftest (its fixtures) loaded as a conftest by every pytest version:
+         "--rootdir", site, "--confcutdir", site,
          "-k", "not check_doc_link", tests],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
     tail = proc.stdout[-3000:] + proc.stderr[-2000:]
