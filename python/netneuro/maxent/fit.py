@@ -354,6 +354,13 @@ def _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs):
 
 
 @single_threaded_blas
+def _check_mc(n_chains, n_sweeps, learning_rate):
+    """The Monte Carlo (Boltzmann learning) settings of fit_ising and fit_ising_moments."""
+    return (check_int(n_chains, "n_chains", min_value=1),
+            check_int(n_sweeps, "n_sweeps", min_value=1),
+            check_float(learning_rate, "learning_rate", min_value=0.0, strict_min=True))
+
+
 def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l2: float = 0.0,
               max_iter: int | None = None, tol: float | None = None, seed=None, n_jobs=None,
               n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05,
@@ -445,10 +452,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
         theta, diag = _fit_mpf(Sfit, weights, n, l1=l1, l2=l2, max_iter=max_iter, tol=tol,
                                theta0=theta0)
     else:
-        n_chains = check_int(n_chains, "n_chains", min_value=1)
-        n_sweeps = check_int(n_sweeps, "n_sweeps", min_value=1)
-        learning_rate = check_float(learning_rate, "learning_rate", min_value=0.0,
-                                    strict_min=True)
+        n_chains, n_sweeps, learning_rate = _check_mc(n_chains, n_sweeps, learning_rate)
         if theta0 is None:
             theta0, _ = _fit_pl(Sfit, weights, n, l1=l1, l2=l2, max_iter=1000, tol=1e-7,
                                 n_jobs=n_jobs)
@@ -533,10 +537,7 @@ def fit_ising_moments(means, correlations, method: str = "exact", *, l1: float =
         theta, diag = _fit_exact(md, n, l1=l1, l2=l2, max_iter=max_iter, tol=tol, n_jobs=n_jobs,
                                  theta0=theta0)
     else:
-        n_chains = check_int(n_chains, "n_chains", min_value=1)
-        n_sweeps = check_int(n_sweeps, "n_sweeps", min_value=1)
-        learning_rate = check_float(learning_rate, "learning_rate", min_value=0.0,
-                                    strict_min=True)
+        n_chains, n_sweeps, learning_rate = _check_mc(n_chains, n_sweeps, learning_rate)
         if theta0 is None:
             theta0 = _initial_theta("independent", method, None, None, md, n, l1, l2, n_jobs)
         theta, diag = _fit_mc(None, n, md, l1=l1, l2=l2, max_iter=max_iter, tol=tol,
