@@ -12,7 +12,7 @@ core (threads over pairs, GIL released, identical for every ``n_jobs``):
     squares of the restricted and full autoregressions, which equals half the
     Granger log-ratio in nats (Barnett, Barrett & Seth 2009, Phys. Rev. Lett.
     103:238701).  Every pair comes from the lagged covariance blocks at once
-    (GEMMs, then small systems vectorised over pairs; :mod:`.gaussian`), one
+    (GEMMs, then small systems vectorised over pairs; ``netneuro.infotheory.gaussian``), one
     Array API code path for NumPy, torch and CuPy.
 ``"ksg"``
     Kraskov-Stoegbauer-Grassberger nearest-neighbour estimator, algorithm 1,
