@@ -152,6 +152,17 @@ class _Solver:
         return self.multipliers
 
 
+    def _fit_sample(self, solver, method, initial_guess, full_output, **fit_kwargs):
+        """Fit ``self.sample`` by ``fit_ising(method)``: the solve() of the sample-only solvers."""
+        if self.sample is None:
+            raise ValueError(f"{solver} needs a data sample: build it as {solver}(sample)")
+        model = maxent.fit_ising(self.sample, method, n_jobs=self.n_jobs,
+                                 init=self._init(initial_guess), **fit_kwargs)
+        self._finish(model)
+        if full_output:
+            return self.multipliers, model.diagnostics
+        return self.multipliers
+
 class Enumerate(_Solver):
     """Exact maximum-entropy fit by enumeration (ConIII ``Enumerate``); ``sample`` may be
     a data sample ``(n_samples, n)`` or a system size ``n``."""
@@ -182,15 +193,8 @@ class Pseudo(_Solver):
         super().__init__(sample, model, calc_observables, iprint, **kwargs)
 
     def solve(self, force_general=False, initial_guess=None, full_output=False, **kwargs):
-        if self.sample is None:
-            raise ValueError("Pseudo needs a data sample: build it as Pseudo(sample)")
-        l2 = kwargs.pop("l2", 0.0)
-        model = maxent.fit_ising(self.sample, "pseudolikelihood", l2=l2, n_jobs=self.n_jobs,
-                                 init=self._init(initial_guess))
-        self._finish(model)
-        if full_output:
-            return self.multipliers, model.diagnostics
-        return self.multipliers
+        return self._fit_sample("Pseudo", "pseudolikelihood", initial_guess, full_output,
+                                l2=kwargs.pop("l2", 0.0))
 
 
 class MPF(_Solver):
@@ -206,14 +210,7 @@ class MPF(_Solver):
 
     def solve(self, initial_guess=None, parameter_limits=100, solver_kwargs=None, uselog=True,
               full_output=False):
-        if self.sample is None:
-            raise ValueError("MPF needs a data sample: build it as MPF(sample)")
-        model = maxent.fit_ising(self.sample, "mpf", n_jobs=self.n_jobs,
-                                 init=self._init(initial_guess))
-        self._finish(model)
-        if full_output:
-            return self.multipliers, model.diagnostics
-        return self.multipliers
+        return self._fit_sample("MPF", "mpf", initial_guess, full_output)
 
 
 class MCH(_Solver):
