@@ -150,9 +150,11 @@ if sc_file.is_file() and fc_file.is_file():
     for A_s in sc:
         np.fill_diagonal(A_s, 0)
     for null in NULLS:
-        vals = np.array([binary_sigma(A_s, null, n_null=5).value for A_s in sc])
+        res = [binary_sigma(A_s, null, n_null=5) for A_s in sc]
+        vals = np.array([r.value for r in res])
         print(f"HCP structural (Schaefer-200, {DENSITY:.0%}), {null:12s} sigma over 20 subjects: "
-              f"median {np.median(vals):.2f} (range {vals.min():.2f}-{vals.max():.2f})"
+              f"median {np.median(vals):.2f} (range {vals.min():.2f}-{vals.max():.2f}), "
+              f"at most {max(r.n_components for r in res)} component(s)"
               + ("  (issue #20: ~3; Zalesky et al.: grows with the node count)"
                  if null == "erdos_renyi" else ""))
     with np.load(fc_file) as z:
