@@ -103,8 +103,15 @@ def random_init(clf, seed):
     return out
 
 
-def features(clf, X_probe, seed) -> dict:
-    """Graph, control and topology summaries of one network."""
+def features(clf, X_probe, seed, maxent_units=None) -> dict:
+    """Graph, control and topology summaries of one network.
+
+    With ``maxent_units`` (an int), also a pairwise maximum-entropy (Ising) fit
+    of that many randomly drawn hidden units, binarised at their mean over the
+    probe digits: the fraction of their multi-information that pairs capture
+    (a small coupling penalty, l2 = 0.01, keeps the couplings of ReLU units that
+    are never active together finite).
+    """
     from netneuro import graph
 
     g = ann.weight_graph(clf)
@@ -116,7 +123,7 @@ def features(clf, X_probe, seed) -> dict:
     acts = ann.activations(clf, X_probe)  # hidden layers, clean probe digits
     _, alive = ann.activation_connectome(acts, return_alive=True)
     topo = ann.topological_features(acts, per_layer=False, seed=seed)["network"]
-    return {
+    out = {
         "mean abs weight": float(np.mean([np.abs(W).mean() for W in clf.coefs_])),
         "hidden strength (mean)": float(strength[hidden].mean()),
         "spectral norm layer 1": float(np.linalg.norm(clf.coefs_[0], 2)),
@@ -126,6 +133,11 @@ def features(clf, X_probe, seed) -> dict:
         "H1 max persistence": topo["max_persistence_h1"],
         "H1 classes": float(topo["n_h1"]),
     }
+    if maxent_units:
+        gof = ann.maxent_features(acts, max_units=maxent_units, seed=seed,
+                                  l2=0.01)["goodness_of_fit"]
+        out["maxent r (pairs / multi-info)"] = float(gof.r)
+    return out
 
 
 def holm(pvals):
@@ -164,7 +176,7 @@ def compare(results: dict) -> list[dict]:
     return rows
 
 
-def run_mlp(n_seeds=5, hidden=(64, 32), max_iter=200, verbose=True) -> dict:
+def run_mlp(n_seeds=5, hidden=(64, 32), max_iter=200, verbose=True, maxent_units=None) -> dict:
     results = {"random": [], "clean": [], "trojan": []}
     perf = {"clean accuracy": [], "trojan accuracy": [], "clean ASR": [], "trojan ASR": []}
     for seed in range(n_seeds):
@@ -181,7 +193,7 @@ def run_mlp(n_seeds=5, hidden=(64, 32), max_iter=200, verbose=True) -> dict:
         perf["clean ASR"].append(float(np.mean(clean.predict(Xtrig) == TARGET)))
         perf["trojan ASR"].append(float(np.mean(trojan.predict(Xtrig) == TARGET)))
         for name, model in (("random", rand), ("clean", clean), ("trojan", trojan)):
-            results[name].append(features(model, Xte, seed))
+            results[name].append(features(model, Xte, seed, maxent_units))
         if verbose:
             print(f"  seed {seed}: clean acc {perf['clean accuracy'][-1]:.3f}, trojan acc "
                   f"{perf['trojan accuracy'][-1]:.3f}, trojan ASR {perf['trojan ASR'][-1]:.3f}",

@@ -144,6 +144,22 @@ def test_maxent_features(rng):
         ann.maxent_features(A, select="best")
 
 
+def test_maxent_features_l2_for_units_never_jointly_active(rng):
+    # units 0 and 1 are never active together (sparse ReLU-like units): the
+    # unpenalised coupling is infinite; l2 is passed on to fit_ising
+    a = rng.random(600)
+    A = np.column_stack([np.where(a < 0.3, a + 1, 0.0), np.where(a > 0.7, a, 0.0),
+                         rng.normal(size=600)])
+    with pytest.raises(ValueError, match="l2"):
+        ann.maxent_features(A, seed=0)
+    res = ann.maxent_features(A, seed=0, l2=0.05)
+    ref = maxent.fit_ising(res["X"], l2=0.05)
+    np.testing.assert_array_equal(res["model"].J, ref.J)
+    assert np.all(np.isfinite(res["model"].J)) and res["model"].J[0, 1] < 0
+    with pytest.raises(ValueError, match="l2"):
+        ann.maxent_features(A, l2=-1.0)
+
+
 def test_transfer_entropy_connectome_matches_connectivity(rng):
     x = rng.normal(size=(400, 1))
     A = np.hstack([x, np.roll(x, 1) + 0.1 * rng.normal(size=(400, 1)), rng.normal(size=(400, 2)),

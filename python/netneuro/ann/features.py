@@ -210,7 +210,7 @@ def control_features(W, *, system: str = "discrete", layout: str = "source_targe
 
 
 def maxent_features(acts, *, max_units: int = 15, threshold="mean", method: str = "auto",
-                    select: str = "random", seed=None) -> dict:
+                    select: str = "random", seed=None, l2: float = 0.0) -> dict:
     """A pairwise maximum-entropy (Ising) model of binarised unit activity.
 
     Activations are binarised with :func:`netneuro.maxent.binarize` (per unit,
@@ -219,6 +219,9 @@ def maxent_features(acts, *, max_units: int = 15, threshold="mean", method: str 
     fitted with :func:`netneuro.maxent.fit_ising` (exact fits need few units:
     2**N states).  ``select="random"`` draws the subset with ``seed``;
     ``"variance"`` takes the units with the most variable binarised activity.
+    ``l2`` is the coupling penalty of :func:`~netneuro.maxent.fit_ising`: sparse
+    units (ReLU) often never share a joint state in a finite sample, where the
+    unpenalised maximum-likelihood couplings are infinite.
 
     Returns
     -------
@@ -249,6 +252,6 @@ def maxent_features(acts, *, max_units: int = 15, threshold="mean", method: str 
     else:
         units = varying
     X = B[:, units]
-    model = maxent.fit_ising(X, method=method)
+    model = maxent.fit_ising(X, method=method, l2=l2)
     return {"units": units, "X": X, "model": model,
             "goodness_of_fit": maxent.goodness_of_fit(model, X)}
