@@ -12,6 +12,9 @@ if compgen -G "python/netneuro/_core*.so" >/dev/null || compgen -G "python/netne
 fi
 python -c "import netneuro, sys; print('documenting netneuro', netneuro.__version__, 'from', netneuro.__file__)"
 export MPLBACKEND=Agg
+# The gallery's problems are small (tens to hundreds of regions): one BLAS
+# thread each, which also keeps a busy machine from slowing them down many times.
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 start=$(date +%s)
 python -m sphinx -b html -W --keep-going -q docs docs/_build/html "$@"
 python docs/check_links.py docs/_build/html

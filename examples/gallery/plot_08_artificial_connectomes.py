@@ -30,11 +30,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits
-
-# One BLAS thread: these small networks gain nothing from more, and on a busy
-# machine idle BLAS threads slow each small call down many times over.
-blas = threadpool_limits(limits=1, user_api="blas")
 
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 root = next(p for p in [here, *here.parents] if (p / "tests" / "data").is_dir())
@@ -91,4 +86,3 @@ z = np.load(ann_trojan.LENET)
 n_params = sum(z[k].size for k in z.files)
 print(f"LeNet-5 parameters: {n_params} (closed form 61706)")
 lenet = ann_trojan.lenet_summary(mnist_rows=300, verbose=True)
-blas.restore_original_limits()

@@ -31,13 +31,8 @@ from scipy.cluster.vq import kmeans2
 from scipy.linalg import expm
 from scipy.signal import detrend
 from scipy.stats import spearmanr
-from threadpoolctl import threadpool_limits
 
 from netneuro import control
-
-# One BLAS thread: problems of 94 regions gain nothing from more, and on a busy
-# machine idle BLAS threads slow each small call down many times over.
-blas = threadpool_limits(limits=1, user_api="blas")
 
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 root = next(p for p in [here, *here.parents] if (p / "tests" / "data").is_dir())
@@ -161,4 +156,3 @@ axes[1].axhline(0, color="k", lw=0.5)
 axes[1].set(xlabel="horizon T", ylabel="Spearman rho(energy, P)")
 axes[1].legend(fontsize=8)
 fig.tight_layout()
-blas.restore_original_limits()
