@@ -213,3 +213,18 @@ def test_float32_stays_float32(cohort, fc):
     assert r.dtype == torch.float32
     np.testing.assert_allclose(r.numpy(), graph.structure_function_coupling(cohort, fc),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_show_config_reports_namespaces():
+    import io
+
+    import netneuro
+
+    buf = io.StringIO()
+    netneuro.show_config(file=buf)
+    line = next(x for x in buf.getvalue().splitlines() if "array namespaces" in x)
+    for name in ("numpy", "array_api_compat", "cupy", "torch", "array_api_strict"):
+        assert name in line
+    import array_api_compat
+
+    assert f"array_api_compat {array_api_compat.__version__}" in line
