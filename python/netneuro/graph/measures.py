@@ -146,7 +146,7 @@ def communicability(W, *, normalize: bool = True):
     the same shape; entry ``[i, j]`` weighs all walks from ``i`` to ``j``, a walk
     of length ``k`` by ``1/k!``.
 
-    NumPy input: SciPy's ``expm`` (Padé, scaling and squaring).  A torch tensor,
+    NumPy input: SciPy's ``expm`` (Padé, scaling and squaring) per matrix.  A torch tensor,
     CuPy or array-api-strict array: a batched ``eigh`` on its device
     (``V exp(diag(w)) V^T``, exact for symmetric matrices; equal to 1e-10).
     """
@@ -164,7 +164,9 @@ def communicability(W, *, normalize: bool = True):
         inv = np.zeros_like(s)
         inv[s > 0] = 1.0 / np.sqrt(s[s > 0])
         W = inv[..., :, None] * W * inv[..., None, :]
-    return expm(W)
+    if W.ndim == 2:
+        return expm(W)
+    return np.stack([expm(M) for M in W])  # per matrix, as structure_function_coupling did
 
 
 # ---------------------------------------------------------------------------
