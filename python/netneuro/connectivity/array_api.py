@@ -216,7 +216,7 @@ def geometric_mean_xp(covs, xp, max_iter=30, tol=1e-7):
             break
     if tol is not None and norm / size >= tol:
         warnings.warn(f"geometric mean: {max_iter} iterations without reaching the tolerance "
-                      f"{tol}", stacklevel=4)
+                      f"{tol}", stacklevel=5)
     return g
 
 
