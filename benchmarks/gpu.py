@@ -28,7 +28,9 @@ subjects x 200 time points x 400 regions [20 x 100 x 50]; controllability
 (normalise, average and modal) of 1000 symmetric 400 x 400 matrices [20 x 50];
 discrete transfer entropy of N = 400 binary series of 1000 steps [N = 20, 300
 steps]; exact Ising log Z and moments for N = 24 and 28 [12 and 14]; the
-correlation connectome of 5000 units over 2000 samples [300 units x 200].
+correlation connectome of 5000 units over 2000 samples [300 units x 200];
+graph clustering and communicability of 200 weighted 400 x 400 graphs [10 x 40];
+structure-function coupling (Spearman) of 100 subjects x 200 regions [5 x 30].
 A case whose device path is missing (``NotImplementedError`` / ``TypeError``)
 is reported as "not available", not as a failure of the run.
 """
@@ -182,7 +184,7 @@ def _maxdiff(a, b):
 
 
 def cases(dev, quick, rng, full_cpu=False):
-    from netneuro import ann, connectivity, control
+    from netneuro import ann, connectivity, control, graph
     from netneuro.maxent import IsingModel
 
     out = []
@@ -242,6 +244,29 @@ def cases(dev, quick, rng, full_cpu=False):
         out.append((label, f"N = {N}", cpu,
                     lambda hd=hd, Jd=Jd: ising(IsingModel(hd, Jd)),
                     lambda a, b: max(abs(a[0] - b[0]) / abs(a[0]), _maxdiff(a[1], b[1]))))
+
+    S, N = (10, 40) if quick else (200, 400)
+    G = rng.random((S, N, N)) * (rng.random((S, N, N)) < 0.3)
+    G = np.triu(G, 1)
+    G = G + G.transpose(0, 2, 1)
+    Gd = dev.put(G)
+
+    def graph_measures(W):
+        jobs = {"n_jobs": -1} if isinstance(W, np.ndarray) else {}
+        return graph.clustering(W, **jobs), graph.communicability(W)
+
+    out.append(("graph: clustering + communicability", f"{S} x {N} x {N}",
+                lambda: graph_measures(G), lambda: graph_measures(Gd),
+                lambda a, b: max(_maxdiff(a[0], b[0]), _maxdiff(a[1], b[1]))))
+
+    S, N = (5, 30) if quick else (100, 200)
+    F = rng.normal(size=(S, N, N))
+    F = (F + F.transpose(0, 2, 1)) / 2 + G[:S, :N, :N]
+    Sd, Fd = dev.put(np.ascontiguousarray(G[:S, :N, :N])), dev.put(F)
+    out.append(("structure-function coupling (Spearman)", f"{S} x {N} x {N}",
+                lambda: graph.structure_function_coupling(G[:S, :N, :N], F),
+                lambda: graph.structure_function_coupling(Sd, Fd),
+                lambda a, b: _maxdiff(a, b)))
 
     U, n = (300, 200) if quick else (5000, 2000)
     A = rng.normal(size=(n, U)) @ (np.eye(U) + 0.05 * rng.normal(size=(U, U))) if quick else \

@@ -93,7 +93,7 @@ API_MODULES = {
     "Artificial networks": ["ann"],
     "Cohorts and workflows": ["cohort", "pipelines", "report", "cli"],
     "Input, output, plots, statistics, data": ["io", "plotting", "stats", "data"],
-    "Array API (GPU) paths": ["connectivity.array_api", "control.array_api"],
+    "Array API (GPU) paths": ["connectivity.array_api", "control.array_api", "graph.array_api"],
     "Compatibility shims": ["compat", "compat.bct", "compat.coniii", "compat.nctpy",
                             "compat.pyinform", "compat.ripser"],
     "Package": [""],

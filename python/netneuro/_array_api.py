@@ -63,12 +63,15 @@ def device_of(x):
 
 
 def dense_namespaces() -> dict:
-    """The array libraries importable here, for :func:`netneuro.show_config`."""
+    """The array libraries importable here, for :func:`netneuro.show_config`: NumPy,
+    array-api-compat (which the non-NumPy paths need), CuPy, torch and array-api-strict,
+    each with its version (GPU or CPU only for CuPy and torch) or "not installed"."""
     found = {"numpy": np.__version__}
-    for name in ("cupy", "torch", "array_api_strict"):
+    for name in ("array_api_compat", "cupy", "torch", "array_api_strict"):
         try:
             mod = __import__(name)
         except Exception:  # noqa: BLE001 - an optional library that fails to import
+            found[name] = "not installed"
             continue
         version = getattr(mod, "__version__", "?")
         if name == "cupy" or name == "torch":

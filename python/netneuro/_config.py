@@ -65,7 +65,8 @@ def _info() -> dict:
 
 
 def show_config(file=None) -> None:
-    """Print the version, compiler, threads, and CUDA/CuPy availability."""
+    """Print the version, compiler, threads, CUDA/CuPy availability and the array
+    namespaces found (NumPy, array-api-compat, CuPy, torch, array-api-strict)."""
     info = _info()
     width = max(map(len, info))
     for key, value in info.items():

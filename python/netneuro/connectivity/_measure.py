@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .._array_api import namespace
 from .._validation import (
     check_array,
     check_bool,
@@ -433,6 +434,13 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
 
     def _fit_transform(self, X, do_transform=False, do_fit=False, confounds=None):
         self._check_params()
+        xp, native = namespace(X)
+        fitted_on = None if do_fit else namespace(self.mean_)[0]
+        if fitted_on is not None and fitted_on is not xp:
+            raise TypeError(f"this {type(self).__name__} was fitted on {fitted_on.__name__} "
+                            f"arrays; X is a {xp.__name__} array (convert one side)")
+        if not native:  # torch, CuPy, ...: computed by that library on its device
+            return self._fit_transform_xp(X, xp, do_transform, do_fit, confounds)
         subjects = self._check_input(X, confounds, reset=do_fit)
         if self.vectorize and self.kind in ("transfer entropy", "granger"):
             raise ValueError("vectorize needs a symmetric kind; directed matrices cannot be "
@@ -468,6 +476,63 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
             if confounds is not None:
                 out = _clean_vectors(out, _confound_array(confounds, len(out)))
         return out
+
+    def _fit_transform_xp(self, X, xp, do_transform, do_fit, confounds):
+        """A stack ``(S, T, N)`` (or one ``(T, N)``) of another array library: nilearn's
+        kinds with Ledoit-Wolf covariances, computed by that library on its device
+        (:mod:`netneuro.connectivity.array_api`); the fitted ``mean_`` and ``whitening_``
+        and the output are arrays of that library."""
+        from .._array_api import available_memory_xp, device_of
+        from . import array_api as xa
+
+        kind = self.kind
+        lib = xp.__name__
+        if kind not in ("covariance", "correlation", "partial correlation", "precision",
+                        "tangent"):
+            raise NotImplementedError(f"kind={kind!r} is computed for NumPy input only, not for "
+                                      f"{lib} arrays")
+        if self.cov_estimator is not None:
+            raise NotImplementedError(f"cov_estimator needs NumPy input; {lib} arrays use the "
+                                      "Ledoit-Wolf default (cov_estimator=None)")
+        if confounds is not None:
+            if not self.vectorize:
+                raise ValueError("'confounds' are provided but vectorize=False: confounds "
+                                 "clean the vectorised connectomes (a second-level "
+                                 "regression), not matrices")
+            raise NotImplementedError(f"confounds are cleaned for NumPy input only, not for "
+                                      f"{lib} arrays")
+        S = X.shape[0] if X.ndim == 3 else 1
+        N = X.shape[-1]
+        check_memory(8.0 * S * N * N * 4, f"{S} {N} x {N} matrices",
+                     hint="process the cohort in chunks",
+                     limit=available_memory_xp(xp, device_of(X)))
+        if not do_fit and N != self.n_features_in_:
+            raise ValueError(f"X has {N} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input (regions)")
+        if do_transform and kind == "tangent" and S <= 1:
+            raise ValueError("Tangent space parametrization can only be applied to a group of "
+                             "subjects (at least 2), as it returns deviations from their mean")
+        mats, covs = xa.measure_xp(X, xp, kind, self.standardize)
+        if do_fit:
+            self.cov_estimator_ = self._new_cov_estimator()
+            self.n_features_in_ = N
+            if kind == "tangent":
+                self.mean_ = xa.geometric_mean_xp(covs, xp, max_iter=30, tol=1e-7)
+                self.whitening_ = xa.eigh_map_xp(lambda w: 1.0 / xp.sqrt(w), self.mean_, xp)
+            else:
+                m = xp.mean(mats, axis=0)
+                self.mean_ = 0.5 * (m + xp.matrix_transpose(m))
+                self.whitening_ = None
+            if self.verbose:
+                print(f"[{type(self).__name__}.fit] Finished fit")
+        if not do_transform:
+            return self
+        if kind == "tangent":
+            W = self.whitening_
+            mats = xa.eigh_map_xp(xp.log, xp.matmul(xp.matmul(W, mats), W), xp)
+        if self.vectorize:
+            mats = xa.sym_to_vec_xp(mats, xp, self.discard_diagonal)
+        return mats
 
     def _new_cov_estimator(self):
         if self.cov_estimator is None:
@@ -513,6 +578,9 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
         subjects' covariances ``mean^1/2 expm(T) mean^1/2`` are returned.
         """
         self._check_fitted()
+        xp, native = namespace(connectivities)
+        if not native:  # matrices of another library, e.g. torch: computed on their device
+            return self._inverse_xp(connectivities, xp)
         C = np.asarray(connectivities, dtype=np.float64)
         if self.vectorize:
             if C.ndim == 1:
@@ -528,6 +596,19 @@ class ConnectivityMeasure(_TransformerMixin, _BaseEstimator):
             vals, vecs = np.linalg.eigh(self.mean_)
             root = (vecs * np.sqrt(vals)) @ vecs.T
             C = root @ _eigh_map(np.exp, C) @ root
+        return C
+
+    def _inverse_xp(self, C, xp):
+        from .._array_api import check_array_xp
+        from . import array_api as xa
+
+        if self.vectorize:
+            raise NotImplementedError(f"unfolding vectors is implemented for NumPy input only, "
+                                      f"not for {xp.__name__} arrays")
+        C = check_array_xp(C, "connectivities", xp, ndim=(2, 3), square=True)
+        if self.kind == "tangent":
+            root = xa.eigh_map_xp(xp.sqrt, self.mean_, xp)
+            C = xp.matmul(xp.matmul(root, xa.eigh_map_xp(xp.exp, C, xp)), root)
         return C
 
     def set_output(self, *, transform=None):

@@ -36,6 +36,7 @@ from .coupling import structure_function_coupling
 from .measures import (
     characteristic_path_length,
     clustering,
+    communicability,
     degree,
     global_efficiency,
     local_efficiency,
@@ -52,6 +53,7 @@ __all__ = [
     "degree",
     "clustering",
     "transitivity",
+    "communicability",
     "shortest_path_lengths",
     "characteristic_path_length",
     "global_efficiency",

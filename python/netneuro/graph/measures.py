@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import _core
+from .._array_api import namespace
 from .._parallel import check_n_jobs, limit_blas
 from .._validation import (
     check_memory,
@@ -24,8 +25,14 @@ def strength(W, *, signed: bool = False):
     for a directed matrix).  The diagonal is ignored.  With ``signed=True``
     negative weights are allowed and a pair ``(positive, negative)`` is returned:
     the sums of the positive and of the negative weights (the latter <= 0), as
-    ``bct.strengths_und_sign``.
+    ``bct.strengths_und_sign``.  A torch tensor, CuPy or array-api-strict array is
+    computed by its library on its device (:mod:`netneuro.graph.array_api`).
     """
+    xp, native = namespace(W)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import strength_xp
+
+        return strength_xp(W, xp, bool(signed))
     W = _graph(W, signed=signed)
     if signed:
         return np.clip(W, 0, None).sum(axis=-1), np.clip(W, None, 0).sum(axis=-1)
@@ -36,8 +43,14 @@ def degree(W):
     """Node degree: the number of non-zero off-diagonal entries in each row.
 
     ``(N, N)`` or ``(S, N, N)`` -> ``(N,)`` or ``(S, N)`` float64 (out-degree
-    for a directed matrix; ``bct.degrees_und``).  Signs are ignored.
+    for a directed matrix; ``bct.degrees_und``).  Signs are ignored.  Arrays of
+    other libraries stay in their namespace (float32 kept).
     """
+    xp, native = namespace(W)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import degree_xp
+
+        return degree_xp(W, xp)
     W = _graph(W, signed=True)
     return (W != 0).sum(axis=-1).astype(np.float64)
 
@@ -83,9 +96,17 @@ def clustering(W, *, normalize: bool = False, n_jobs=None):
 
     ``W`` symmetric non-negative ``(N, N)`` or ``(S, N, N)`` -> ``(N,)`` or
     ``(S, N)``.  The triangle count is one symmetric rank-k update (BLAS dsyrk)
-    per matrix; batches run with ``n_jobs`` threads across subjects.
+    per matrix; batches run with ``n_jobs`` threads across subjects.  A torch
+    tensor, CuPy or array-api-strict array is computed by its library on its
+    device, one batched matrix product ``W^(1/3) W^(1/3)`` per stack
+    (:mod:`netneuro.graph.array_api`; ``n_jobs`` unused).
     """
     n_jobs = check_n_jobs(n_jobs)
+    xp, native = namespace(W)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import clustering_xp
+
+        return clustering_xp(W, xp, bool(normalize))
     C, _, _, squeeze = _onnela(W, normalize, n_jobs)
     return C[0] if squeeze else C
 
@@ -96,13 +117,56 @@ def transitivity(W, *, normalize: bool = False, n_jobs=None):
     As ``bct.transitivity_wu``; scalar for ``(N, N)``, ``(S,)`` for a batch
     (0 when there is no triangle).  Weights are assumed in ``[0, 1]``
     (see :func:`clustering`; weights above 1 warn unless ``normalize=True``).
+    Arrays of other libraries: as :func:`clustering` (an array ``()`` or ``(S,)``).
     """
     n_jobs = check_n_jobs(n_jobs)
+    xp, native = namespace(W)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import transitivity_xp
+
+        return transitivity_xp(W, xp, bool(normalize))
     _, cyc, deg, squeeze = _onnela(W, normalize, n_jobs)
     num = cyc.sum(axis=-1)
     den = (deg * (deg - 1)).sum(axis=-1)
     T = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
     return float(T[0]) if squeeze else T
+
+
+# ---------------------------------------------------------------------------
+# communicability
+
+
+def communicability(W, *, normalize: bool = True):
+    """Weighted communicability ``expm(D^-1/2 W D^-1/2)`` (Crofts & Higham 2009).
+
+    ``D`` is the diagonal of node strengths (isolated nodes: 0 in ``D^-1/2``), so
+    strong hubs do not dominate the walk counts; ``normalize=False`` gives
+    ``expm(W)`` (Estrada & Hatano 2008; ``networkx.communicability_exp`` for a
+    binary graph).  ``W`` symmetric non-negative ``(N, N)`` or ``(S, N, N)`` ->
+    the same shape; entry ``[i, j]`` weighs all walks from ``i`` to ``j``, a walk
+    of length ``k`` by ``1/k!``.
+
+    NumPy input: SciPy's ``expm`` (Padé, scaling and squaring) per matrix.  A torch tensor,
+    CuPy or array-api-strict array: a batched ``eigh`` on its device
+    (``V exp(diag(w)) V^T``, exact for symmetric matrices; equal to 1e-10).
+    """
+    xp, native = namespace(W)
+    if not native:  # torch, CuPy, ...: computed by that library on its device
+        from .array_api import communicability_xp
+
+        return communicability_xp(W, xp, bool(normalize))
+    from scipy.linalg import expm
+
+    W = _graph(W, symmetric=True)
+    check_memory(8.0 * 6 * W.size, f"communicability of shape {W.shape}")
+    if normalize:
+        s = W.sum(axis=-1)
+        inv = np.zeros_like(s)
+        inv[s > 0] = 1.0 / np.sqrt(s[s > 0])
+        W = inv[..., :, None] * W * inv[..., None, :]
+    if W.ndim == 2:
+        return expm(W)
+    return np.stack([expm(M) for M in W])  # per matrix, as structure_function_coupling did
 
 
 # ---------------------------------------------------------------------------
