@@ -108,25 +108,47 @@ def _check_fittable(S: np.ndarray, l2: float, method: str) -> None:
                     "likelihood coupling is infinite; pass l2 > 0 (or more data)")
 
 
-def _objective_exact(theta, n, md, l2, masks, n_jobs, want_hess):
+_MOMENT_INDEX: dict = {}
+
+
+def _low_order(h, J, order, n_jobs):
+    """``(log Z, <E>, W)``: ``W`` indexed like ``W[A]`` of a full transform for ``|A| <= order``.
+
+    The core returns the moments of every product of at most ``order`` spins (without the 2^N
+    distribution) in its own order; the positions of the masks asked for here (the pairs, and
+    for order 4 the symmetric differences of two pairs) are found once per ``(N, order)``.
+    """
+    n = h.shape[0]
+    lz, me, mk, vals = _core_maxent.low_order_moments(h, J, order, n_jobs)
+    idx = _MOMENT_INDEX.get((n, order))
+    if idx is None:
+        masks = _pair_masks(n)
+        want = masks if order < 4 else np.concatenate([masks, (masks[:, None] ^ masks).ravel()])
+        sorter = np.argsort(mk)
+        idx = sorter[np.searchsorted(mk, want, sorter=sorter)]
+        _MOMENT_INDEX[(n, order)] = idx
+    return lz, me, vals[idx]
+
+
+def _objective_exact(theta, n, md, l2, n_jobs, want_hess):
     h, J = _unpack(theta, n)
-    lz, me, W = _core_maxent.walsh_moments(h, J, n_jobs)
-    model = W[masks]
+    D = theta.size
+    lz, me, W = _low_order(h, J, 4 if want_hess else 2, n_jobs)
+    model = W[:D]
     c = theta[n:]
     f = lz - theta @ md + l2 * (c @ c)
     g = model - md
     g[n:] += 2 * l2 * c
     H = None
     if want_hess:
-        H = W[masks[:, None] ^ masks[None, :]] - np.outer(model, model)
+        H = W[D:].reshape(D, D) - np.outer(model, model)
         if l2:
             H[np.arange(n, len(theta)), np.arange(n, len(theta))] += 2 * l2
     return f, g, H, model, lz, me
 
 
 def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
-    masks = _pair_masks(n)
-    D = masks.size
+    D = n + n * (n - 1) // 2
     if theta0 is None:
         theta = np.zeros(D)
         theta[:n] = np.arctanh(np.clip(md[:n], -1 + 1e-12, 1 - 1e-12))
@@ -134,10 +156,10 @@ def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
         theta = np.array(theta0, dtype=np.float64)
     if l1 > 0:
         return _fit_l1_lbfgs(theta, n, md, l1, l2, max_iter, tol,
-                             lambda th: _objective_exact(th, n, md, l2, masks, n_jobs, False)[:2])
+                             lambda th: _objective_exact(th, n, md, l2, n_jobs, False)[:2])
     from scipy.linalg import LinAlgError, solve
 
-    f, g, H, *_ = _objective_exact(theta, n, md, l2, masks, n_jobs, True)
+    f, g, H, *_ = _objective_exact(theta, n, md, l2, n_jobs, True)
     it = 0
     converged = bool(np.max(np.abs(g)) < tol)
     while not converged and it < max_iter:
@@ -153,7 +175,7 @@ def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
         t, slope = 1.0, -(g @ step)
         for _ in range(60):
             cand = theta - t * step
-            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, masks, n_jobs, True)
+            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
             if np.isfinite(fc) and fc <= f + 1e-4 * t * slope + 1e-13 * abs(f):
                 break
             t *= 0.5
@@ -353,7 +375,6 @@ def _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs):
     return theta
 
 
-@single_threaded_blas
 def _check_mc(n_chains, n_sweeps, learning_rate):
     """The Monte Carlo (Boltzmann learning) settings of fit_ising and fit_ising_moments."""
     return (check_int(n_chains, "n_chains", min_value=1),
@@ -361,6 +382,7 @@ def _check_mc(n_chains, n_sweeps, learning_rate):
             check_float(learning_rate, "learning_rate", min_value=0.0, strict_min=True))
 
 
+@single_threaded_blas
 def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l2: float = 0.0,
               max_iter: int | None = None, tol: float | None = None, seed=None, n_jobs=None,
               n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05,
@@ -468,8 +490,7 @@ def _result(theta, n, md, method, diag, tol, l1, l2, n_jobs, t0, spins) -> Ising
     h, J = _unpack(theta, n)
     # exact where enumeration is cheap
     if n <= AUTO_EXACT_MAX_UNITS:
-        _, _, W = _core_maxent.walsh_moments(h, J, n_jobs)
-        diag["max_moment_error"] = float(np.max(np.abs(W[_pair_masks(n)] - md)))
+        diag["max_moment_error"] = float(np.max(np.abs(_low_order(h, J, 2, n_jobs)[2] - md)))
         diag["moment_error_kind"] = "exact"
     elif method == "monte_carlo":
         diag["max_moment_error"] = diag["gibbs_moment_error"]
