@@ -278,7 +278,7 @@ namespace {
 
 // R consecutive levels of the butterfly (a, b) -> (a + b, b - a) on the 2^R entries v[m].
 template <int R>
-inline void butterflies(double* v) {
+__attribute__((always_inline)) inline void butterflies(double* v) {
   constexpr int M = 1 << R;
   for (int lev = 0; lev < R; ++lev) {
     const int st = 1 << lev;
@@ -293,7 +293,8 @@ inline void butterflies(double* v) {
 
 // Levels len, ..., 2^(R-1) len inside one cache-resident block of B entries.
 template <int R>
-void radix_block(double* x, std::size_t B, std::size_t len) {
+__attribute__((always_inline)) inline void radix_block(double* x, std::size_t B,
+                                                       std::size_t len) {
   constexpr int M = 1 << R;
   for (std::size_t g = 0; g < B; g += M * len)
     for (std::size_t t = 0; t < len; ++t) {
@@ -503,6 +504,79 @@ struct LowOrderPlan {
   }
 };
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(_WIN32)
+#define NN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define NN_VECTOR_CLONES
+#endif
+
+// Boltzmann weights x[lo] = exp(e_ref - E(blk, lo)) of the 2^b states of one block, with e_ref
+// <= every energy of the block (returned), and (transform) their Walsh-Hadamard transform over
+// the low bits; *zsum = sum of the weights when not transformed.  Weights are products of
+// per-bit factors (as in walsh_moments) with e_ref = e_hi + c_min - max_lo F(lo), so that
+// x[lo] = exp(c_min - C(lo)) exp(F(lo) - max F) <= 1 and no energy is formed; blocks whose
+// factors could leave the floating-point range (sum_t |2 g_t| + c_max - c_min >= 600) take
+// exp of the energies, relative to their minimum.  The clones (AVX2 and default) do the same
+// operations in the same order: identical results.
+NN_VECTOR_CLONES
+double block_weights(const BitSplit& sp, const double* h, const double* J, std::uint64_t blk,
+                     const double* ce, double* s, double* g, double* x, bool transform,
+                     double* zsum) {
+  const int b = sp.b;
+  const std::size_t B = sp.B;
+  double f0;
+  const double e_hi = sp.block(h, J, blk, s, g, &f0);
+  double G = 0.0, fmax = f0;
+  for (int i = 0; i < b; ++i) {
+    G += std::fabs(g[i]);
+    fmax += std::max(g[i], 0.0);
+  }
+  double e_ref;
+  if (G + (sp.c_max - sp.c_min) < 600.0) {
+    e_ref = e_hi + sp.c_min - fmax;
+    x[0] = std::exp(f0 - fmax);
+    for (int i = 0; i < b; ++i) {
+      const std::size_t m = std::size_t{1} << i;
+      const double eg = std::exp(g[i]);
+      for (std::size_t q = 0; q < m; ++q) x[m + q] = x[q] * eg;
+    }
+    for (std::size_t q = 0; q < B; ++q) x[q] *= ce[q];
+  } else {
+    x[0] = f0;
+    for (int i = 0; i < b; ++i) {
+      const std::size_t m = std::size_t{1} << i;
+      const double gi = g[i];
+      for (std::size_t q = 0; q < m; ++q) x[m + q] = x[q] + gi;
+    }
+    e_ref = std::numeric_limits<double>::infinity();
+    for (std::size_t q = 0; q < B; ++q) {
+      x[q] = (e_hi + sp.C[q]) - x[q];
+      e_ref = std::min(e_ref, x[q]);
+    }
+    for (std::size_t q = 0; q < B; ++q)
+      x[q] = simd::exp_nonpositive<double, std::uint64_t>(e_ref - x[q]);
+  }
+  if (!transform) {
+    double z[4] = {0.0, 0.0, 0.0, 0.0};
+    std::size_t q = 0;
+    for (; q + 4 <= B; q += 4)
+      for (int l = 0; l < 4; ++l) z[l] += x[q + l];
+    for (; q < B; ++q) z[0] += x[q];
+    *zsum = (z[0] + z[1]) + (z[2] + z[3]);
+    return e_ref;
+  }
+  for (int lev = 0; lev < b; lev += 3) {
+    const std::size_t len = std::size_t{1} << lev;
+    if (b - lev >= 3)
+      radix_block<3>(x, B, len);
+    else if (b - lev == 2)
+      radix_block<2>(x, B, len);
+    else
+      radix_block<1>(x, B, len);
+  }
+  return e_ref;
+}
+
 }  // namespace
 
 std::size_t low_order_size(int n, int order) {
@@ -540,14 +614,13 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
   const double inf = std::numeric_limits<double>::infinity();
   struct Chunk {
     double ref = std::numeric_limits<double>::infinity();  // energy reference
-    double se = 0.0;                                       // sum of w E
     std::vector<double> acc;
   };
   std::vector<Chunk> chunks(n_chunks);
 
   run_range(n_chunks, n_threads, 1, (std::size_t{1} << n) * 16, [&](std::size_t cb, std::size_t ce_, int) {
-    std::vector<double> g(b), F(B), E(B), Q(B), x(B), s(n), U(n_rows * K), eb(K), zeb(K), V(n_v),
-        chi(pl.top.size()), row(K);
+    std::vector<double> g(b), x(B), s(n), U(n_rows * K), eb(K), V(n_v), chi(pl.top.size()),
+        row(K);
     for (std::size_t c = cb; c < ce_; ++c) {
       Chunk& ch = chunks[c];
       ch.acc.assign(pl.size, 0.0);
@@ -556,80 +629,27 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
         for (std::size_t j = 0; j < K; ++j) {
           const std::uint64_t blk = (sb << k) | j;
           if ((blk & 15) == 0) check_interrupt();
-          double f0;
-          const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
-          F[0] = f0;
-          for (int i = 0; i < b; ++i) {
-            const std::size_t m = std::size_t{1} << i;
-            const double gi = g[i];
-            for (std::size_t q = 0; q < m; ++q) F[m + q] = F[q] + gi;
-          }
-          double emin = inf;
-          for (std::size_t q = 0; q < B; ++q) {
-            E[q] = (e_hi + sp.C[q]) - F[q];
-            emin = std::min(emin, E[q]);
-          }
-          double G = 0.0;
-          for (int i = 0; i < b; ++i) G += std::fabs(g[i]);
-          const bool product = G + (sp.c_max - sp.c_min) < 600.0;
-          simd::v2d zv = {0.0, 0.0}, ev = {0.0, 0.0};
-          double z1 = 0.0, e1 = 0.0;
-          if (product) {
-            Q[0] = std::exp(emin - e_hi + f0 - sp.c_min);
-            for (int i = 0; i < b; ++i) {
-              const std::size_t m = std::size_t{1} << i;
-              const double eg = std::exp(g[i]);
-              for (std::size_t q = 0; q < m; ++q) Q[m + q] = Q[q] * eg;
-            }
-          }
-          std::size_t q = 0;
-          for (; q + 2 <= B; q += 2) {
-            simd::v2d e, w;
-            std::memcpy(&e, E.data() + q, sizeof e);
-            if (product) {
-              simd::v2d a, cv;
-              std::memcpy(&a, Q.data() + q, sizeof a);
-              std::memcpy(&cv, ce.data() + q, sizeof cv);
-              w = a * cv;
-            } else {
-              w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - e);
-            }
-            zv += w;
-            ev += w * e;
-            std::memcpy(x.data() + q, &w, sizeof w);
-          }
-          for (; q < B; ++q) {  // B is odd only for N = 1
-            const double w = product ? Q[q] * ce[q]
-                                     : simd::exp_nonpositive<double, std::uint64_t>(emin - E[q]);
-            z1 += w;
-            e1 += w * E[q];
-            x[q] = w;
-          }
-          (void)zv;
-          (void)z1;
-          eb[j] = emin;
-          zeb[j] = (ev[0] + ev[1]) + e1;
-          for (int lev = 0; lev < b; lev += 3) {
-            const std::size_t len = std::size_t{1} << lev;
-            if (b - lev >= 3)
-              radix_block<3>(x.data(), B, len);
-            else if (b - lev == 2)
-              radix_block<2>(x.data(), B, len);
-            else
-              radix_block<1>(x.data(), B, len);
+          double zsum;
+          eb[j] = block_weights(sp, h, J, blk, ce.data(), s.data(), g.data(), x.data(), order > 0,
+                                &zsum);
+          if (order == 0) {  // log Z only: the sum of the weights, no transform
+            U[j] = zsum;
+            continue;
           }
           for (std::size_t r = 0; r < n_rows; ++r) U[r * K + j] = x[pl.lo[r]];
         }
         // stage two
         double e_sb = inf;
         for (std::size_t j = 0; j < K; ++j) e_sb = std::min(e_sb, eb[j]);
-        double se = 0.0;
-        for (std::size_t j = 0; j < K; ++j) {
-          eb[j] = std::exp(e_sb - eb[j]);
-          se += eb[j] * zeb[j];
-        }
+        for (std::size_t j = 0; j < K; ++j) eb[j] = std::exp(e_sb - eb[j]);
         for (std::size_t r = 0; r < n_rows; ++r) {
           double* u = U.data() + r * K;
+          if (pl.cnt_mid[order - __builtin_popcountll(pl.lo[r])] == 1) {  // only M = 0 kept
+            double a = 0.0;
+            for (std::size_t j = 0; j < K; ++j) a += u[j] * eb[j];
+            u[0] = a;
+            continue;
+          }
           for (std::size_t j = 0; j < K; ++j) row[j] = u[j] * eb[j];
           for (std::size_t len = 1; len < K; len <<= 1)
             for (std::size_t g0 = 0; g0 < K; g0 += 2 * len)
@@ -647,7 +667,6 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
           if (!std::isinf(ch.ref)) {
             const double r = std::exp(e_sb - ch.ref);
             for (double& a : ch.acc) a *= r;
-            ch.se *= r;
           }
           ch.ref = e_sb;
         } else {
@@ -655,7 +674,6 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
         }
         for (std::size_t u = 0; u < pl.top.size(); ++u)
           chi[u] = (__builtin_popcountll(pl.top[u] & ~sb) & 1) ? -scale : scale;
-        ch.se += scale * se;
         for (std::size_t v = 0; v < n_v; ++v) {
           const double a = V[v];
           double* acc = ch.acc.data() + pl.v_off[v];
@@ -669,17 +687,31 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
   double ref = inf;
   for (const Chunk& ch : chunks) ref = std::min(ref, ch.ref);
   std::fill(W, W + pl.size, 0.0);
-  double se = 0.0;
   for (const Chunk& ch : chunks) {
     const double sc = std::exp(ref - ch.ref);
     for (std::size_t a = 0; a < pl.size; ++a) W[a] += sc * ch.acc[a];
-    se += sc * ch.se;
   }
   const double z = W[0];
   *log_z = -ref + std::log(z);
-  *mean_e = se / z;
   const double inv = 1.0 / z;
   for (std::size_t a = 0; a < pl.size; ++a) W[a] *= inv;
+  // <E> = -sum_i h_i <s_i> - sum_{i<j} J_ij <s_i s_j> from the moments of order 1 and 2
+  *mean_e = std::numeric_limits<double>::quiet_NaN();
+  if (order >= 2) {
+    std::vector<std::uint64_t> mk(pl.size);
+    pl.masks(mk.data());
+    double e = 0.0;
+    for (std::size_t a = 0; a < pl.size; ++a) {
+      const int c = __builtin_popcountll(mk[a]);
+      if (c == 1) {
+        e -= h[__builtin_ctzll(mk[a])] * W[a];
+      } else if (c == 2) {
+        const int i = __builtin_ctzll(mk[a]), j = 63 - __builtin_clzll(mk[a]);
+        e -= J[static_cast<std::size_t>(i) * n + j] * W[a];
+      }
+    }
+    *mean_e = e;
+  }
 }
 
 }  // namespace maxent

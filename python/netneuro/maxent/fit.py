@@ -131,11 +131,16 @@ def _low_order(h, J, order, n_jobs):
 
 
 def _objective_exact(theta, n, md, l2, n_jobs, want_hess):
+    """Objective, gradient and (``want_hess``) Hessian of the exact fit; ``want_hess=None``:
+    the objective only (log Z, no moments)."""
     h, J = _unpack(theta, n)
     D = theta.size
+    c = theta[n:]
+    if want_hess is None:
+        lz = _core_maxent.low_order_moments(h, J, 0, n_jobs)[0]
+        return (lz - theta @ md + l2 * (c @ c),)
     lz, me, W = _low_order(h, J, 4 if want_hess else 2, n_jobs)
     model = W[:D]
-    c = theta[n:]
     f = lz - theta @ md + l2 * (c @ c)
     g = model - md
     g[n:] += 2 * l2 * c
@@ -171,14 +176,20 @@ def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
                 break
             except LinAlgError:
                 ridge = max(1e-10, 10 * ridge)
-        # backtracking line search (Armijo) on the convex dual
+        # backtracking line search (Armijo) on the convex dual; after a rejected full step the
+        # trials need only log Z (order 0, a fraction of the cost), the moments at the end
         t, slope = 1.0, -(g @ step)
-        for _ in range(60):
+        for trial in range(60):
             cand = theta - t * step
-            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
+            if trial == 0:
+                fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
+            else:
+                fc = _objective_exact(cand, n, md, l2, n_jobs, None)[0]
             if np.isfinite(fc) and fc <= f + 1e-4 * t * slope + 1e-13 * abs(f):
                 break
             t *= 0.5
+        if trial > 0:
+            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
         theta, f, g, H = cand, fc, gc, Hc
         converged = bool(np.max(np.abs(g)) < tol)
     return theta, {"iterations": it, "converged": converged, "objective": float(f),
