@@ -102,7 +102,7 @@ inline void register_maxent(py::module_& m) {
         return py::make_tuple(log_z, mean_e, masks, W);
       },
       py::arg("h"), py::arg("J"), py::arg("order"), py::arg("n_jobs"),
-      "(log Z, <E>, masks, W) with W[a] = <prod_{i in masks[a]} s_i> for every bit mask with at "
+      "(log Z, <E> (NaN for order < 2), masks, W) with W[a] = <prod_{i in masks[a]} s_i> for every bit mask with at "
       "most `order` (0-4) bits, without storing the 2^N states.");
 
   m.def(

@@ -695,6 +695,7 @@ void low_order_moments(const double* h, const double* J, int n, int order, doubl
   *log_z = -ref + std::log(z);
   const double inv = 1.0 / z;
   for (std::size_t a = 0; a < pl.size; ++a) W[a] *= inv;
+  W[0] = 1.0;
   // <E> = -sum_i h_i <s_i> - sum_{i<j} J_ij <s_i s_j> from the moments of order 1 and 2
   *mean_e = std::numeric_limits<double>::quiet_NaN();
   if (order >= 2) {

@@ -29,6 +29,7 @@ from .model import (
     AUTO_EXACT_MAX_UNITS,
     IsingModel,
     _check_binary,
+    _check_exact_fit_n,
     _check_exact_n,
     _check_spins,
     _core_maxent,
@@ -405,7 +406,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
     X : (n_samples, n_units) binary array, values in {-1, +1} (``spins="pm1"``)
         or {0, 1} (``spins="01"``).
     method : "auto" (exact for N <= 20, pseudolikelihood beyond), "exact"
-        (N <= 25), "pseudolikelihood", "mpf" (minimum probability flow) or
+        (N <= 30), "pseudolikelihood", "mpf" (minimum probability flow) or
         "monte_carlo" (see module docstring).
     spins : coding of ``X`` and of the returned parameters.
     l1, l2 : penalties on the couplings (``{-1,+1}`` coding), added to the
@@ -457,7 +458,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
     if method == "auto":
         method = "exact" if n <= AUTO_EXACT_MAX_UNITS else "pseudolikelihood"
     if method == "exact":
-        _check_exact_n(n, "method='exact'", "use method='pseudolikelihood' or 'monte_carlo'")
+        _check_exact_fit_n(n, "method='exact'", "use method='pseudolikelihood' or 'monte_carlo'")
     _check_fittable(S, l2, method)
     defaults = {"exact": (100, 1e-8), "pseudolikelihood": (1000, 1e-7), "mpf": (1000, 1e-7),
                 "monte_carlo": (400, 0.02)}
@@ -524,7 +525,7 @@ def fit_ising_moments(means, correlations, method: str = "exact", *, l1: float =
     means : (N,) ``<s_i>`` and correlations : (N, N) ``<s_i s_j>`` in the
     ``{-1,+1}`` coding (the diagonal is ignored), e.g. from
     :func:`~netneuro.maxent.pairwise_moments` or known exactly.  ``method``:
-    "exact" (N <= 25, Newton on the exact likelihood, the default) or
+    "exact" (N <= 30, Newton on the exact likelihood, the default) or
     "monte_carlo" (Boltzmann learning, chains started from the independent
     model of ``means``); pseudolikelihood needs samples (use
     :func:`~netneuro.maxent.fit_ising`).  ``init``: None or "independent"
@@ -555,7 +556,7 @@ def fit_ising_moments(means, correlations, method: str = "exact", *, l1: float =
     if np.any(np.abs(C[iu]) > 1):
         raise ValueError("correlations of +-1 spins must lie in [-1, 1]")
     if method == "exact":
-        _check_exact_n(n, "method='exact'", "use method='monte_carlo'")
+        _check_exact_fit_n(n, "method='exact'", "use method='monte_carlo'")
     defaults = {"exact": (100, 1e-8), "monte_carlo": (400, 0.02)}
     max_iter = defaults[method][0] if max_iter is None else check_int(max_iter, "max_iter",
                                                                         min_value=1)
