@@ -504,11 +504,6 @@ struct LowOrderPlan {
   }
 };
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(_WIN32)
-#define NN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define NN_VECTOR_CLONES
-#endif
 
 // Boltzmann weights x[lo] = exp(e_ref - E(blk, lo)) of the 2^b states of one block, with e_ref
 // <= every energy of the block (returned), and (transform) their Walsh-Hadamard transform over
