@@ -244,55 +244,74 @@ import sys, time, numpy as np
 from netneuro import maxent as me
 X = np.load(sys.argv[1])
 t = time.perf_counter()
-m = me.fit_ising(X, sys.argv[2], n_jobs=1)
+m = me.fit_ising(X, sys.argv[2], n_jobs=int(sys.argv[4]))
 dt = time.perf_counter() - t
 np.save(sys.argv[3], np.concatenate([m.h, m.J.ravel()]))
 print(dt, m.diagnostics["iterations"], m.diagnostics["objective"])
 """
 
 
-def before_after(old_python: str, repeat: int = 3, exact_sizes=(20, 22, 25)) -> str:
+def _synthetic(n, density, T, seed=0):
+    rng = np.random.default_rng(seed)
+    J = np.triu(rng.normal(0, 0.3, (n, n)) * (rng.random((n, n)) < density), 1)
+    h = rng.normal(-0.2, 0.2, n)
+    return me.IsingModel(h, J + J.T).sample(T, seed=1, method="gibbs", n_chains=200, thin=5)
+
+
+def before_after(old_python: str, repeat: int = 3, exact_sizes=(20, 22, 25),
+                 big: bool = False) -> str:
     """Median fit times of the netneuro tree at ``old_python`` (its ``python/`` directory, e.g.
     ``git archive <commit> python | tar -x -C /tmp/old`` plus its compiled ``_core``) and of this
-    tree, run alternately in fresh processes (1 thread, BLAS pinned to 1 thread by the fit);
-    returns a Markdown table with the largest parameter difference between the two."""
+    tree, run alternately in fresh processes (1 thread unless stated, BLAS pinned to 1 thread by
+    the fit); returns a Markdown table with the largest parameter difference between the two.
+    ``big``: also pseudolikelihood at N = 500, T = 20000 (one run each) and an exact fit at
+    N = 28 with 2 threads (this tree only: the old one enumerates at most 25 units)."""
     import subprocess
     import tempfile
 
     new_python = str(Path(__file__).resolve().parents[1] / "python")
     tmp = Path(tempfile.mkdtemp())
-    data = {}
-    rng = np.random.default_rng(0)
-    n = 100
-    J = np.triu(rng.normal(0, 0.3, (n, n)) * (rng.random((n, n)) < 0.05), 1)
-    h = rng.normal(-0.2, 0.2, n)
-    data[f"pseudolikelihood N={n}, T=10000 (synthetic, 5% couplings)"] = (
-        me.IsingModel(h, J + J.T).sample(10_000, seed=1, method="gibbs", n_chains=200, thin=5),
-        "pseudolikelihood")
+    data = {}  # name -> (X, method, n_jobs, rounds, run the old tree)
+    data["pseudolikelihood N=100, T=10000 (synthetic, 5% couplings)"] = (
+        _synthetic(100, 0.05, 10_000), "pseudolikelihood", 1, repeat, True)
     gw = _gw()
     for k in exact_sizes:
-        data[f"exact N={k}, T={len(gw)} (gw fMRI)"] = (np.ascontiguousarray(gw[:, :k]), "exact")
+        data[f"exact N={k}, T={len(gw)} (gw fMRI)"] = (np.ascontiguousarray(gw[:, :k]), "exact",
+                                                       1, repeat, True)
+    if big:
+        data["pseudolikelihood N=500, T=20000 (synthetic, 1% couplings)"] = (
+            _synthetic(500, 0.01, 20_000), "pseudolikelihood", 1, 1, True)
+        data[f"exact N=28, T={len(gw)} (gw fMRI), 2 threads"] = (
+            np.ascontiguousarray(gw[:, :28]), "exact", 2, 1, False)
     rows = ["| case | before (median) | after (median) | before / after | iterations before -> "
             "after | max abs parameter difference |", "|---|---|---|---|---|---|"]
-    for i, (name, (X, method)) in enumerate(data.items()):
+    for i, (name, (X, method, jobs, rounds, old_too)) in enumerate(data.items()):
         np.save(tmp / f"{i}.npy", X)
         times = {"old": [], "new": []}
-        iters = {}
-        for _ in range(repeat):
-            for tag, path in (("old", old_python), ("new", new_python)):
+        iters = {"old": "-"}
+        trees = (("old", old_python), ("new", new_python)) if old_too else (("new", new_python),)
+        for _ in range(rounds):
+            for tag, path in trees:
                 env = dict(os.environ, PYTHONPATH=path)
                 out = subprocess.run([sys.executable, "-c", _ONE_FIT, str(tmp / f"{i}.npy"), method,
-                                      str(tmp / f"{i}_{tag}.npy")], env=env, check=True,
-                                     capture_output=True, text=True).stdout.split()
+                                      str(tmp / f"{i}_{tag}.npy"), str(jobs)], env=env,
+                                     check=True, capture_output=True, text=True).stdout.split()
                 times[tag].append(float(out[0]))
                 iters[tag] = out[1]
-        diff = np.max(np.abs(np.load(tmp / f"{i}_old.npy") - np.load(tmp / f"{i}_new.npy")))
-        a, b = np.median(times["old"]), np.median(times["new"])
-        rows.append(f"| {name} | {a:.2f} s | {b:.2f} s | {a / b:.1f}x | {iters['old']} -> "
-                    f"{iters['new']} | {diff:.1e} |")
+        b = np.median(times["new"])
+        if old_too:
+            diff = np.max(np.abs(np.load(tmp / f"{i}_old.npy") - np.load(tmp / f"{i}_new.npy")))
+            a = np.median(times["old"])
+            rows.append(f"| {name} | {a:.2f} s | {b:.2f} s | {a / b:.1f}x | {iters['old']} -> "
+                        f"{iters['new']} | {diff:.1e} |")
+        else:
+            rows.append(f"| {name} | not possible (N <= 25) | {b:.2f} s | | - -> {iters['new']} "
+                        "| |")
+        print(rows[-1], flush=True)
     return "\n".join(rows)
 
 
 if __name__ == "__main__":
-    # python benchmarks/bench_maxent.py /tmp/old/python [repeat]
-    print(before_after(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3))
+    # python benchmarks/bench_maxent.py /tmp/old/python [repeat] [big]
+    print(before_after(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+                       big=len(sys.argv) > 3 and sys.argv[3] == "big"))

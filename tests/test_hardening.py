@@ -43,7 +43,7 @@ LONG_KERNELS = {
     "fit_ising[exact]": textwrap.dedent("""
         import numpy as np
         from netneuro.maxent import fit_ising
-        X = np.where(np.random.default_rng(0).uniform(size=(5000, 24)) < 0.3, 1, -1)
+        X = np.where(np.random.default_rng(0).uniform(size=(5000, 29)) < 0.3, 1, -1)
         print("started", flush=True)
         fit_ising(X, method="exact", n_jobs={n_jobs})
     """),
@@ -242,6 +242,6 @@ def test_memory_guards_of_growing_kernels():
     assert _refusal_peak_mb(MemoryError, "use fewer regions", connectivity.correlation,
                             voxels) < 128
     # ... and more units than enumeration allows is refused with the method to use instead
-    X = np.where(np.random.default_rng(0).uniform(size=(50, 26)) < 0.5, 1, -1)
+    X = np.where(np.random.default_rng(0).uniform(size=(50, 31)) < 0.5, 1, -1)
     assert _refusal_peak_mb(ValueError, "pseudolikelihood", maxent.fit_ising, X,
                             method="exact") < 64

@@ -144,6 +144,66 @@ def test_energies_and_walsh_moments_beyond_one_block(n, scale):
     assert np.array_equal(W, core.walsh_moments(h, J, 2)[2])
 
 
+@pytest.mark.parametrize("n,scale", [(1, 0.5), (4, 0.5), (13, 0.3), (19, 0.3), (14, 60.0)])
+def test_low_order_moments(n, scale):
+    # Moments of order <= 4 without storing the 2^N states: a low-bit transform per block of
+    # 2^12 states, a middle-bit transform per 2^6 blocks, characters of the top bits (N = 19
+    # uses all three levels).  References: NumPy from the definition (log-sum-exp) for
+    # log Z, <E> and orders <= 2; the full transform (walsh_moments, checked against NumPy
+    # above) for orders 3 and 4; every mask with <= order bits exactly once.  Tolerances
+    # 1e-12 (moments), 1e-12 relative (log Z), 1e-9 relative (<E>).
+    rng = np.random.default_rng(n)
+    h = rng.normal(0, scale, n)
+    J = np.triu(rng.normal(0, scale, (n, n)), 1)
+    J = J + J.T
+    k = np.arange(2 ** n)
+    S = (2 * ((k[:, None] >> np.arange(n)) & 1) - 1).astype(float)
+    E = -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
+    lw = -E - np.max(-E)
+    p = np.exp(lw) / np.exp(lw).sum()
+    lz_ref = np.max(-E) + np.log(np.exp(lw).sum())
+    m1, m2 = p @ S, (S.T * p) @ S
+    W = core.walsh_moments(h, J, 1)[2]
+    for order in range(5):
+        lz, mean_e, masks, vals = core.low_order_moments(h, J, order, 1)
+        bits = np.array([bin(int(a)).count("1") for a in masks])
+        assert len(set(masks.tolist())) == len(masks) == sum(
+            len(list(itertools.combinations(range(n), c))) for c in range(min(order, n) + 1))
+        assert bits.max() <= order and masks[0] == 0 and vals[0] == 1.0
+        assert abs(lz - lz_ref) < 1e-12 * max(1.0, abs(lz_ref))
+        if order >= 2:
+            assert abs(mean_e - p @ E) < 1e-9 * max(1.0, abs(p @ E))
+        else:
+            assert np.isnan(mean_e)
+        low = bits <= 2
+        units = [[i for i in range(n) if int(a) >> i & 1] for a in masks[low]]
+        ref = np.array([1.0 if not u else m1[u[0]] if len(u) == 1 else m2[u[0], u[1]]
+                        for u in units])
+        np.testing.assert_allclose(vals[low], ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(vals, W[masks], rtol=0, atol=1e-12)
+        assert np.array_equal(vals, core.low_order_moments(h, J, order, 3)[3])
+    with pytest.raises(ValueError, match="order"):
+        core.low_order_moments(h, J, 5, 1)
+
+
+def test_exact_fit_beyond_enumeration_limit_recovers_known_model():
+    # Exact fits need the moments of order <= 4 only, so they go beyond EXACT_MAX_UNITS: the
+    # exact moments of a known N = 26 model (from the full transform) are fitted back to
+    # its parameters (tolerance 1e-6; Newton stops at moment error 1e-8).
+    n = 26
+    h, J = random_model(n, 26, h_scale=0.3, j_scale=0.1)
+    W = core.walsh_moments(h, J, 2)[2]
+    bits = 1 << np.arange(n)
+    C = W[bits[:, None] | bits[None, :]]
+    np.fill_diagonal(C, 1.0)
+    m = me.fit_ising_moments(W[bits], C, "exact", n_jobs=2)
+    assert m.diagnostics["converged"]
+    np.testing.assert_allclose(m.h, h, atol=1e-6)
+    np.testing.assert_allclose(m.J, J, atol=1e-6)
+    with pytest.raises(ValueError, match=r"method='exact'.*N = 31"):
+        me.fit_ising_moments(np.zeros(31), np.eye(31), "exact")
+
+
 def test_exact_fit_reproduces_data_moments():
     # 1e-8 is the documented target: Newton on the exact dual converges quadratically.
     h, J = random_model(9, 11)
@@ -633,8 +693,8 @@ def test_bad_input():
         me.fit_ising(X, l2=-1)
     with pytest.raises(TypeError, match="real"):
         me.fit_ising(X.astype(str))
-    big = np.where(rng.random((100, 26)) < 0.5, 1, -1)
-    with pytest.raises(ValueError, match=r"method='exact'.*N = 26"):
+    big = np.where(rng.random((100, 31)) < 0.5, 1, -1)
+    with pytest.raises(ValueError, match=r"method='exact'.*N = 31"):
         me.fit_ising(big, "exact")
     with pytest.warns(RuntimeWarning, match="samples"):
         me.fit_ising(X[:12], l2=0.1)

@@ -83,6 +83,29 @@ inline void register_maxent(py::module_& m) {
       "(log Z, <E>, W (2^N)) with W[A] = <prod_{i in A} s_i> for every bit mask A.");
 
   m.def(
+      "low_order_moments",
+      [](const carray<double>& h, const carray<double>& J, int order, int n_jobs) {
+        const int n = maxent_detail::check_model(h, J);
+        if (n > nn::maxent::max_exact_units) throw std::invalid_argument("N too large");
+        if (order < 0 || order > 4) throw std::invalid_argument("order must be in [0, 4]");
+        const auto size = static_cast<py::ssize_t>(nn::maxent::low_order_size(n, order));
+        auto masks = empty<std::int64_t>({size});
+        auto W = empty<double>({size});
+        double* w = W.mutable_data();
+        auto* mk = reinterpret_cast<std::uint64_t*>(masks.mutable_data());
+        double log_z = 0, mean_e = 0;
+        {
+          py::gil_scoped_release release;
+          nn::maxent::low_order_masks(n, order, mk);
+          nn::maxent::low_order_moments(h.data(), J.data(), n, order, w, &log_z, &mean_e, n_jobs);
+        }
+        return py::make_tuple(log_z, mean_e, masks, W);
+      },
+      py::arg("h"), py::arg("J"), py::arg("order"), py::arg("n_jobs"),
+      "(log Z, <E> (NaN for order < 2), masks, W) with W[a] = <prod_{i in masks[a]} s_i> for every bit mask with at "
+      "most `order` (0-4) bits, without storing the 2^N states.");
+
+  m.def(
       "pseudolikelihood",
       [](const carray<std::int8_t>& S, py::object weights, const carray<double>& h,
          const carray<double>& J, int n_jobs) {

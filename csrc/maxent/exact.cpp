@@ -278,7 +278,7 @@ namespace {
 
 // R consecutive levels of the butterfly (a, b) -> (a + b, b - a) on the 2^R entries v[m].
 template <int R>
-inline void butterflies(double* v) {
+__attribute__((always_inline)) inline void butterflies(double* v) {
   constexpr int M = 1 << R;
   for (int lev = 0; lev < R; ++lev) {
     const int st = 1 << lev;
@@ -293,7 +293,8 @@ inline void butterflies(double* v) {
 
 // Levels len, ..., 2^(R-1) len inside one cache-resident block of B entries.
 template <int R>
-void radix_block(double* x, std::size_t B, std::size_t len) {
+__attribute__((always_inline)) inline void radix_block(double* x, std::size_t B,
+                                                       std::size_t len) {
   constexpr int M = 1 << R;
   for (std::size_t g = 0; g < B; g += M * len)
     for (std::size_t t = 0; t < len; ++t) {
@@ -443,6 +444,269 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
     else
       wht_pass<1>(W, S, len, B, n_threads);
     len <<= r;
+  }
+}
+
+
+namespace {
+
+// Masks over `bits` bits with popcount <= p, ordered by popcount, then value: those of popcount
+// <= r form a prefix, of length cnt[r] (cnt has p + 1 entries).
+std::vector<std::uint64_t> masks_upto(int bits, int p, std::vector<std::size_t>& cnt) {
+  std::vector<std::uint64_t> out;
+  cnt.assign(static_cast<std::size_t>(p) + 1, 0);
+  for (int c = 0; c <= p; ++c) {
+    if (c <= bits) {
+      const std::uint64_t S = std::uint64_t{1} << bits;
+      for (std::uint64_t m = 0; m < S; ++m)
+        if (__builtin_popcountll(m) == c) out.push_back(m);
+    }
+    cnt[c] = out.size();
+  }
+  return out;
+}
+
+// The three-level split of the units used by low_order_moments: b low bits (one block of
+// states, transformed in cache), k middle bits (2^k blocks form a super-block), t top bits.
+struct LowOrderPlan {
+  int n, p, b, k, t;
+  std::vector<std::uint64_t> lo, mid, top;
+  std::vector<std::size_t> cnt_lo, cnt_mid, cnt_top;
+  std::vector<std::uint32_t> v_row, v_mid;  // stage-two entries (low row, middle mask index)
+  std::vector<std::size_t> v_off, v_len;    // their slots in the accumulator
+  std::size_t size = 0;
+
+  LowOrderPlan(int n_, int p_) : n(n_), p(p_) {
+    b = block_bits(n);
+    k = std::min(n - b, 6);
+    t = n - b - k;
+    lo = masks_upto(b, p, cnt_lo);
+    mid = masks_upto(k, p, cnt_mid);
+    top = masks_upto(t, p, cnt_top);
+    for (std::size_t r = 0; r < lo.size(); ++r) {
+      const int pl = __builtin_popcountll(lo[r]);
+      for (std::size_t q = 0; q < cnt_mid[p - pl]; ++q) {
+        const int rest = p - pl - __builtin_popcountll(mid[q]);
+        v_row.push_back(static_cast<std::uint32_t>(r));
+        v_mid.push_back(static_cast<std::uint32_t>(q));
+        v_off.push_back(size);
+        v_len.push_back(cnt_top[rest]);
+        size += cnt_top[rest];
+      }
+    }
+  }
+
+  void masks(std::uint64_t* out) const {
+    for (std::size_t v = 0; v < v_row.size(); ++v) {
+      const std::uint64_t m = lo[v_row[v]] | (mid[v_mid[v]] << b);
+      for (std::size_t u = 0; u < v_len[v]; ++u) out[v_off[v] + u] = m | (top[u] << (b + k));
+    }
+  }
+};
+
+
+// Boltzmann weights x[lo] = exp(e_ref - E(blk, lo)) of the 2^b states of one block, with e_ref
+// <= every energy of the block (returned), and (transform) their Walsh-Hadamard transform over
+// the low bits; *zsum = sum of the weights when not transformed.  Weights are products of
+// per-bit factors (as in walsh_moments) with e_ref = e_hi + c_min - max_lo F(lo), so that
+// x[lo] = exp(c_min - C(lo)) exp(F(lo) - max F) <= 1 and no energy is formed; blocks whose
+// factors could leave the floating-point range (sum_t |2 g_t| + c_max - c_min >= 600) take
+// exp of the energies, relative to their minimum.  The clones (AVX2 and default) do the same
+// operations in the same order: identical results.
+NN_VECTOR_CLONES
+double block_weights(const BitSplit& sp, const double* h, const double* J, std::uint64_t blk,
+                     const double* ce, double* s, double* g, double* x, bool transform,
+                     double* zsum) {
+  const int b = sp.b;
+  const std::size_t B = sp.B;
+  double f0;
+  const double e_hi = sp.block(h, J, blk, s, g, &f0);
+  double G = 0.0, fmax = f0;
+  for (int i = 0; i < b; ++i) {
+    G += std::fabs(g[i]);
+    fmax += std::max(g[i], 0.0);
+  }
+  double e_ref;
+  if (G + (sp.c_max - sp.c_min) < 600.0) {
+    e_ref = e_hi + sp.c_min - fmax;
+    x[0] = std::exp(f0 - fmax);
+    for (int i = 0; i < b; ++i) {
+      const std::size_t m = std::size_t{1} << i;
+      const double eg = std::exp(g[i]);
+      for (std::size_t q = 0; q < m; ++q) x[m + q] = x[q] * eg;
+    }
+    for (std::size_t q = 0; q < B; ++q) x[q] *= ce[q];
+  } else {
+    x[0] = f0;
+    for (int i = 0; i < b; ++i) {
+      const std::size_t m = std::size_t{1} << i;
+      const double gi = g[i];
+      for (std::size_t q = 0; q < m; ++q) x[m + q] = x[q] + gi;
+    }
+    e_ref = std::numeric_limits<double>::infinity();
+    for (std::size_t q = 0; q < B; ++q) {
+      x[q] = (e_hi + sp.C[q]) - x[q];
+      e_ref = std::min(e_ref, x[q]);
+    }
+    for (std::size_t q = 0; q < B; ++q)
+      x[q] = simd::exp_nonpositive<double, std::uint64_t>(e_ref - x[q]);
+  }
+  if (!transform) {
+    double z[4] = {0.0, 0.0, 0.0, 0.0};
+    std::size_t q = 0;
+    for (; q + 4 <= B; q += 4)
+      for (int l = 0; l < 4; ++l) z[l] += x[q + l];
+    for (; q < B; ++q) z[0] += x[q];
+    *zsum = (z[0] + z[1]) + (z[2] + z[3]);
+    return e_ref;
+  }
+  for (int lev = 0; lev < b; lev += 3) {
+    const std::size_t len = std::size_t{1} << lev;
+    if (b - lev >= 3)
+      radix_block<3>(x, B, len);
+    else if (b - lev == 2)
+      radix_block<2>(x, B, len);
+    else
+      radix_block<1>(x, B, len);
+  }
+  return e_ref;
+}
+
+}  // namespace
+
+std::size_t low_order_size(int n, int order) {
+  check_n(n);
+  return LowOrderPlan(n, order).size;
+}
+
+void low_order_masks(int n, int order, std::uint64_t* masks) {
+  check_n(n);
+  LowOrderPlan(n, order).masks(masks);
+}
+
+// Stage one, per block of 2^b states (high bits blk): energies (doubling tables, as in
+// all_energies), Boltzmann weights relative to the block's lowest energy e_b (products of per-bit
+// factors, as in walsh_moments), the Walsh-Hadamard transform over the b low bits in cache, and
+// the entries of low popcount <= p kept as one column of U (rows = low masks).  Stage two, per
+// super-block of 2^k blocks: the columns rescaled to the super-block's lowest energy, the
+// transform over the k middle bits along each row, and the entries of total popcount <= p kept.
+// Stage three: each kept entry times the characters prod_{i in T} s_i of the super-block's top
+// bits (|T| <= p minus its popcount) is added to its chunk's accumulator.  Chunks are a fixed
+// partition of the super-blocks, each with its own energy reference, combined in order.
+void low_order_moments(const double* h, const double* J, int n, int order, double* W,
+                       double* log_z, double* mean_e, int n_threads) {
+  check_n(n);
+  if (order < 0 || order > 4) throw std::invalid_argument("order must be in [0, 4]");
+  const LowOrderPlan pl(n, order);
+  const BitSplit sp(J, n);
+  const int b = pl.b, k = pl.k;
+  const std::size_t B = sp.B, K = std::size_t{1} << k;
+  const std::size_t n_rows = pl.lo.size(), n_v = pl.v_row.size();
+  const std::uint64_t n_super = std::uint64_t{1} << pl.t;
+  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(n_super, 32));
+  std::vector<double> ce(B);
+  for (std::size_t q = 0; q < B; ++q) ce[q] = std::exp(sp.c_min - sp.C[q]);
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Chunk {
+    double ref = std::numeric_limits<double>::infinity();  // energy reference
+    std::vector<double> acc;
+  };
+  std::vector<Chunk> chunks(n_chunks);
+
+  run_range(n_chunks, n_threads, 1, (std::size_t{1} << n) * 16, [&](std::size_t cb, std::size_t ce_, int) {
+    std::vector<double> g(b), x(B), s(n), U(n_rows * K), eb(K), V(n_v), chi(pl.top.size()),
+        row(K);
+    for (std::size_t c = cb; c < ce_; ++c) {
+      Chunk& ch = chunks[c];
+      ch.acc.assign(pl.size, 0.0);
+      const std::uint64_t s0 = n_super * c / n_chunks, s1 = n_super * (c + 1) / n_chunks;
+      for (std::uint64_t sb = s0; sb < s1; ++sb) {
+        for (std::size_t j = 0; j < K; ++j) {
+          const std::uint64_t blk = (sb << k) | j;
+          if ((blk & 15) == 0) check_interrupt();
+          double zsum;
+          eb[j] = block_weights(sp, h, J, blk, ce.data(), s.data(), g.data(), x.data(), order > 0,
+                                &zsum);
+          if (order == 0) {  // log Z only: the sum of the weights, no transform
+            U[j] = zsum;
+            continue;
+          }
+          for (std::size_t r = 0; r < n_rows; ++r) U[r * K + j] = x[pl.lo[r]];
+        }
+        // stage two
+        double e_sb = inf;
+        for (std::size_t j = 0; j < K; ++j) e_sb = std::min(e_sb, eb[j]);
+        for (std::size_t j = 0; j < K; ++j) eb[j] = std::exp(e_sb - eb[j]);
+        for (std::size_t r = 0; r < n_rows; ++r) {
+          double* u = U.data() + r * K;
+          if (pl.cnt_mid[order - __builtin_popcountll(pl.lo[r])] == 1) {  // only M = 0 kept
+            double a = 0.0;
+            for (std::size_t j = 0; j < K; ++j) a += u[j] * eb[j];
+            u[0] = a;
+            continue;
+          }
+          for (std::size_t j = 0; j < K; ++j) row[j] = u[j] * eb[j];
+          for (std::size_t len = 1; len < K; len <<= 1)
+            for (std::size_t g0 = 0; g0 < K; g0 += 2 * len)
+              for (std::size_t i = g0; i < g0 + len; ++i) {
+                const double a = row[i], d = row[i + len];
+                row[i] = a + d;
+                row[i + len] = d - a;
+              }
+          std::copy(row.begin(), row.end(), u);
+        }
+        for (std::size_t v = 0; v < n_v; ++v) V[v] = U[pl.v_row[v] * K + pl.mid[pl.v_mid[v]]];
+        // stage three
+        double scale = 1.0;
+        if (e_sb < ch.ref) {
+          if (!std::isinf(ch.ref)) {
+            const double r = std::exp(e_sb - ch.ref);
+            for (double& a : ch.acc) a *= r;
+          }
+          ch.ref = e_sb;
+        } else {
+          scale = std::exp(ch.ref - e_sb);
+        }
+        for (std::size_t u = 0; u < pl.top.size(); ++u)
+          chi[u] = (__builtin_popcountll(pl.top[u] & ~sb) & 1) ? -scale : scale;
+        for (std::size_t v = 0; v < n_v; ++v) {
+          const double a = V[v];
+          double* acc = ch.acc.data() + pl.v_off[v];
+          const std::size_t len = pl.v_len[v];
+          for (std::size_t u = 0; u < len; ++u) acc[u] += a * chi[u];
+        }
+      }
+    }
+  });
+
+  double ref = inf;
+  for (const Chunk& ch : chunks) ref = std::min(ref, ch.ref);
+  std::fill(W, W + pl.size, 0.0);
+  for (const Chunk& ch : chunks) {
+    const double sc = std::exp(ref - ch.ref);
+    for (std::size_t a = 0; a < pl.size; ++a) W[a] += sc * ch.acc[a];
+  }
+  const double z = W[0];
+  *log_z = -ref + std::log(z);
+  const double inv = 1.0 / z;
+  for (std::size_t a = 0; a < pl.size; ++a) W[a] *= inv;
+  W[0] = 1.0;
+  // <E> = -sum_i h_i <s_i> - sum_{i<j} J_ij <s_i s_j> from the moments of order 1 and 2
+  *mean_e = std::numeric_limits<double>::quiet_NaN();
+  if (order >= 2) {
+    std::vector<std::uint64_t> mk(pl.size);
+    pl.masks(mk.data());
+    double e = 0.0;
+    for (std::size_t a = 0; a < pl.size; ++a) {
+      const int c = __builtin_popcountll(mk[a]);
+      if (c == 1) {
+        e -= h[__builtin_ctzll(mk[a])] * W[a];
+      } else if (c == 2) {
+        const int i = __builtin_ctzll(mk[a]), j = 63 - __builtin_clzll(mk[a]);
+        e -= J[static_cast<std::size_t>(i) * n + j] * W[a];
+      }
+    }
+    *mean_e = e;
   }
 }
 

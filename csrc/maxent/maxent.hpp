@@ -52,6 +52,17 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
 void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
                    double* mean_e, int n_threads);
 
+// Spin-product moments of low order without storing the 2^N distribution: W[a] = <prod_{i in
+// A_a} s_i> for every subset A_a of the units with |A_a| <= order (0 <= order <= 4), in the
+// order of low_order_masks (popcount-grouped blocks; W[0] = 1 for the empty set).  Order 2
+// gives the means and pair correlations, order 4 also every W[A ^ B] of two pairs (the
+// Hessian of log Z).  O(2^N b) time for b = min(N, 12), O(sum_{c <= order} C(N, c)) memory per
+// thread chunk.  Results do not depend on n_threads.
+std::size_t low_order_size(int n, int order);
+void low_order_masks(int n, int order, std::uint64_t* masks);
+void low_order_moments(const double* h, const double* J, int n, int order, double* W,
+                       double* log_z, double* mean_e, int n_threads);
+
 // Negative log pseudolikelihood per sample and its gradient.
 //   S    : (T x n) spins in {-1,+1} (int8)
 //   w    : optional per-sample weights (T) or nullptr (all 1); normalised by sum(w)

@@ -30,7 +30,7 @@ using simd::v2u;
 
 // One element: e = exp(-2|f|), q = |f| - s f, r = w (tanh f - s); log(2 cosh f) = |f| + log(1+e).
 template <class V, class U>
-inline void element(V f, V s, double w, V& q, V& p, V& r) {
+__attribute__((always_inline)) inline void element(V f, V s, double w, V& q, V& p, V& r) {
   constexpr std::uint64_t sign = std::uint64_t{1} << 63;
   const U fb = bits<U>(f);
   const V a = bits<V>(fb & ~sign);
@@ -45,15 +45,20 @@ inline void element(V f, V s, double w, V& q, V& p, V& r) {
 // sum_i log(2 cosh f_i) - s_i f_i.  The logs are taken of products of at most 256 factors
 // 1 + e_i in (1, 2] (one log per 256 terms instead of one log1p per term).  q and p are
 // scratch of n entries.
-double row_terms(const double* ft, const double* h, const double* st, double wt, std::size_t n,
-                 double* rt, double* gh, double* q, double* p) {
+// The element-wise part of row_terms on L-lane vectors V (lanes independent: the same results
+// for any L); returns the first index not done.
+template <class V, class U, std::size_t L>
+__attribute__((always_inline)) inline std::size_t row_elements(const double* ft, const double* h,
+                                                               const double* st, double wt,
+                                                               std::size_t n, double* rt,
+                                                               double* gh, double* q, double* p) {
   std::size_t i = 0;
-  for (; i + 2 <= n; i += 2) {
-    v2d f, hv, s, g, qv, pv, rv;
+  for (; i + L <= n; i += L) {
+    V f, hv, s, g, qv, pv, rv;
     std::memcpy(&f, ft + i, sizeof f);
     std::memcpy(&hv, h + i, sizeof hv);
     std::memcpy(&s, st + i, sizeof s);
-    element<v2d, v2u>(f + hv, s, wt, qv, pv, rv);
+    element<V, U>(f + hv, s, wt, qv, pv, rv);
     std::memcpy(q + i, &qv, sizeof qv);
     std::memcpy(p + i, &pv, sizeof pv);
     std::memcpy(rt + i, &rv, sizeof rv);
@@ -61,6 +66,26 @@ double row_terms(const double* ft, const double* h, const double* st, double wt,
     g += rv;
     std::memcpy(gh + i, &g, sizeof g);
   }
+  return i;
+}
+
+#if NN_HAVE_AVX2_CLONES
+NN_TARGET_AVX2 std::size_t row_elements_avx2(const double* ft, const double* h, const double* st,
+                                             double wt, std::size_t n, double* rt, double* gh,
+                                             double* q, double* p) {
+  return row_elements<simd::v4d, simd::v4u, 4>(ft, h, st, wt, n, rt, gh, q, p);
+}
+#endif
+
+double row_terms(const double* ft, const double* h, const double* st, double wt, std::size_t n,
+                 double* rt, double* gh, double* q, double* p) {
+  std::size_t i;
+#if NN_HAVE_AVX2_CLONES
+  if (simd::cpu_has_avx2())
+    i = row_elements_avx2(ft, h, st, wt, n, rt, gh, q, p);
+  else
+#endif
+    i = row_elements<v2d, v2u, 2>(ft, h, st, wt, n, rt, gh, q, p);
   for (; i < n; ++i) {
     element<double, std::uint64_t>(ft[i] + h[i], st[i], wt, q[i], p[i], rt[i]);
     gh[i] += rt[i];

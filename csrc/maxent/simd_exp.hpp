@@ -5,15 +5,41 @@
 #include <cstdint>
 #include <cstring>
 
+// The 32-byte vector helpers below are always inlined into the AVX2 functions that use them:
+// no 32-byte vector crosses a call boundary, so GCC's note on its changed ABI does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 namespace nn {
 namespace maxent {
 namespace simd {
 
 typedef double v2d __attribute__((vector_size(16)));
 typedef std::uint64_t v2u __attribute__((vector_size(16)));
+// four doubles: one AVX register in functions compiled for AVX2, two SSE2 registers elsewhere
+typedef double v4d __attribute__((vector_size(32)));
+typedef std::uint64_t v4u __attribute__((vector_size(32)));
+
+// GCC on x86-64 Linux: AVX2 versions of hot loops chosen at run time (no FMA, so the clones
+// round exactly as the default version does).
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && !defined(_WIN32)
+#define NN_HAVE_AVX2_CLONES 1
+#define NN_TARGET_AVX2 __attribute__((target("avx2")))
+#define NN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+inline bool cpu_has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#else
+#define NN_HAVE_AVX2_CLONES 0
+#define NN_TARGET_AVX2
+#define NN_VECTOR_CLONES
+inline bool cpu_has_avx2() { return false; }
+#endif
 
 template <class To, class From>
-inline To bits(const From& x) {
+__attribute__((always_inline)) inline To bits(const From& x) {
   static_assert(sizeof(To) == sizeof(From), "same size");
   To y;
   std::memcpy(&y, &x, sizeof y);
@@ -26,7 +52,7 @@ inline To bits(const From& x) {
 // arguments below -708 (results < 3e-308) are clamped to -708.  The scalar and vector forms
 // do the same operations in the same order (identical results).
 template <class V, class U>
-inline V exp_nonpositive(V x) {
+__attribute__((always_inline)) inline V exp_nonpositive(V x) {
   const double inv_ln2 = 1.4426950408889634074, shift = 6755399441055744.0;  // 1.5 * 2^52
   const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
   x = x < -708.0 ? V{} - 708.0 : x;

@@ -190,6 +190,11 @@ class maxent:
         """(down (2^N), basin minimum per state (2^N), minima sorted by energy,
         merges (M, 3): saddle state, lower minimum, other minimum)."""
     @staticmethod
+    def low_order_moments(
+        h: _F64In, J: _F64In, order: _Int, n_jobs: _Int
+    ) -> tuple[float, float, _I64, _F64]:
+        """(log Z, <E> (NaN for order < 2), masks, W) with W[a] = <prod_{i in masks[a]} s_i> for every bit mask with at most `order` (0-4) bits, without storing the 2^N states."""
+    @staticmethod
     def pseudolikelihood(
         S: _I8In, weights: _F64In | None, h: _F64In, J: _F64In, n_jobs: _Int
     ) -> tuple[float, _F64, _F64]:

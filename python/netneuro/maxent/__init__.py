@@ -23,13 +23,15 @@ State numbering (used by :meth:`IsingModel.probabilities`, the landscape and
 
 Fitting methods (:func:`fit_ising`):
 
-* ``"exact"``: maximum likelihood by full enumeration (N <= 25).  The compiled
-  core enumerates states in blocks sharing their high bits (energies and
-  Boltzmann weights by one addition and two multiplications per state) and
-  obtains every moment at once from a Walsh-Hadamard transform of the
-  Boltzmann distribution, so Newton's method uses the exact Hessian (the covariance of
-  the sufficient statistics) at O(N 2^N) per iteration; the moments of the
-  data are matched to ``tol`` (1e-8 by default).
+* ``"exact"``: maximum likelihood by full enumeration (N <= 30,
+  ``EXACT_FIT_MAX_UNITS``).  The compiled core enumerates states in blocks of
+  2^12 sharing their high bits (Boltzmann weights by two multiplications per
+  state) and obtains every moment of order <= 4 from a Walsh-Hadamard transform
+  of the Boltzmann distribution, pruned to those orders (over the low bits in
+  cache, then over blocks; the 2^N states are never stored), so Newton's
+  method uses the exact Hessian (the covariance of the sufficient statistics)
+  at O(2^N) per iteration; the moments of the data are matched to ``tol``
+  (1e-8 by default).
 * ``"pseudolikelihood"``: maximum pseudolikelihood (Besag 1975; Aurell &
   Ekeberg 2012, PRL 108:090201), symmetric couplings, for hundreds of units;
   gradient in the core, SciPy L-BFGS-B.  Consistent, not identical to maximum
@@ -62,6 +64,7 @@ from .fit import GoodnessOfFit, binarize, fit_ising, fit_ising_moments, goodness
 from .landscape import EnergyLandscape, energy_landscape
 from .model import (
     AUTO_EXACT_MAX_UNITS,
+    EXACT_FIT_MAX_UNITS,
     EXACT_MAX_UNITS,
     IsingModel,
     all_states,
@@ -80,5 +83,6 @@ __all__ = [
     "all_states",
     "pairwise_moments",
     "EXACT_MAX_UNITS",
+    "EXACT_FIT_MAX_UNITS",
     "AUTO_EXACT_MAX_UNITS",
 ]

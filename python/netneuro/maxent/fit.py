@@ -29,6 +29,7 @@ from .model import (
     AUTO_EXACT_MAX_UNITS,
     IsingModel,
     _check_binary,
+    _check_exact_fit_n,
     _check_exact_n,
     _check_spins,
     _core_maxent,
@@ -108,25 +109,52 @@ def _check_fittable(S: np.ndarray, l2: float, method: str) -> None:
                     "likelihood coupling is infinite; pass l2 > 0 (or more data)")
 
 
-def _objective_exact(theta, n, md, l2, masks, n_jobs, want_hess):
+_MOMENT_INDEX: dict = {}
+
+
+def _low_order(h, J, order, n_jobs):
+    """``(log Z, <E>, W)``: ``W`` indexed like ``W[A]`` of a full transform for ``|A| <= order``.
+
+    The core returns the moments of every product of at most ``order`` spins (without the 2^N
+    distribution) in its own order; the positions of the masks asked for here (the pairs, and
+    for order 4 the symmetric differences of two pairs) are found once per ``(N, order)``.
+    """
+    n = h.shape[0]
+    lz, me, mk, vals = _core_maxent.low_order_moments(h, J, order, n_jobs)
+    idx = _MOMENT_INDEX.get((n, order))
+    if idx is None:
+        masks = _pair_masks(n)
+        want = masks if order < 4 else np.concatenate([masks, (masks[:, None] ^ masks).ravel()])
+        sorter = np.argsort(mk)
+        idx = sorter[np.searchsorted(mk, want, sorter=sorter)]
+        _MOMENT_INDEX[(n, order)] = idx
+    return lz, me, vals[idx]
+
+
+def _objective_exact(theta, n, md, l2, n_jobs, want_hess):
+    """Objective, gradient and (``want_hess``) Hessian of the exact fit; ``want_hess=None``:
+    the objective only (log Z, no moments)."""
     h, J = _unpack(theta, n)
-    lz, me, W = _core_maxent.walsh_moments(h, J, n_jobs)
-    model = W[masks]
+    D = theta.size
     c = theta[n:]
+    if want_hess is None:
+        lz = _core_maxent.low_order_moments(h, J, 0, n_jobs)[0]
+        return (lz - theta @ md + l2 * (c @ c),)
+    lz, me, W = _low_order(h, J, 4 if want_hess else 2, n_jobs)
+    model = W[:D]
     f = lz - theta @ md + l2 * (c @ c)
     g = model - md
     g[n:] += 2 * l2 * c
     H = None
     if want_hess:
-        H = W[masks[:, None] ^ masks[None, :]] - np.outer(model, model)
+        H = W[D:].reshape(D, D) - np.outer(model, model)
         if l2:
             H[np.arange(n, len(theta)), np.arange(n, len(theta))] += 2 * l2
     return f, g, H, model, lz, me
 
 
 def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
-    masks = _pair_masks(n)
-    D = masks.size
+    D = n + n * (n - 1) // 2
     if theta0 is None:
         theta = np.zeros(D)
         theta[:n] = np.arctanh(np.clip(md[:n], -1 + 1e-12, 1 - 1e-12))
@@ -134,10 +162,10 @@ def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
         theta = np.array(theta0, dtype=np.float64)
     if l1 > 0:
         return _fit_l1_lbfgs(theta, n, md, l1, l2, max_iter, tol,
-                             lambda th: _objective_exact(th, n, md, l2, masks, n_jobs, False)[:2])
+                             lambda th: _objective_exact(th, n, md, l2, n_jobs, False)[:2])
     from scipy.linalg import LinAlgError, solve
 
-    f, g, H, *_ = _objective_exact(theta, n, md, l2, masks, n_jobs, True)
+    f, g, H, *_ = _objective_exact(theta, n, md, l2, n_jobs, True)
     it = 0
     converged = bool(np.max(np.abs(g)) < tol)
     while not converged and it < max_iter:
@@ -149,14 +177,20 @@ def _fit_exact(md, n, *, l1, l2, max_iter, tol, n_jobs, theta0=None):
                 break
             except LinAlgError:
                 ridge = max(1e-10, 10 * ridge)
-        # backtracking line search (Armijo) on the convex dual
+        # backtracking line search (Armijo) on the convex dual; after a rejected full step the
+        # trials need only log Z (order 0, a fraction of the cost), the moments at the end
         t, slope = 1.0, -(g @ step)
-        for _ in range(60):
+        for trial in range(60):
             cand = theta - t * step
-            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, masks, n_jobs, True)
+            if trial == 0:
+                fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
+            else:
+                fc = _objective_exact(cand, n, md, l2, n_jobs, None)[0]
             if np.isfinite(fc) and fc <= f + 1e-4 * t * slope + 1e-13 * abs(f):
                 break
             t *= 0.5
+        if trial > 0:
+            fc, gc, Hc, *_ = _objective_exact(cand, n, md, l2, n_jobs, True)
         theta, f, g, H = cand, fc, gc, Hc
         converged = bool(np.max(np.abs(g)) < tol)
     return theta, {"iterations": it, "converged": converged, "objective": float(f),
@@ -353,7 +387,6 @@ def _initial_theta(init, method, Sfit, weights, md, n, l1, l2, n_jobs):
     return theta
 
 
-@single_threaded_blas
 def _check_mc(n_chains, n_sweeps, learning_rate):
     """The Monte Carlo (Boltzmann learning) settings of fit_ising and fit_ising_moments."""
     return (check_int(n_chains, "n_chains", min_value=1),
@@ -361,6 +394,7 @@ def _check_mc(n_chains, n_sweeps, learning_rate):
             check_float(learning_rate, "learning_rate", min_value=0.0, strict_min=True))
 
 
+@single_threaded_blas
 def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l2: float = 0.0,
               max_iter: int | None = None, tol: float | None = None, seed=None, n_jobs=None,
               n_chains: int = 128, n_sweeps: int = 20, learning_rate: float = 0.05,
@@ -372,7 +406,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
     X : (n_samples, n_units) binary array, values in {-1, +1} (``spins="pm1"``)
         or {0, 1} (``spins="01"``).
     method : "auto" (exact for N <= 20, pseudolikelihood beyond), "exact"
-        (N <= 25), "pseudolikelihood", "mpf" (minimum probability flow) or
+        (N <= 30), "pseudolikelihood", "mpf" (minimum probability flow) or
         "monte_carlo" (see module docstring).
     spins : coding of ``X`` and of the returned parameters.
     l1, l2 : penalties on the couplings (``{-1,+1}`` coding), added to the
@@ -424,7 +458,7 @@ def fit_ising(X, method: str = "auto", *, spins: str = "pm1", l1: float = 0.0, l
     if method == "auto":
         method = "exact" if n <= AUTO_EXACT_MAX_UNITS else "pseudolikelihood"
     if method == "exact":
-        _check_exact_n(n, "method='exact'", "use method='pseudolikelihood' or 'monte_carlo'")
+        _check_exact_fit_n(n, "method='exact'", "use method='pseudolikelihood' or 'monte_carlo'")
     _check_fittable(S, l2, method)
     defaults = {"exact": (100, 1e-8), "pseudolikelihood": (1000, 1e-7), "mpf": (1000, 1e-7),
                 "monte_carlo": (400, 0.02)}
@@ -468,8 +502,7 @@ def _result(theta, n, md, method, diag, tol, l1, l2, n_jobs, t0, spins) -> Ising
     h, J = _unpack(theta, n)
     # exact where enumeration is cheap
     if n <= AUTO_EXACT_MAX_UNITS:
-        _, _, W = _core_maxent.walsh_moments(h, J, n_jobs)
-        diag["max_moment_error"] = float(np.max(np.abs(W[_pair_masks(n)] - md)))
+        diag["max_moment_error"] = float(np.max(np.abs(_low_order(h, J, 2, n_jobs)[2] - md)))
         diag["moment_error_kind"] = "exact"
     elif method == "monte_carlo":
         diag["max_moment_error"] = diag["gibbs_moment_error"]
@@ -492,7 +525,7 @@ def fit_ising_moments(means, correlations, method: str = "exact", *, l1: float =
     means : (N,) ``<s_i>`` and correlations : (N, N) ``<s_i s_j>`` in the
     ``{-1,+1}`` coding (the diagonal is ignored), e.g. from
     :func:`~netneuro.maxent.pairwise_moments` or known exactly.  ``method``:
-    "exact" (N <= 25, Newton on the exact likelihood, the default) or
+    "exact" (N <= 30, Newton on the exact likelihood, the default) or
     "monte_carlo" (Boltzmann learning, chains started from the independent
     model of ``means``); pseudolikelihood needs samples (use
     :func:`~netneuro.maxent.fit_ising`).  ``init``: None or "independent"
@@ -523,7 +556,7 @@ def fit_ising_moments(means, correlations, method: str = "exact", *, l1: float =
     if np.any(np.abs(C[iu]) > 1):
         raise ValueError("correlations of +-1 spins must lie in [-1, 1]")
     if method == "exact":
-        _check_exact_n(n, "method='exact'", "use method='monte_carlo'")
+        _check_exact_fit_n(n, "method='exact'", "use method='monte_carlo'")
     defaults = {"exact": (100, 1e-8), "monte_carlo": (400, 0.02)}
     max_iter = defaults[method][0] if max_iter is None else check_int(max_iter, "max_iter",
                                                                         min_value=1)

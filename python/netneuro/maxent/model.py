@@ -26,10 +26,13 @@ from .._validation import (
 from . import array_api as _xpa
 
 __all__ = ["IsingModel", "all_states", "pairwise_moments", "EXACT_MAX_UNITS",
-           "AUTO_EXACT_MAX_UNITS"]
+           "EXACT_FIT_MAX_UNITS", "AUTO_EXACT_MAX_UNITS"]
 
-#: Largest N for exact enumeration (fits, probabilities, landscapes).
+#: Largest N for exact enumeration of all states (probabilities, entropy, landscapes).
 EXACT_MAX_UNITS = 25
+#: Largest N for exact maximum-likelihood fits: they need the moments of order <= 4 only,
+#: summed over all 2^N states without storing them (N = 28 in about half a minute on 2 cores).
+EXACT_FIT_MAX_UNITS = 30
 #: ``method="auto"`` fits exactly up to this N, by pseudolikelihood beyond.
 AUTO_EXACT_MAX_UNITS = 20
 
@@ -43,6 +46,12 @@ _core_maxent = _core.maxent
 
 def _check_spins(spins) -> str:
     return check_choice(spins, "spins", _SPINS)
+
+
+def _check_exact_fit_n(n: int, what: str, hint: str) -> None:
+    if n > EXACT_FIT_MAX_UNITS:
+        raise ValueError(f"{what} sums over all 2^N states; N = {n} is too large (at most "
+                         f"{EXACT_FIT_MAX_UNITS} units); {hint}")
 
 
 def _check_exact_n(n: int, what: str, hint: str = "") -> None:
