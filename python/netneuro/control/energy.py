@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
+from .._array_api import namespace
 from .._validation import (
     check_array,
     check_choice,
@@ -48,6 +49,9 @@ class MinimumEnergyResult:
         time).  nctpy's ``integrate_u(u)`` equals ``node_energy / dt``.
     err : list of float
         [inversion residual, reconstruction error ``||x(T) - xf||``].
+
+    From a torch / CuPy input every field is an array of that library, with a
+    leading subject axis for a cohort (``energy`` and ``err`` entries ``(S,)``).
     """
 
     x: np.ndarray
@@ -57,8 +61,13 @@ class MinimumEnergyResult:
     err: list
 
     def __repr__(self) -> str:
-        return (f"MinimumEnergyResult(x: {self.x.shape}, u: {self.u.shape}, "
-                f"energy={self.energy:.6g}, err=[{self.err[0]:.2g}, {self.err[1]:.2g}])")
+        def num(v, fmt):  # a float, or an array of another library (0-d or per subject)
+            shape = tuple(getattr(v, "shape", ()))
+            return format(float(v), fmt) if shape == () else f"<{shape[0]} values>"
+
+        return (f"MinimumEnergyResult(x: {tuple(self.x.shape)}, u: {tuple(self.u.shape)}, "
+                f"energy={num(self.energy, '.6g')}, err=[{num(self.err[0], '.2g')}, "
+                f"{num(self.err[1], '.2g')}])")
 
 
 def _state(x, name, N, *, allow_columns=False):
@@ -101,8 +110,17 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     Symmetric ``A`` and ``S=None`` (continuous) is solved in the eigenbasis of ``A``
     with closed-form Gramians and one matrix product for the whole trajectory;
     otherwise through matrix exponentials of the Hamiltonian, as nctpy does.
+
+    A torch or CuPy ``A`` (``S=None`` only; ``x0``, ``xf``, ``B`` of the same library
+    or lists) is computed by its own library on its device, also for a cohort
+    ``(S, N, N)`` with ``x0``, ``xf`` ``(N,)`` or ``(S, N)``; the result's fields are
+    arrays of that library (``energy`` ``()`` or ``(S,)``; see
+    :mod:`netneuro.control.array_api_energy`).
     """
     system = _check_system(system)
+    xp, native = namespace(A, x0, xf, B)
+    if not native:
+        return _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp)
     A = check_square(A, "A")
     N = A.shape[0]
     Bm = _input_matrix(B, N)
@@ -122,10 +140,7 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
                 raise ValueError(f"S must be ({N}, {N}), got shape {S.shape}")
         xr = _reference(xr, x0, xf, N)
     if system == "continuous":
-        dt = check_float(dt, "dt", min_value=0.0, strict_min=True)
-        n_steps = int(np.round(T / dt))
-        if n_steps < 2 or abs(n_steps * dt - T) > 1e-9 * max(T, 1.0):
-            raise ValueError(f"horizon / dt must be an integer >= 2, got {T} / {dt}")
+        dt, n_steps = _time_grid(T, dt)
         check_memory(8.0 * (n_steps + 1) * (3 * N + Bm.shape[1]),
                      f"a trajectory of {n_steps + 1} samples x {N} nodes", hint="increase dt")
         if S is None and bool(_is_symmetric(A)):
@@ -136,6 +151,32 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     if S is None:
         return _min_energy_discrete(A, Bm, x0, xf, int(T))
     return _optimal_discrete(A, Bm, x0, xf, int(T), S, rho, xr)
+
+
+def _time_grid(T, dt):
+    """Validated ``(dt, n_steps)`` of a continuous trajectory over ``[0, T]``."""
+    dt = check_float(dt, "dt", min_value=0.0, strict_min=True)
+    n_steps = int(np.round(T / dt))
+    if n_steps < 2 or abs(n_steps * dt - T) > 1e-9 * max(T, 1.0):
+        raise ValueError(f"horizon / dt must be an integer >= 2, got {T} / {dt}")
+    return dt, n_steps
+
+
+def _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp):
+    """minimum_energy for torch / CuPy / ... input (array_api_energy)."""
+    if S is not None:
+        raise NotImplementedError(
+            f"minimum_energy with a state cost S is not available for {xp.__name__} arrays "
+            "(the Array API path computes minimum-energy control, S=None); pass NumPy arrays")
+    T = _horizon(horizon, system, default=1)
+    if np.isinf(T):
+        raise ValueError("horizon must be finite for minimum_energy (use gramian for T = inf)")
+    from .array_api_energy import minimum_energy_xp
+
+    if system == "continuous":
+        dt, n_steps = _time_grid(T, dt)
+        return minimum_energy_xp(A, x0, xf, B, float(T), system, dt, n_steps, xp)
+    return minimum_energy_xp(A, x0, xf, B, int(T), system, None, None, xp)
 
 
 def _reference(xr, x0, xf, N):
@@ -330,8 +371,21 @@ def minimum_energy_fast(A, T, B, x0, xf, *, system: str = "continuous") -> np.nd
     over ``T``.  The Gramian is exact (closed form for symmetric ``A``, Van Loan
     otherwise) where nctpy integrates it with Simpson's rule over 1000 steps and
     inverts it with ``pinv``; they agree while ``W`` is well conditioned.
+
+    A torch or CuPy ``A`` (``(N, N)`` or a cohort ``(S, N, N)``, returning
+    ``(S, N, k)``) is computed by its own library on its device (see
+    :mod:`netneuro.control.array_api_energy`).
     """
     system = _check_system(system)
+    xp, native = namespace(A, B, x0, xf)
+    if not native:
+        from .array_api_energy import minimum_energy_fast_xp
+
+        T = _horizon(T, system, default=1)
+        if np.isinf(T):
+            raise ValueError("T must be finite")
+        return minimum_energy_fast_xp(A, float(T) if system == "continuous" else int(T), B,
+                                      x0, xf, system, xp)
     A = check_square(A, "A")
     N = A.shape[0]
     Bm = _input_matrix(B, N)

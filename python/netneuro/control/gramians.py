@@ -183,11 +183,15 @@ def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n
 
     The same numbers as :func:`average_controllability` and
     :func:`modal_controllability`, from one eigendecomposition per symmetric
-    subject instead of two (the fast path for cohorts).
+    subject instead of two (the fast path for cohorts).  A torch or CuPy array
+    is computed by its own library, as by the two functions.
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
     T = _horizon(horizon, system, default=np.inf if system == "discrete" else 1.0)
+    if not namespace(A_norm)[1]:
+        return (average_controllability(A_norm, system, T),
+                modal_controllability(A_norm))
     A3, single = _cohort(A_norm, "A_norm")
     sym = _is_symmetric(A3, n_jobs)
     if not sym.all():
@@ -254,18 +258,33 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     ``horizon = T + 1``).  ``horizon=None`` or ``np.inf``: the infinite-horizon
     Gramian, which exists only for stable ``A`` (``ValueError`` otherwise).
 
-    A : (N, N).  B : None (identity), (N,) (diagonal) or (N, m).
-    Methods: symmetric ``A = V diag(l) V^T``: ``V (C o G) V^T`` with
+    A : (N, N) or a cohort (S, N, N) (one Gramian per subject, returned
+    (S, N, N)).  B : None (identity), (N,) (diagonal, e.g. a 0/1 control set)
+    or (N, m), shared by the cohort.
+    Methods (NumPy input): symmetric ``A = V diag(l) V^T``: ``V (C o G) V^T`` with
     ``C = V^T B B^T V`` and closed-form ``G_jk`` (e.g. ``-1/(l_j + l_k)``);
     general ``A``, infinite: Bartels-Stewart on the real Schur form (LAPACK
     ``dgees`` + ``dtrsyl``; the same Schur form checks stability), the Stein
     equation through the Cayley transform ``(A + I)^{-1} (A - I)``;
     finite continuous: Van Loan's block exponential
     ``expm([[-A, BB^T], [0, A^T]] T)``; finite discrete: doubling
-    ``W(2k) = W(k) + A^k W(k) A^kT`` (``O(log T)`` products).
+    ``W(2k) = W(k) + A^k W(k) A^kT`` (``O(log T)`` products).  A torch or CuPy
+    array (``B`` of the same library or a list) is computed by its own library on
+    its own device, symmetric or directed, and returned as such (see
+    :mod:`netneuro.control.array_api_gramians`).
     """
     system = _check_system(system)
-    A = check_square(A, "A")
+    xp, native = namespace(A, B)
+    if not native:
+        from .array_api_gramians import gramian_xp
+
+        T = _horizon(horizon, system, default=np.inf)
+        return gramian_xp(A, B, xp, system, float(T))
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        Bm = _input_matrix(B, A.shape[1])
+        return np.stack([_named(gramian, s, A[s], Bm, system, horizon)
+                         for s in range(A.shape[0])])
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     T = _horizon(horizon, system, default=np.inf)
@@ -273,6 +292,16 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     if N < _WORKER_MIN_N:
         return _gramian(A, Bm, system, T)
     return _abandonable(_gramian, A, Bm, system, T)
+
+
+def _named(fn, s, *args):
+    """fn(*args) for subject s of a cohort; its ValueError names ``A[s]`` instead of ``A``."""
+    try:
+        return fn(*args)
+    except ValueError as exc:
+        msg = str(exc)
+        raise ValueError(f"A[{s}]{msg[1:]}" if msg.startswith("A ") else
+                         f"A[{s}]: {msg}") from None
 
 
 #: From this size on, gramian computes on a worker thread (see _abandonable).
