@@ -146,6 +146,24 @@ def test_minimum_energy(name, kind, system, horizon, dt, bname, cohorts, inputs,
     assert f"energy={refs[1].energy:.6g}" in repr(one)
 
 
+def test_minimum_energy_numpy_cohort(cohorts, rng):
+    """NumPy cohorts: subject by subject, fields stacked; errors name the subject."""
+    An = _normalised(cohorts["directed"], "continuous")
+    x0, xf = rng.normal(size=(3, 9)), rng.normal(size=9)
+    out = control.minimum_energy(An, x0, xf, dt=0.05)
+    for s in range(3):
+        ref = control.minimum_energy(An[s], x0[s], xf, dt=0.05)
+        np.testing.assert_array_equal(out.x[s], ref.x)
+        assert out.energy[s] == ref.energy and out.err[1][s] == ref.err[1]
+    assert out.u.shape == (3, 21, 9) and out.node_energy.shape == (3, 9)
+    fast = control.minimum_energy_fast(An, 1.0, None, xf, x0.T)
+    assert fast.shape == (3, 9, 3)
+    np.testing.assert_array_equal(fast[2], control.minimum_energy_fast(An[2], 1.0, None,
+                                                                       xf, x0.T))
+    with pytest.raises(ValueError, match=r"x0 must have shape \(9,\) or one per subject"):
+        control.minimum_energy(An, x0[:2], xf)
+
+
 @pytest.mark.parametrize("name", NAMESPACES)
 def test_minimum_energy_shared_states(name, cohorts, rng):
     """x0, xf (N,) for a cohort: every subject makes the same transition."""

@@ -20,7 +20,7 @@ from .._validation import (
     check_memory,
     check_square,
 )
-from .gramians import _discrete_finite_gramian, _input_matrix, _pair_gain, gramian
+from .gramians import _discrete_finite_gramian, _input_matrix, _named, _pair_gain, gramian
 from .normalise import _check_system, _horizon, _is_symmetric
 
 __all__ = ["minimum_energy", "minimum_energy_fast", "MinimumEnergyResult"]
@@ -102,7 +102,9 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     minimising ``int (x - xr)^T S (x - xr) + rho u^T u`` (Kim et al. 2025, Eqs. 6-9),
     through the state/costate (Hamiltonian) system.
 
-    A : (N, N) normalised for ``system``.  x0, xf : (N,).  B : None/(N,)/(N, m).
+    A : (N, N) normalised for ``system``, or a cohort (S, N, N) (subject by
+    subject; fields stacked along a first axis, ``energy`` and ``err`` entries
+    (S,)).  x0, xf : (N,), or (S, N) for a cohort.  B : None/(N,)/(N, m).
     horizon : time ``T`` (> 0; integer >= 1 steps in discrete time).  dt : sample
     spacing of the continuous trajectory (nctpy: 0.001).  xr : (N,) or 'zero',
     'x0', 'xf', 'midpoint' (with ``S`` only).  Returns :class:`MinimumEnergyResult`.
@@ -121,7 +123,10 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     xp, native = namespace(A, x0, xf, B)
     if not native:
         return _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp)
-    A = check_square(A, "A")
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        return _minimum_energy_cohort(A, x0, xf, B, horizon, system, S=S, rho=rho, xr=xr,
+                                      dt=dt)
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     x0 = _state(x0, "x0", N)
@@ -160,6 +165,24 @@ def _time_grid(T, dt):
     if n_steps < 2 or abs(n_steps * dt - T) > 1e-9 * max(T, 1.0):
         raise ValueError(f"horizon / dt must be an integer >= 2, got {T} / {dt}")
     return dt, n_steps
+
+
+def _minimum_energy_cohort(A, x0, xf, B, horizon, system, **kwargs):
+    """minimum_energy subject by subject for a NumPy cohort (S, N, N), fields stacked."""
+    n_sub, N = A.shape[0], A.shape[1]
+    states = []
+    for x, name in ((x0, "x0"), (xf, "xf")):
+        x = check_array(x, name, ndim=(1, 2))
+        if x.shape not in ((N,), (n_sub, N)):
+            raise ValueError(f"{name} must have shape ({N},) or one per subject ({n_sub}, {N}), "
+                             f"got shape {x.shape}")
+        states.append(np.broadcast_to(x, (n_sub, N)))
+    Bm = _input_matrix(B, N)
+    runs = [_named(minimum_energy, s, A[s], states[0][s], states[1][s], Bm, horizon, system,
+                   **kwargs) for s in range(n_sub)]
+    return MinimumEnergyResult(*(np.stack([getattr(r, f) for r in runs])
+                                 for f in ("x", "u", "energy", "node_energy")),
+                               [np.array([r.err[k] for r in runs]) for k in range(2)])
 
 
 def _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp):
@@ -371,6 +394,8 @@ def minimum_energy_fast(A, T, B, x0, xf, *, system: str = "continuous") -> np.nd
     over ``T``.  The Gramian is exact (closed form for symmetric ``A``, Van Loan
     otherwise) where nctpy integrates it with Simpson's rule over 1000 steps and
     inverts it with ``pinv``; they agree while ``W`` is well conditioned.
+    A cohort ``A`` ``(S, N, N)`` gives ``(S, N, k)`` (the same states for every
+    subject).
 
     A torch or CuPy ``A`` (``(N, N)`` or a cohort ``(S, N, N)``, returning
     ``(S, N, k)``) is computed by its own library on its device (see
@@ -386,7 +411,10 @@ def minimum_energy_fast(A, T, B, x0, xf, *, system: str = "continuous") -> np.nd
             raise ValueError("T must be finite")
         return minimum_energy_fast_xp(A, float(T) if system == "continuous" else int(T), B,
                                       x0, xf, system, xp)
-    A = check_square(A, "A")
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        return np.stack([_named(minimum_energy_fast, s, A[s], T, B, x0, xf, system=system)
+                         for s in range(A.shape[0])])
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     T = _horizon(T, system, default=1)

@@ -294,10 +294,10 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     return _abandonable(_gramian, A, Bm, system, T)
 
 
-def _named(fn, s, *args):
-    """fn(*args) for subject s of a cohort; its ValueError names ``A[s]`` instead of ``A``."""
+def _named(fn, s, *args, **kwargs):
+    """fn(*args, **kwargs) for subject s of a cohort; its ValueError names ``A[s]``."""
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except ValueError as exc:
         msg = str(exc)
         raise ValueError(f"A[{s}]{msg[1:]}" if msg.startswith("A ") else
