@@ -265,3 +265,22 @@ def test_float32_stays_float32(cohorts):
     _close(W.double(), np.stack([control.gramian(a, None, "discrete") for a in An]), 1e-4)
     ac = control.average_controllability(A, "discrete")
     assert ac.dtype == torch.float32
+
+
+def test_torch_batched_solve_fallback(rng):
+    """torch 2.13 CPU (MKL, >= 2 threads) fails batched LU for order >= ~200 ("Pivots given
+    to lu_solve ..."): the exponential and the Cayley transform then solve matrix by matrix."""
+    torch = pytest.importorskip("torch")
+    from xp_helpers import DEVICE
+
+    An = _normalised(rng.normal(size=(2, 200, 200)), "continuous")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        A = torch.asarray(An, device=DEVICE)
+        finite = control.gramian(A, None, "continuous", 1.0)   # Van Loan: order 400
+        inf = control.gramian(A, None, "continuous")           # Cayley: order 200
+    finally:
+        torch.set_num_threads(before)
+    _close(finite, np.stack([control.gramian(a, None, "continuous", 1.0) for a in An]))
+    _close(inf, np.stack([control.gramian(a, None, "continuous") for a in An]))
