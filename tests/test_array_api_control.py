@@ -103,6 +103,18 @@ def test_average_controllability_directed(name, system, horizon, cohorts):
     _close(control.average_controllability(A[2, ...], system, horizon), ref[2])
 
 
+@pytest.mark.parametrize("name", NAMESPACES)
+def test_controllability_metrics(name, cohorts):
+    xp = _xp(name)
+    An = control.normalize(cohorts["symmetric"], "discrete")
+    A = _to(xp, An)
+    ac, mc = control.controllability_metrics(A, "discrete", 4)
+    _same_place(ac, A)
+    ref = control.controllability_metrics(An, "discrete", 4)
+    _close(ac, ref[0])
+    _close(mc, ref[1])
+
+
 def test_normalize_directed_with_spectral_radius(cohorts):
     xp = _xp("array_api_strict")
     D = cohorts["directed"]

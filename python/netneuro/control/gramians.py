@@ -44,8 +44,10 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     ``(e^{2lT} - 1) / (2l)``).  General ``A``: the diagonal of :func:`gramian`
     of ``(A^T, I)`` (Bartels-Stewart on a real Schur form, Van Loan, doubling).
     An infinite horizon on an unstable system raises ``ValueError``.  A torch or
-    CuPy array (symmetric) is computed by its own library on its own device and
-    returned as such (see :mod:`netneuro.control.array_api`).
+    CuPy array is computed by its own library on its own device and returned as
+    such: symmetric matrices by ``eigh``, directed ones as the diagonal of the
+    Gramian by matrix products (see :mod:`netneuro.control.array_api` and
+    :mod:`netneuro.control.array_api_gramians`).
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
