@@ -26,6 +26,9 @@ Steps:
 Cases (``--quick`` sizes in brackets): cohort functional connectivity, 1000
 subjects x 200 time points x 400 regions [20 x 100 x 50]; controllability
 (normalise, average and modal) of 1000 symmetric 400 x 400 matrices [20 x 50];
+the infinite-horizon Gramian and the minimum energy of 4 transitions (T = 1)
+of 50 directed 400 x 400 matrices, continuous time [20 x 50] (CPU: Schur /
+Van Loan subject by subject; device: Cayley + squared Smith, Pade exponential);
 discrete transfer entropy of N = 400 binary series of 1000 steps [N = 20, 300
 steps]; exact Ising log Z and moments for N = 24 and 28 [12 and 14]; the
 correlation connectome of 5000 units over 2000 samples [300 units x 200];
@@ -211,6 +214,20 @@ def cases(dev, quick, rng, full_cpu=False):
                 lambda a, b: max(_maxdiff(a[0], b[0]) / np.max(np.abs(a[0])),
                                  _maxdiff(a[1], b[1]))))
 
+    S, N = (20, 50) if quick else (50, 400)  # CPU: ~3 s a subject on 2 cores (Schur, expm)
+    D = control.normalize(rng.normal(size=(S, N, N)), "continuous", n_jobs=-1)  # directed
+    X0, XF = rng.normal(size=(N, 4)), rng.normal(size=(N, 4))
+    Dd, X0d, XFd = dev.put(D), dev.put(X0), dev.put(XF)
+
+    def gram_energy(A, x0, xf):  # infinite-horizon Gramian; energies of 4 transitions, T = 1
+        return (control.gramian(A, None, "continuous"),
+                control.minimum_energy_fast(A, 1.0, None, x0, xf))
+
+    out.append(("directed Gramian (T = inf) + minimum energy (T = 1)", f"{S} x {N} x {N}",
+                lambda: gram_energy(D, X0, XF), lambda: gram_energy(Dd, X0d, XFd),
+                lambda a, b: max(_maxdiff(a[0], b[0]) / np.max(np.abs(a[0])),
+                                 _maxdiff(a[1], b[1]) / np.max(np.abs(a[1])))))
+
     N, T = (20, 300) if quick else (400, 1000)
     B = (rng.random((T, N)) < 0.5).astype(np.int64)
     B[1:, 1:] ^= (B[:-1, :-1] & (rng.random((T - 1, N - 1)) < 0.3))  # some coupling
@@ -385,8 +402,8 @@ def main(argv=None):
           "Median wall time (s) of --repeat calls after a warm-up call (the warm-up alone when "
           "the calls would exceed --budget s), device synchronised around each call; "
           "ratio = CPU / device (> 1: the device is faster); max diff = largest absolute "
-          "difference between the two answers (relative for log Z and average "
-          "controllability). CPU = NumPy input (compiled core / NumPy, all cores: n_jobs=-1).",
+          "difference between the two answers (relative for log Z, average "
+          "controllability, Gramians and energies). CPU = NumPy input (compiled core / NumPy, all cores: n_jobs=-1).",
           "",
           "| case | size | CPU (s) | device (s) | ratio | max diff | note |",
           "| --- | --- | --- | --- | --- | --- | --- |"]

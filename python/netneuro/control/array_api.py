@@ -5,9 +5,12 @@ The NumPy path of :func:`~netneuro.control.normalize`,
 :func:`~netneuro.control.modal_controllability` is the compiled core; input
 from another library (a torch tensor, a CuPy array; CPU or GPU) is computed
 here with that library's own batched ``eigh``/``eigvalsh``, on its device, and
-returned in its namespace.  Symmetric (undirected) matrices only: the real
-Schur form and general eigenvalues are not part of the Array API standard, so
-directed matrices from another library are refused with a clear error.
+returned in its namespace.  The real Schur form and general eigenvalues are
+not part of the Array API standard: modal controllability and the spectral
+radius (``normalize`` without ``spectral_radius=``) need symmetric
+(undirected) matrices and refuse directed ones with a clear error; average
+controllability of a directed matrix is the diagonal of its Gramian, computed
+by matrix products (:mod:`netneuro.control.array_api_gramians`).
 
 For symmetric ``A = V diag(l) V^T``: average controllability
 ``sum_j V_ij^2 f(l_j)`` with ``f = 1/(1 - l^2)`` (discrete, infinite horizon),
@@ -21,14 +24,17 @@ from __future__ import annotations
 import math
 
 from .._array_api import check_array_xp, symmetric_mask_xp
+from .array_api_gramians import gramian_stack_xp, split_apply_xp
 
 __all__ = ["normalize_xp", "average_controllability_xp", "modal_controllability_xp"]
 
 
-def _stack(A, xp, name):
+def _stack(A, xp, name, require_symmetric=True):
     A = check_array_xp(A, name, xp, ndim=(2, 3), square=True)
     single = A.ndim == 2
     A3 = A[None, ...] if single else A
+    if not require_symmetric:
+        return A3, single
     sym = symmetric_mask_xp(A3, xp)
     if not bool(xp.all(sym)):
         s = int(xp.argmin(xp.astype(sym, xp.int32)))
@@ -44,7 +50,7 @@ def _eye(N, A3, xp):
 
 def normalize_xp(A, xp, system, c, spectral_radius, zero_diagonal, decay):
     """:func:`netneuro.control.normalize` for symmetric matrices of namespace ``xp``."""
-    A3, single = _stack(A, xp, "A")
+    A3, single = _stack(A, xp, "A", require_symmetric=spectral_radius is None)
     N = A3.shape[-1]
     eye = _eye(N, A3, xp)
     if zero_diagonal:
@@ -81,15 +87,26 @@ def _gain(l, xp, system, T):
 
 
 def average_controllability_xp(A_norm, xp, system, T, unstable_error):
-    """:func:`netneuro.control.average_controllability` for symmetric matrices of ``xp``."""
-    A3, single = _stack(A_norm, xp, "A_norm")
-    l, V = xp.linalg.eigh(A3)
-    if math.isinf(T):
-        worst = xp.max(l) if system == "continuous" else xp.max(xp.abs(l))
-        limit = 0.0 if system == "continuous" else 1.0
-        if not float(worst) < limit:
-            raise unstable_error(system, float(worst))
-    out = xp.sum(V * V * _gain(l, xp, system, T)[:, None, :], axis=-1)
+    """:func:`netneuro.control.average_controllability` for matrices of ``xp``: symmetric
+    ones by ``eigh``, directed ones as the diagonal of the Gramian of ``(A^T, I)``."""
+    A3, single = _stack(A_norm, xp, "A_norm", require_symmetric=False)
+
+    def symmetric(sub, index):
+        l, V = xp.linalg.eigh(sub)
+        if math.isinf(T):
+            worst = xp.max(l) if system == "continuous" else xp.max(xp.abs(l))
+            limit = 0.0 if system == "continuous" else 1.0
+            if not float(worst) < limit:
+                raise unstable_error(system, float(worst))
+        return xp.sum(V * V * _gain(l, xp, system, T)[:, None, :], axis=-1)
+
+    def directed(sub, index):
+        eye = _eye(sub.shape[-1], sub, xp)
+        W = gramian_stack_xp(xp.matrix_transpose(sub), eye, xp, system, T, "A_norm", single,
+                             index)
+        return xp.linalg.diagonal(W)
+
+    out = split_apply_xp(A3, symmetric_mask_xp(A3, xp), symmetric, directed, xp)
     return out[0, ...] if single else out
 
 

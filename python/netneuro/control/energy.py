@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
+from .._array_api import namespace
 from .._validation import (
     check_array,
     check_choice,
@@ -19,7 +20,7 @@ from .._validation import (
     check_memory,
     check_square,
 )
-from .gramians import _discrete_finite_gramian, _input_matrix, _pair_gain, gramian
+from .gramians import _discrete_finite_gramian, _input_matrix, _named, _pair_gain, gramian
 from .normalise import _check_system, _horizon, _is_symmetric
 
 __all__ = ["minimum_energy", "minimum_energy_fast", "MinimumEnergyResult"]
@@ -48,6 +49,9 @@ class MinimumEnergyResult:
         time).  nctpy's ``integrate_u(u)`` equals ``node_energy / dt``.
     err : list of float
         [inversion residual, reconstruction error ``||x(T) - xf||``].
+
+    From a torch / CuPy input every field is an array of that library, with a
+    leading subject axis for a cohort (``energy`` and ``err`` entries ``(S,)``).
     """
 
     x: np.ndarray
@@ -57,8 +61,13 @@ class MinimumEnergyResult:
     err: list
 
     def __repr__(self) -> str:
-        return (f"MinimumEnergyResult(x: {self.x.shape}, u: {self.u.shape}, "
-                f"energy={self.energy:.6g}, err=[{self.err[0]:.2g}, {self.err[1]:.2g}])")
+        def num(v, fmt):  # a float, or an array of another library (0-d or per subject)
+            shape = tuple(getattr(v, "shape", ()))
+            return format(float(v), fmt) if shape == () else f"<{shape[0]} values>"
+
+        return (f"MinimumEnergyResult(x: {tuple(self.x.shape)}, u: {tuple(self.u.shape)}, "
+                f"energy={num(self.energy, '.6g')}, err=[{num(self.err[0], '.2g')}, "
+                f"{num(self.err[1], '.2g')}])")
 
 
 def _state(x, name, N, *, allow_columns=False):
@@ -93,7 +102,9 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     minimising ``int (x - xr)^T S (x - xr) + rho u^T u`` (Kim et al. 2025, Eqs. 6-9),
     through the state/costate (Hamiltonian) system.
 
-    A : (N, N) normalised for ``system``.  x0, xf : (N,).  B : None/(N,)/(N, m).
+    A : (N, N) normalised for ``system``, or a cohort (S, N, N) (subject by
+    subject; fields stacked along a first axis, ``energy`` and ``err`` entries
+    (S,)).  x0, xf : (N,), or (S, N) for a cohort.  B : None/(N,)/(N, m).
     horizon : time ``T`` (> 0; integer >= 1 steps in discrete time).  dt : sample
     spacing of the continuous trajectory (nctpy: 0.001).  xr : (N,) or 'zero',
     'x0', 'xf', 'midpoint' (with ``S`` only).  Returns :class:`MinimumEnergyResult`.
@@ -101,9 +112,21 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     Symmetric ``A`` and ``S=None`` (continuous) is solved in the eigenbasis of ``A``
     with closed-form Gramians and one matrix product for the whole trajectory;
     otherwise through matrix exponentials of the Hamiltonian, as nctpy does.
+
+    A torch or CuPy ``A`` (``S=None`` only; ``x0``, ``xf``, ``B`` of the same library
+    or lists) is computed by its own library on its device, also for a cohort
+    ``(S, N, N)`` with ``x0``, ``xf`` ``(N,)`` or ``(S, N)``; the result's fields are
+    arrays of that library (``energy`` ``()`` or ``(S,)``; see
+    :mod:`netneuro.control.array_api_energy`).
     """
     system = _check_system(system)
-    A = check_square(A, "A")
+    xp, native = namespace(A, x0, xf, B)
+    if not native:
+        return _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp)
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        return _minimum_energy_cohort(A, x0, xf, B, horizon, system, S=S, rho=rho, xr=xr,
+                                      dt=dt)
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     x0 = _state(x0, "x0", N)
@@ -122,10 +145,7 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
                 raise ValueError(f"S must be ({N}, {N}), got shape {S.shape}")
         xr = _reference(xr, x0, xf, N)
     if system == "continuous":
-        dt = check_float(dt, "dt", min_value=0.0, strict_min=True)
-        n_steps = int(np.round(T / dt))
-        if n_steps < 2 or abs(n_steps * dt - T) > 1e-9 * max(T, 1.0):
-            raise ValueError(f"horizon / dt must be an integer >= 2, got {T} / {dt}")
+        dt, n_steps = _time_grid(T, dt)
         check_memory(8.0 * (n_steps + 1) * (3 * N + Bm.shape[1]),
                      f"a trajectory of {n_steps + 1} samples x {N} nodes", hint="increase dt")
         if S is None and bool(_is_symmetric(A)):
@@ -136,6 +156,50 @@ def minimum_energy(A, x0, xf, B=None, horizon=1, system: str = "continuous", *, 
     if S is None:
         return _min_energy_discrete(A, Bm, x0, xf, int(T))
     return _optimal_discrete(A, Bm, x0, xf, int(T), S, rho, xr)
+
+
+def _time_grid(T, dt):
+    """Validated ``(dt, n_steps)`` of a continuous trajectory over ``[0, T]``."""
+    dt = check_float(dt, "dt", min_value=0.0, strict_min=True)
+    n_steps = int(np.round(T / dt))
+    if n_steps < 2 or abs(n_steps * dt - T) > 1e-9 * max(T, 1.0):
+        raise ValueError(f"horizon / dt must be an integer >= 2, got {T} / {dt}")
+    return dt, n_steps
+
+
+def _minimum_energy_cohort(A, x0, xf, B, horizon, system, **kwargs):
+    """minimum_energy subject by subject for a NumPy cohort (S, N, N), fields stacked."""
+    n_sub, N = A.shape[0], A.shape[1]
+    states = []
+    for x, name in ((x0, "x0"), (xf, "xf")):
+        x = check_array(x, name, ndim=(1, 2))
+        if x.shape not in ((N,), (n_sub, N)):
+            raise ValueError(f"{name} must have shape ({N},) or one per subject ({n_sub}, {N}), "
+                             f"got shape {x.shape}")
+        states.append(np.broadcast_to(x, (n_sub, N)))
+    Bm = _input_matrix(B, N)
+    runs = [_named(minimum_energy, s, A[s], states[0][s], states[1][s], Bm, horizon, system,
+                   **kwargs) for s in range(n_sub)]
+    return MinimumEnergyResult(*(np.stack([getattr(r, f) for r in runs])
+                                 for f in ("x", "u", "energy", "node_energy")),
+                               [np.array([r.err[k] for r in runs]) for k in range(2)])
+
+
+def _minimum_energy_foreign(A, x0, xf, B, horizon, system, S, dt, xp):
+    """minimum_energy for torch / CuPy / ... input (array_api_energy)."""
+    if S is not None:
+        raise NotImplementedError(
+            f"minimum_energy with a state cost S is not available for {xp.__name__} arrays "
+            "(the Array API path computes minimum-energy control, S=None); pass NumPy arrays")
+    T = _horizon(horizon, system, default=1)
+    if np.isinf(T):
+        raise ValueError("horizon must be finite for minimum_energy (use gramian for T = inf)")
+    from .array_api_energy import minimum_energy_xp
+
+    if system == "continuous":
+        dt, n_steps = _time_grid(T, dt)
+        return minimum_energy_xp(A, x0, xf, B, float(T), system, dt, n_steps, xp)
+    return minimum_energy_xp(A, x0, xf, B, int(T), system, None, None, xp)
 
 
 def _reference(xr, x0, xf, N):
@@ -330,9 +394,27 @@ def minimum_energy_fast(A, T, B, x0, xf, *, system: str = "continuous") -> np.nd
     over ``T``.  The Gramian is exact (closed form for symmetric ``A``, Van Loan
     otherwise) where nctpy integrates it with Simpson's rule over 1000 steps and
     inverts it with ``pinv``; they agree while ``W`` is well conditioned.
+    A cohort ``A`` ``(S, N, N)`` gives ``(S, N, k)`` (the same states for every
+    subject).
+
+    A torch or CuPy ``A`` (``(N, N)`` or a cohort ``(S, N, N)``, returning
+    ``(S, N, k)``) is computed by its own library on its device (see
+    :mod:`netneuro.control.array_api_energy`).
     """
     system = _check_system(system)
-    A = check_square(A, "A")
+    xp, native = namespace(A, B, x0, xf)
+    if not native:
+        from .array_api_energy import minimum_energy_fast_xp
+
+        T = _horizon(T, system, default=1)
+        if np.isinf(T):
+            raise ValueError("T must be finite")
+        return minimum_energy_fast_xp(A, float(T) if system == "continuous" else int(T), B,
+                                      x0, xf, system, xp)
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        return np.stack([_named(minimum_energy_fast, s, A[s], T, B, x0, xf, system=system)
+                         for s in range(A.shape[0])])
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     T = _horizon(T, system, default=1)

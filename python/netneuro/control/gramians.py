@@ -44,8 +44,10 @@ def average_controllability(A_norm, system: str = "discrete", horizon=None, *,
     ``(e^{2lT} - 1) / (2l)``).  General ``A``: the diagonal of :func:`gramian`
     of ``(A^T, I)`` (Bartels-Stewart on a real Schur form, Van Loan, doubling).
     An infinite horizon on an unstable system raises ``ValueError``.  A torch or
-    CuPy array (symmetric) is computed by its own library on its own device and
-    returned as such (see :mod:`netneuro.control.array_api`).
+    CuPy array is computed by its own library on its own device and returned as
+    such: symmetric matrices by ``eigh``, directed ones as the diagonal of the
+    Gramian by matrix products (see :mod:`netneuro.control.array_api` and
+    :mod:`netneuro.control.array_api_gramians`).
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
@@ -183,11 +185,15 @@ def controllability_metrics(A_norm, system: str = "discrete", horizon=None, *, n
 
     The same numbers as :func:`average_controllability` and
     :func:`modal_controllability`, from one eigendecomposition per symmetric
-    subject instead of two (the fast path for cohorts).
+    subject instead of two (the fast path for cohorts).  A torch or CuPy array
+    is computed by its own library, as by the two functions.
     """
     system = _check_system(system)
     n_jobs = check_n_jobs(n_jobs)
     T = _horizon(horizon, system, default=np.inf if system == "discrete" else 1.0)
+    if not namespace(A_norm)[1]:
+        return (average_controllability(A_norm, system, T),
+                modal_controllability(A_norm))
     A3, single = _cohort(A_norm, "A_norm")
     sym = _is_symmetric(A3, n_jobs)
     if not sym.all():
@@ -254,18 +260,33 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     ``horizon = T + 1``).  ``horizon=None`` or ``np.inf``: the infinite-horizon
     Gramian, which exists only for stable ``A`` (``ValueError`` otherwise).
 
-    A : (N, N).  B : None (identity), (N,) (diagonal) or (N, m).
-    Methods: symmetric ``A = V diag(l) V^T``: ``V (C o G) V^T`` with
+    A : (N, N) or a cohort (S, N, N) (one Gramian per subject, returned
+    (S, N, N)).  B : None (identity), (N,) (diagonal, e.g. a 0/1 control set)
+    or (N, m), shared by the cohort.
+    Methods (NumPy input): symmetric ``A = V diag(l) V^T``: ``V (C o G) V^T`` with
     ``C = V^T B B^T V`` and closed-form ``G_jk`` (e.g. ``-1/(l_j + l_k)``);
     general ``A``, infinite: Bartels-Stewart on the real Schur form (LAPACK
     ``dgees`` + ``dtrsyl``; the same Schur form checks stability), the Stein
     equation through the Cayley transform ``(A + I)^{-1} (A - I)``;
     finite continuous: Van Loan's block exponential
     ``expm([[-A, BB^T], [0, A^T]] T)``; finite discrete: doubling
-    ``W(2k) = W(k) + A^k W(k) A^kT`` (``O(log T)`` products).
+    ``W(2k) = W(k) + A^k W(k) A^kT`` (``O(log T)`` products).  A torch or CuPy
+    array (``B`` of the same library or a list) is computed by its own library on
+    its own device, symmetric or directed, and returned as such (see
+    :mod:`netneuro.control.array_api_gramians`).
     """
     system = _check_system(system)
-    A = check_square(A, "A")
+    xp, native = namespace(A, B)
+    if not native:
+        from .array_api_gramians import gramian_xp
+
+        T = _horizon(horizon, system, default=np.inf)
+        return gramian_xp(A, B, xp, system, float(T))
+    A = check_square(A, "A", batch=True)
+    if A.ndim == 3:
+        Bm = _input_matrix(B, A.shape[1])
+        return np.stack([_named(gramian, s, A[s], Bm, system, horizon)
+                         for s in range(A.shape[0])])
     N = A.shape[0]
     Bm = _input_matrix(B, N)
     T = _horizon(horizon, system, default=np.inf)
@@ -273,6 +294,16 @@ def gramian(A, B=None, system: str = "continuous", horizon=None) -> np.ndarray:
     if N < _WORKER_MIN_N:
         return _gramian(A, Bm, system, T)
     return _abandonable(_gramian, A, Bm, system, T)
+
+
+def _named(fn, s, *args, **kwargs):
+    """fn(*args, **kwargs) for subject s of a cohort; its ValueError names ``A[s]``."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        msg = str(exc)
+        raise ValueError(f"A[{s}]{msg[1:]}" if msg.startswith("A ") else
+                         f"A[{s}]: {msg}") from None
 
 
 #: From this size on, gramian computes on a worker thread (see _abandonable).
