@@ -149,3 +149,28 @@ def test_connectivity_refusals(name, ts_cohort, rng):
         connectivity.partial_correlation(wide, shrinkage=None)
     with pytest.raises(TypeError, match="stacked"):
         connectivity.correlation([_to(xp, ts_cohort[0]), _to(xp, ts_cohort[1])])
+
+
+def test_batched_lu_on_torch_cpu_is_exact_with_threads():
+    # torch 2.13's CPU build returned garbage without an error (residual 6e17) for batched
+    # inv/solve of 200 x 200 matrices with 2 threads; netneuro's helpers take such stacks
+    # one matrix at a time.  Reference: NumPy's LAPACK; tolerance 1e-10 (well-conditioned).
+    torch = pytest.importorskip("torch")
+    from netneuro import _array_api as aa
+
+    xp, _ = aa.namespace(torch.zeros(1))
+    rng = np.random.default_rng(0)
+    G = rng.standard_normal((4, 200, 200))
+    A = G @ np.swapaxes(G, 1, 2) + 200 * np.eye(200)
+    B = rng.standard_normal((4, 200, 3))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        X = aa.inv(torch.from_numpy(A), xp).numpy()
+        Y = aa.solve(torch.from_numpy(A), torch.from_numpy(B), xp).numpy()
+        Z = aa.solve(torch.from_numpy(A), torch.from_numpy(B[0]), xp).numpy()  # broadcast B
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_allclose(X, np.linalg.inv(A), rtol=0, atol=1e-10 * np.abs(X).max())
+    np.testing.assert_allclose(Y, np.linalg.solve(A, B), rtol=0, atol=1e-10 * np.abs(Y).max())
+    np.testing.assert_allclose(Z, np.linalg.solve(A, B[0]), rtol=0, atol=1e-10 * np.abs(Z).max())

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["namespace", "is_numpy", "float_dtype", "device_of", "dense_namespaces"]
+__all__ = ["namespace", "is_numpy", "float_dtype", "device_of", "dense_namespaces", "solve",
+           "inv"]
 
 
 def is_numpy(x) -> bool:
@@ -137,3 +138,45 @@ def available_memory_xp(xp, dev) -> float:
     from ._validation import available_memory
 
     return available_memory()
+
+
+# ---------------------------------------------------------------------------
+# batched LU (solve / inv)
+#
+# torch 2.13's CPU build (MKL) returns garbage without an error, hangs, or raises
+# "Pivots given to lu_solve ..." for *batched* LU of matrices of order above ~128
+# when torch runs more than one thread (seen here: inv of 8 SPD 200 x 200 matrices
+# had a residual of 6e17).  Single matrices, Cholesky and eigh are unaffected.
+# Every batched solve and inverse of the Array API paths goes through these two
+# functions, which take torch CPU stacks of such matrices one matrix at a time.
+_TORCH_CPU_BATCHED_LU_MAX_ORDER = 64
+
+
+def _loop_lu(A, xp) -> bool:
+    if A.ndim < 3 or A.shape[-1] <= _TORCH_CPU_BATCHED_LU_MAX_ORDER:
+        return False
+    from array_api_compat import is_torch_namespace
+
+    return is_torch_namespace(xp) and getattr(A, "device", None) is not None \
+        and A.device.type == "cpu"
+
+
+def solve(A, B, xp):
+    """``xp.linalg.solve(A, B)`` for ``A`` ``(..., n, n)`` and ``B`` ``(..., n, k)``
+    (broadcast batch dimensions), safe on torch CPU stacks (see above)."""
+    if not _loop_lu(A, xp):
+        return xp.linalg.solve(A, B)
+    shape = tuple(xp.broadcast_arrays(A[..., :1], B[..., :1, :1])[0].shape[:-2])
+    A = xp.reshape(xp.broadcast_to(A, shape + A.shape[-2:]), (-1,) + A.shape[-2:])
+    Bb = xp.reshape(xp.broadcast_to(B, shape + B.shape[-2:]), (-1,) + B.shape[-2:])
+    out = [xp.linalg.solve(A[s, ...], Bb[s, ...]) for s in range(A.shape[0])]
+    return xp.reshape(xp.stack(out), shape + B.shape[-2:])
+
+
+def inv(A, xp):
+    """``xp.linalg.inv(A)`` for ``A`` ``(..., n, n)``, safe on torch CPU stacks (see above)."""
+    if not _loop_lu(A, xp):
+        return xp.linalg.inv(A)
+    flat = xp.reshape(A, (-1,) + A.shape[-2:])
+    return xp.reshape(xp.stack([xp.linalg.inv(flat[s, ...]) for s in range(flat.shape[0])]),
+                      A.shape)

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from .._array_api import check_array_xp, device_of
+from .._array_api import inv as linalg_inv
 
 __all__ = ["correlation_xp", "covariance_xp", "precision_xp", "partial_correlation_xp",
            "measure_xp", "geometric_mean_xp", "eigh_map_xp", "sym_to_vec_xp"]
@@ -106,7 +107,7 @@ def _inv_spd(cov, xp):
         raise ValueError(msg) from None
     if not bool(xp.all(xp.isfinite(L))):  # torch/CuPy may give NaN instead of raising
         raise ValueError(msg)
-    Linv = xp.linalg.inv(L)
+    Linv = linalg_inv(L, xp)
     inv = xp.matmul(xp.matrix_transpose(Linv), Linv)
     r = xp.linalg.diagonal(cov) * xp.linalg.diagonal(inv)
     if not bool(xp.all(xp.isfinite(r))) or float(xp.max(r)) > 1e12 or float(xp.min(r)) < 1 - 1e-6:

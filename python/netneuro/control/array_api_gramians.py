@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import math
 
-from .._array_api import check_array_xp, device_of, symmetric_mask_xp
+from .._array_api import check_array_xp, device_of, solve, symmetric_mask_xp
 
-__all__ = ["gramian_xp", "expm_xp", "input_gram_xp", "stack_xp", "split_apply_xp", "solve_xp"]
+__all__ = ["gramian_xp", "expm_xp", "input_gram_xp", "stack_xp", "split_apply_xp"]
 
 _SMITH_MAX_STEPS = 60
 _SMITH_BLOWUP = 1e30
@@ -93,21 +93,6 @@ def subject_name(name, single, index, pos):
     return f"{name}[{pos if index is None else int(index[pos])}]"
 
 
-def solve_xp(A, B, xp):
-    """``xp.linalg.solve`` over stacks, matrix by matrix when the batched call fails.
-
-    torch 2.13 on the CPU (MKL, 2 or more threads) returns invalid LU pivots for
-    batches of matrices of order ~200 and more and raises; one matrix at a time is
-    unaffected.  A singular matrix still raises (from the loop).
-    """
-    try:
-        return xp.linalg.solve(A, B)
-    except (RuntimeError, ValueError):
-        if A.ndim < 3:
-            raise
-    return xp.stack([xp.linalg.solve(A[s, ...], B[s, ...]) for s in range(A.shape[0])])
-
-
 # ---------------------------------------------------------------------------
 # matrix exponential (Pade 13, scaling and squaring)
 
@@ -134,7 +119,7 @@ def expm_xp(M, xp):
     U = X @ (X6 @ (b[13] * X6 + b[11] * X4 + b[9] * X2)
              + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * I)
     V = X6 @ (b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * I
-    R = solve_xp(V - U, V + U, xp)
+    R = solve(V - U, V + U, xp)
     for k in range(int(float(xp.max(s)))):
         R = xp.where((s > k)[:, None, None], R @ R, R)
     return R
@@ -220,9 +205,9 @@ def _cayley(A3, Q, xp, name, single, index):
     p = xp.where(p > 0, p, xp.ones_like(p))[:, None, None]
     AmP = A3 - p * I
     try:
-        Ad = solve_xp(AmP, A3 + p * I, xp)
-        MQ = solve_xp(AmP, xp.broadcast_to(Q, A3.shape), xp)
-        Qd = 2.0 * p * solve_xp(AmP, xp.matrix_transpose(MQ), xp)
+        Ad = solve(AmP, A3 + p * I, xp)
+        MQ = solve(AmP, xp.broadcast_to(Q, A3.shape), xp)
+        Qd = 2.0 * p * solve(AmP, xp.matrix_transpose(MQ), xp)
     except (RuntimeError, ValueError):  # torch / NumPy: some A - pI singular: A is unstable
         pos = 0
         for s in range(A3.shape[0]):  # which subject (CuPy returns non-finite values instead)

@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from .._array_api import inv as linalg_inv
 from .._validation import check_memory
 from ._common import _check_fits, _Progress, _te_bytes
 
@@ -155,7 +156,7 @@ def _spd_inverse(A, n, what, xp):
     except Exception:  # noqa: BLE001
         raise _rank_deficient(what) from None
     check(xp.linalg.diagonal(L))
-    return xp.linalg.inv(A)
+    return linalg_inv(A, xp)
 
 
 
