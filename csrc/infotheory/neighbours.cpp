@@ -167,6 +167,55 @@ RunCount strict_run_count(const double* s, std::size_t n, std::size_t at, const 
 
 // --- KDTree ----------------------------------------------------------------
 
+void KDTree::Best::heap_push(double v, std::uint32_t id) {
+  int i;
+  if (size < cap) {  // sift up from the new leaf
+    i = size++;
+    while (i > 0) {
+      const int parent = (i - 1) / 2;
+      if (!(d[parent] < v)) break;
+      d[i] = d[parent];
+      idx[i] = idx[parent];
+      i = parent;
+    }
+  } else {  // replace the root (the largest) and sift down
+    i = 0;
+    for (;;) {
+      int c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && d[c + 1] > d[c]) ++c;
+      if (!(d[c] > v)) break;
+      d[i] = d[c];
+      idx[i] = idx[c];
+      i = c;
+    }
+  }
+  d[i] = v;
+  idx[i] = id;
+}
+
+void KDTree::Best::finish() {  // heap sort in place: ascending
+  if (!heap) return;
+  for (int last = size - 1; last > 0; --last) {
+    std::swap(d[0], d[last]);
+    std::swap(idx[0], idx[last]);
+    const double v = d[0];
+    const std::uint32_t id = idx[0];
+    int i = 0;
+    for (;;) {
+      int c = 2 * i + 1;
+      if (c >= last) break;
+      if (c + 1 < last && d[c + 1] > d[c]) ++c;
+      if (!(d[c] > v)) break;
+      d[i] = d[c];
+      idx[i] = idx[c];
+      i = c;
+    }
+    d[i] = v;
+    idx[i] = id;
+  }
+}
+
 void KDTree::build(const double* data, std::size_t n, int D) {
   n_ = n;
   D_ = D;
@@ -257,7 +306,7 @@ void KDTree::scan_leaf(const Node& nd, const double* q, std::uint32_t self, Best
   }
   for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
     const double dd = buffered ? dbuf[pos - nd.begin] : dist(pos, q);
-    if (best.size == best.cap && dd >= best.d[best.cap - 1]) continue;
+    if (best.full() && dd >= best.worst()) continue;
     if (idx_[pos] == self) continue;
     best.push(dd, idx_[pos]);
   }
@@ -265,7 +314,7 @@ void KDTree::scan_leaf(const Node& nd, const double* q, std::uint32_t self, Best
 
 void KDTree::knn(std::int32_t id, double mind, const double* q, std::uint32_t self,
                  std::int32_t skip, Best& best) const {
-  if (best.size == best.cap && mind >= best.d[best.cap - 1]) return;
+  if (best.full() && mind >= best.worst()) return;
   const Node& nd = nodes_[id];
   if (nd.left < 0) {
     if (id != skip) scan_leaf(nd, q, self, best);
@@ -290,15 +339,16 @@ void KDTree::search(const double* q, std::uint32_t self, Best& best) const {
 }
 
 double KDTree::kth_distance(const double* q, std::uint32_t self, int K, double* heap) const {
-  Best best{heap, nullptr, K, 0};
+  Best best{heap, nullptr, K, 0, false};
   search(q, self, best);
   return heap[K - 1];
 }
 
 void KDTree::nearest(const double* q, std::uint32_t self, int m, double* d,
                      std::uint32_t* idx) const {
-  Best best{d, idx, m, 0};
+  Best best{d, idx, m, 0, m > 32};
   search(q, self, best);
+  best.finish();
 }
 
 std::size_t KDTree::count(std::int32_t id, const double* q, double r) const {

@@ -99,12 +99,21 @@ class KDTree {
     std::uint32_t begin, end;
     std::int32_t left = -1, right = -1;
   };
-  struct Best {  // sorted ascending, at most cap entries
+  // The cap smallest distances seen so far: a sorted array (small cap) or a
+  // max-heap (large cap, sorted once at the end).
+  struct Best {
     double* d;
     std::uint32_t* idx;  // nullptr: distances only
     int cap;
     int size;
+    bool heap;
+    bool full() const { return size == cap; }
+    double worst() const { return heap ? d[0] : d[cap - 1]; }
     void push(double v, std::uint32_t id) {
+      if (heap) {
+        heap_push(v, id);
+        return;
+      }
       int i = size < cap ? size++ : cap - 1;
       while (i > 0 && d[i - 1] > v) {
         d[i] = d[i - 1];
@@ -114,6 +123,8 @@ class KDTree {
       d[i] = v;
       if (idx) idx[i] = id;
     }
+    void heap_push(double v, std::uint32_t id);
+    void finish();  // heap: sort ascending
   };
 
   std::int32_t build_node(std::uint32_t b, std::uint32_t e);
