@@ -25,8 +25,6 @@ inline double maxdiff(const double* a, const double* b, std::size_t d) {
 // single estimate is cheaper through trees and lists).
 constexpr std::size_t kTreeMinRows = 64;
 constexpr std::size_t kListMinPerms = 16;
-// Z-space neighbours listed per row, in multiples of the (Y, Z)-space list.
-constexpr std::size_t kZList = 4;
 
 }  // namespace
 
@@ -155,27 +153,27 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
     } else if (!cond) {
       tx.build(X.data, n, static_cast<int>(dx));
     }
-    // Per row: its m nearest (Y, Z)-space neighbours and mz nearest Z-space
-    // neighbours, ascending, shared by every permutation.  A permutation's
-    // K-th joint neighbour (joint distance max(d_x, d_yz) >= d_yz) is found by
-    // walking the YZ list until d_yz >= the current K-th; n_yz and n_z are
-    // binary searches in the lists and n_xz checks d_x over the Z list's points
-    // with d_z < eps.  When a list runs out before eps is settled the row is
-    // done by brute force for that permutation.  Same distances, same strict
-    // comparisons as brute force: identical counts.
+    // Per row: its m nearest (Y, Z)-space neighbours, ascending, shared by
+    // every permutation.  A permutation's K-th joint neighbour (joint distance
+    // max(d_x, d_yz) >= d_yz) is found by walking that list until d_yz >= the
+    // current K-th, and n_yz is a binary search in it; a permutation whose walk
+    // runs out of the list is done by brute force.  With a multivariate Z, the
+    // rows with d_z below the row's largest eps are then collected once
+    // (sorted, from the Z tree): n_z is a binary search there and n_xz checks
+    // d_x over its first n_z rows.  Same distances, same strict comparisons as
+    // brute force: identical counts.
     const int m = static_cast<int>(std::min<std::size_t>(n - 1, std::max<std::size_t>(64, 8 * static_cast<std::size_t>(k))));
-    const int mz = static_cast<int>(std::min<std::size_t>(n - 1, kZList * static_cast<std::size_t>(m)));
     const bool complete = static_cast<std::size_t>(m) + 1 == n;
-    const bool zcomplete = static_cast<std::size_t>(mz) + 1 == n;
     parallel_for(n, n_threads, 16, [&](std::size_t begin, std::size_t end, int) {
-      std::vector<double> dzv(n), dyzv(n), dxv(n), top(k), ld(m), lzd(mz);
-      std::vector<std::uint32_t> li(m), lzi(mz);
+      std::vector<double> dzv(n), dyzv(n), dxv(n), top(k), ld(m), epsv(P);
+      std::vector<std::uint32_t> li(m);
+      std::vector<std::pair<double, std::uint32_t>> zl;
       for (std::size_t i = begin; i < end; ++i) {
         check_interrupt();
         const auto self = static_cast<std::uint32_t>(i);
         tyz.nearest(&yzp[i * dyz], self, m, ld.data(), li.data());
-        if (cond && !zrun) tz.nearest(Z.row(i), self, mz, lzd.data(), lzi.data());
-        bool have_rows = false;  // the row's brute-force distances, on demand
+        // every permutation's eps first (NaN: the list ran out, brute force)
+        double rmax = 0.0;
         for (std::size_t p = 0; p < P; ++p) {
           const double* xs = &Xp[p * n * dx];
           const double* xi = xs + i * dx;
@@ -187,11 +185,20 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
               top[0] = std::min(top[0], d);
             }
           }
-          const double eps = top[k - 1];
-          // unlisted rows have d_yz >= ld[m - 1] (d_z >= lzd[mz - 1])
-          const bool ok = (complete || eps <= ld[m - 1]) &&
-                          (!cond || zrun || zcomplete || eps <= lzd[mz - 1]);
-          if (!ok) {
+          // unlisted rows have d_yz >= ld[m - 1]
+          const double e = top[k - 1];
+          const bool ok = complete || e <= ld[m - 1];
+          epsv[p] = ok ? e : std::numeric_limits<double>::quiet_NaN();
+          if (ok) rmax = std::max(rmax, e);
+        }
+        // Z space (multivariate): the rows with d_z below the largest eps, sorted
+        if (cond && !zrun) tz.within(Z.row(i), self, rmax, zl);
+        bool have_rows = false;  // the row's brute-force distances, on demand
+        for (std::size_t p = 0; p < P; ++p) {
+          const double* xs = &Xp[p * n * dx];
+          const double* xi = xs + i * dx;
+          const double eps = epsv[p];
+          if (eps != eps) {
             if (!have_rows) row_distances(i, dzv.data(), dyzv.data());
             have_rows = true;
             brute_one(i, p, dzv.data(), dyzv.data(), dxv.data(), top.data());
@@ -205,8 +212,9 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
             nz = others(rc.last - rc.first);
             nxz = others(rc.inside);
           } else if (cond) {
-            nz = static_cast<std::size_t>(std::lower_bound(lzd.begin(), lzd.end(), eps) - lzd.begin());
-            for (std::size_t t = 0; t < nz; ++t) nxz += maxdiff(xi, xs + lzi[t] * dx, dx) < eps;
+            nz = static_cast<std::size_t>(
+                std::lower_bound(zl.begin(), zl.end(), std::make_pair(eps, std::uint32_t(0))) - zl.begin());
+            for (std::size_t t = 0; t < nz; ++t) nxz += maxdiff(xi, xs + zl[t].second * dx, dx) < eps;
           } else {
             nxz = others(dx == 1 ? strict_count_sorted(xsorted.data(), n, xi[0], eps)
                                  : tx.count_within(xi, eps));

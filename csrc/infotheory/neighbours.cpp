@@ -194,25 +194,15 @@ void KDTree::Best::heap_push(double v, std::uint32_t id) {
   idx[i] = id;
 }
 
-void KDTree::Best::finish() {  // heap sort in place: ascending
+void KDTree::Best::finish() {  // heap: sort ascending
   if (!heap) return;
-  for (int last = size - 1; last > 0; --last) {
-    std::swap(d[0], d[last]);
-    std::swap(idx[0], idx[last]);
-    const double v = d[0];
-    const std::uint32_t id = idx[0];
-    int i = 0;
-    for (;;) {
-      int c = 2 * i + 1;
-      if (c >= last) break;
-      if (c + 1 < last && d[c + 1] > d[c]) ++c;
-      if (!(d[c] > v)) break;
-      d[i] = d[c];
-      idx[i] = idx[c];
-      i = c;
-    }
-    d[i] = v;
-    idx[i] = id;
+  thread_local std::vector<std::pair<double, std::uint32_t>> tmp;
+  tmp.resize(static_cast<std::size_t>(size));
+  for (int i = 0; i < size; ++i) tmp[i] = {d[i], idx[i]};
+  std::sort(tmp.begin(), tmp.end());
+  for (int i = 0; i < size; ++i) {
+    d[i] = tmp[i].first;
+    idx[i] = tmp[i].second;
   }
 }
 
@@ -346,9 +336,31 @@ double KDTree::kth_distance(const double* q, std::uint32_t self, int K, double* 
 
 void KDTree::nearest(const double* q, std::uint32_t self, int m, double* d,
                      std::uint32_t* idx) const {
-  Best best{d, idx, m, 0, m > 32};
+  Best best{d, idx, m, 0, m > 64};
   search(q, self, best);
   best.finish();
+}
+
+void KDTree::collect(std::int32_t id, const double* q, double r, std::uint32_t self,
+                     std::vector<std::pair<double, std::uint32_t>>& out) const {
+  if (box_min_dist(id, q) >= r) return;
+  const Node& nd = nodes_[id];
+  if (nd.left >= 0) {
+    collect(nd.left, q, r, self, out);
+    collect(nd.right, q, r, self, out);
+    return;
+  }
+  for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
+    const double dd = dist(pos, q);
+    if (dd < r && idx_[pos] != self) out.push_back({dd, idx_[pos]});
+  }
+}
+
+void KDTree::within(const double* q, std::uint32_t self, double r,
+                    std::vector<std::pair<double, std::uint32_t>>& out) const {
+  out.clear();
+  if (!nodes_.empty()) collect(0, q, r, self, out);
+  std::sort(out.begin(), out.end());
 }
 
 std::size_t KDTree::count(std::int32_t id, const double* q, double r) const {

@@ -85,6 +85,11 @@ class KDTree {
   // ascending and their original indices idx[0..m) (m <= n - 1).
   void nearest(const double* q, std::uint32_t self, int m, double* d, std::uint32_t* idx) const;
 
+  // The other points with distance < r from point `self` (coordinates q), as
+  // (distance, original index) pairs sorted ascending.
+  void within(const double* q, std::uint32_t self, double r,
+              std::vector<std::pair<double, std::uint32_t>>& out) const;
+
   // Number of points (including the query itself if present) with max-norm
   // distance strictly below r.
   std::size_t count_within(const double* q, double r) const { return count(0, q, r); }
@@ -136,6 +141,8 @@ class KDTree {
   void knn(std::int32_t id, double mind, const double* q, std::uint32_t self, std::int32_t skip,
            Best& best) const;
   std::size_t count(std::int32_t id, const double* q, double r) const;
+  void collect(std::int32_t id, const double* q, double r, std::uint32_t self,
+               std::vector<std::pair<double, std::uint32_t>>& out) const;
   void search(const double* q, std::uint32_t self, Best& best) const;
 
   std::size_t n_ = 0;
