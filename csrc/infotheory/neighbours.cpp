@@ -117,7 +117,7 @@ __attribute__((target("avx2,bmi"))) RunCount strict_run_count_avx2(const double*
     const int ok = in & NN_LT(_mm256_loadu_pd(rows + lo - 4), xx);
     c += static_cast<std::size_t>(__builtin_popcount(ok));
     if (in != 0xF) {
-      lo -= static_cast<std::size_t>(__builtin_clz(static_cast<unsigned>(~in << 28)));
+      lo -= static_cast<std::size_t>(__builtin_clz(static_cast<unsigned>(~in) << 28));
       break;
     }
     lo -= 4;

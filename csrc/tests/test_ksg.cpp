@@ -42,7 +42,8 @@ static std::vector<double> data(std::size_t T, std::size_t N, bool ties, unsigne
   std::normal_distribution<double> nd;
   std::vector<double> X(T * N);
   for (auto& v : X) v = nd(g);
-  for (std::size_t t = 1; t < T; ++t) X[t * N + 1] += 0.6 * X[(t - 1) * N];  // 0 -> 1
+  if (N > 1)
+    for (std::size_t t = 1; t < T; ++t) X[t * N + 1] += 0.6 * X[(t - 1) * N];  // 0 -> 1
   if (ties)
     for (auto& v : X) v = std::round(v * 2.0) / 2.0;
   return X;
