@@ -411,5 +411,56 @@ def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7):
     return rows
 
 
+def ksg_interleaved(N=50, T=1000, rounds=3, jidt=True):
+    """KSG TE all pairs side by side with JIDT at equal threads (1 and 2), the
+    implementations interleaved round by round: median wall and CPU (process) times.
+    Every implementation is checked against netneuro (1e-10 nats) before timing.
+    ``python bench_connectivity.py ksg`` prints the table."""
+    import statistics
+    import time
+
+    rng = np.random.default_rng(0)  # the same input as the KSG case of cases()
+    Xk = rng.normal(size=(T, N))
+    Xk[1:, 1] += 0.6 * Xk[:-1, 0]
+    impls = {
+        "netneuro (1 thread)": lambda: C.transfer_entropy(Xk, estimator="ksg", base=np.e, n_jobs=1),
+        "netneuro (2 threads)": lambda: C.transfer_entropy(Xk, estimator="ksg", base=np.e, n_jobs=2),
+    }
+    if jidt and _jidt() is not None:
+        impls["JIDT KSG double loop (NUM_THREADS=1)"] = lambda: _jidt_ksg_all(Xk, threads=1)
+        impls["JIDT KSG double loop (NUM_THREADS=2)"] = lambda: _jidt_ksg_all(Xk, threads=2)
+    ref = None
+    for f in impls.values():  # warm-up (JVM start, JIT) and the answer check
+        out = f()
+        if ref is None:
+            ref = out
+        else:
+            _close(1e-10)(ref, out)
+    wall = {k: [] for k in impls}
+    cpu = {k: [] for k in impls}
+    for _ in range(rounds):
+        for k, f in impls.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            f()
+            wall[k].append(time.perf_counter() - w0)
+            cpu[k].append(time.process_time() - c0)
+    med = {k: statistics.median(v) for k, v in wall.items()}
+    print(f"KSG TE all pairs N={N} T={T} (k=4 neighbours), {rounds} rounds, interleaved")
+    print("| implementation | median wall (s) | median CPU (s) | JIDT (same threads) / netneuro, wall |")
+    print("|---|---|---|---|")
+    for k in impls:
+        th = "1" if "1 thread" in k or "=1)" in k else "2"
+        ours = med[f"netneuro ({th} thread{'s' if th == '2' else ''})"]
+        peer = med.get(f"JIDT KSG double loop (NUM_THREADS={th})")
+        ratio = f"{peer / ours:.1f}x" if (peer and k.startswith("netneuro")) else ""
+        print(f"| {k} | {med[k]:.2f} | {statistics.median(cpu[k]):.2f} | {ratio} |")
+    return wall, cpu
+
+
 if __name__ == "__main__":
-    gaussian_interleaved()
+    import sys
+
+    if sys.argv[1:] == ["ksg"]:
+        ksg_interleaved()
+    else:
+        gaussian_interleaved()

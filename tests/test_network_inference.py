@@ -424,17 +424,22 @@ def test_ksg_kernel_batches_permutations():
     X, Y, Z = rng.standard_normal((300, 1)), rng.standard_normal((300, 1)), \
         rng.standard_normal((300, 2))
     Y += X
-    # 5 permutations: brute force; 20 (>= 16): rows sorted once, searches pruned
+    # 5 permutations: brute force; 20 (>= 16): k-d tree neighbour lists (2-d Z: Z-tree
+    # range reports; 1-d Z: sorted-Z scans; no Z: MI)
     for P in (5, 20):
         perms = np.array([rng.permutation(300) for _ in range(P)])
-        want = [_ksg_cmi(X[p], Y, Z, 4) for p in perms]
-        for n_jobs in (1, 2):
-            got = _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, n_jobs)
-            np.testing.assert_array_equal(got, want)
+        for Zc in (Z, Z[:, :1]):
+            want = [_ksg_cmi(X[p], Y, Zc, 4) for p in perms]
+            for n_jobs in (1, 2):
+                got = _core.infotheory.ksg_cmi_perms(X, Y, np.ascontiguousarray(Zc), perms, 4,
+                                                     n_jobs)
+                np.testing.assert_array_equal(got, want)
         got = _core.infotheory.ksg_cmi_perms(X, Y, Z[:, :0], perms, 4, 1)  # MI
         np.testing.assert_array_equal(got, [_ksg_cmi(X[p], Y, Z[:, :0], 4) for p in perms])
     with pytest.raises(ValueError, match="perms"):
         _core.infotheory.ksg_cmi_perms(X, Y, Z, perms + 1, 4, 1)
+    with pytest.raises(ValueError, match="permutation"):  # a repeated row index
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, np.zeros_like(perms), 4, 1)
     with pytest.raises(ValueError, match="k must"):
         _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 300, 1)
 

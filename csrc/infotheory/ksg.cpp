@@ -8,253 +8,13 @@
 
 #include "common/interrupt.hpp"
 #include "common/parallel.hpp"
+#include "infotheory/neighbours.hpp"
 #include "infotheory/run.hpp"
 
 namespace nn {
 namespace info {
 
 namespace {
-
-// k-d tree over n points of dimension D (row-major copy, reordered), with a
-// bounding box per node, for max-norm k-nearest-neighbour distances and strict
-// range counts.
-class KDTree {
- public:
-  static constexpr std::uint32_t kLeaf = 32;
-
-  void build(const double* data, std::size_t n, int D) {
-    n_ = n;
-    D_ = D;
-    idx_.resize(n);
-    std::iota(idx_.begin(), idx_.end(), 0u);
-    leaf_of_.assign(n, 0);
-    keys_.resize(n);
-    src_ = data;
-    nodes_.clear();
-    box_.clear();
-    nodes_.reserve(2 * (n / kLeaf + 1));
-    build_node(0, static_cast<std::uint32_t>(n));
-    pts_.resize(n * static_cast<std::size_t>(D));
-    for (std::size_t q = 0; q < n; ++q)
-      std::copy(data + idx_[q] * D, data + idx_[q] * D + D, pts_.begin() + q * D);
-    src_ = nullptr;
-  }
-
-  // Distance from point `self` (original index, coordinates q) to its K-th
-  // nearest other point.
-  double kth_distance(const double* q, std::uint32_t self, int K, double* heap) const {
-    int size = 0;  // heap: sorted ascending, at most K entries
-    // Seed with the query's own leaf (a tight bound early), then search the
-    // rest of the tree, skipping that leaf.
-    const std::int32_t own = leaf_of_[self];
-    scan_leaf(nodes_[own], q, self, K, heap, size);
-    knn(0, box_min_dist(0, q), q, self, own, K, heap, size);
-    return heap[K - 1];
-  }
-
-  // Number of points (including the query itself if present) with max-norm
-  // distance strictly below r.
-  std::size_t count_within(const double* q, double r) const { return count(0, q, r); }
-
-  // Original indices in tree (leaf) order: spatially close points are adjacent.
-  const std::vector<std::uint32_t>& order() const { return idx_; }
-
- private:
-  struct Node {
-    std::uint32_t begin, end;
-    std::int32_t left = -1, right = -1;
-  };
-
-  std::int32_t build_node(std::uint32_t b, std::uint32_t e) {
-    std::int32_t id = static_cast<std::int32_t>(nodes_.size());
-    nodes_.push_back({b, e});
-    box_.resize(box_.size() + 2 * static_cast<std::size_t>(D_));
-    double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
-    double* hi = lo + D_;
-    for (int d = 0; d < D_; ++d) {
-      lo[d] = INFINITY;
-      hi[d] = -INFINITY;
-    }
-    for (std::uint32_t q = b; q < e; ++q) {
-      const double* p = src_ + static_cast<std::size_t>(idx_[q]) * D_;
-      for (int d = 0; d < D_; ++d) {
-        lo[d] = std::min(lo[d], p[d]);
-        hi[d] = std::max(hi[d], p[d]);
-      }
-    }
-    if (e - b <= kLeaf) {
-      for (std::uint32_t q = b; q < e; ++q) leaf_of_[idx_[q]] = id;
-      return id;
-    }
-    int dim = 0;
-    double spread = -1.0;
-    for (int d = 0; d < D_; ++d)
-      if (hi[d] - lo[d] > spread) {
-        spread = hi[d] - lo[d];
-        dim = d;
-      }
-    if (spread <= 0.0) {  // all points equal: keep as a leaf
-      for (std::uint32_t q = b; q < e; ++q) leaf_of_[idx_[q]] = id;
-      return id;
-    }
-    std::uint32_t m = b + (e - b) / 2;
-    // median split on contiguous (coordinate, index) pairs
-    for (std::uint32_t q = b; q < e; ++q)
-      keys_[q] = {src_[static_cast<std::size_t>(idx_[q]) * D_ + dim], idx_[q]};
-    std::nth_element(keys_.begin() + b, keys_.begin() + m, keys_.begin() + e);
-    for (std::uint32_t q = b; q < e; ++q) idx_[q] = keys_[q].second;
-    std::int32_t l = build_node(b, m);
-    std::int32_t r = build_node(m, e);
-    nodes_[id].left = l;
-    nodes_[id].right = r;
-    return id;
-  }
-
-  double box_min_dist(std::int32_t id, const double* q) const {
-    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
-    const double* hi = lo + D_;
-    double m = 0.0;
-    for (int d = 0; d < D_; ++d) {
-      double v = std::max(lo[d] - q[d], q[d] - hi[d]);
-      m = std::max(m, v);
-    }
-    return m;
-  }
-
-  double dist(std::uint32_t pos, const double* q) const {
-    const double* p = pts_.data() + static_cast<std::size_t>(pos) * D_;
-    double m = 0.0;
-    for (int d = 0; d < D_; ++d) m = std::max(m, std::fabs(p[d] - q[d]));
-    return m;
-  }
-
-  template <int DIM>
-  std::size_t leaf_count(const Node& nd, const double* q, double r) const {
-    std::size_t c = 0;
-    const double* p = pts_.data() + static_cast<std::size_t>(nd.begin) * DIM;
-    for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos, p += DIM) {
-      double m = std::fabs(p[0] - q[0]);
-      for (int d = 1; d < DIM; ++d) m = std::max(m, std::fabs(p[d] - q[d]));
-      c += m < r;
-    }
-    return c;
-  }
-
-  template <int DIM>
-  void leaf_dists(const Node& nd, const double* q, double* dd) const {
-    const double* p = pts_.data() + static_cast<std::size_t>(nd.begin) * DIM;
-    const std::uint32_t m = nd.end - nd.begin;
-    for (std::uint32_t t = 0; t < m; ++t, p += DIM) {
-      double v = std::fabs(p[0] - q[0]);
-      for (int d = 1; d < DIM; ++d) v = std::max(v, std::fabs(p[d] - q[d]));
-      dd[t] = v;
-    }
-  }
-
-  void scan_leaf(const Node& nd, const double* q, std::uint32_t self, int K, double* heap,
-                 int& size) const {
-    double dbuf[kLeaf];
-    const std::uint32_t m = nd.end - nd.begin;
-    const bool buffered = m <= kLeaf;  // leaves of identical points may be larger
-    if (buffered) {
-      switch (D_) {
-        case 2: leaf_dists<2>(nd, q, dbuf); break;
-        case 3: leaf_dists<3>(nd, q, dbuf); break;
-        case 4: leaf_dists<4>(nd, q, dbuf); break;
-        default:
-          for (std::uint32_t t = 0; t < m; ++t) dbuf[t] = dist(nd.begin + t, q);
-      }
-    }
-    for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) {
-      const double dd = buffered ? dbuf[pos - nd.begin] : dist(pos, q);
-      if (size == K && dd >= heap[K - 1]) continue;
-      if (idx_[pos] == self) continue;
-      int i = size < K ? size++ : K - 1;
-      while (i > 0 && heap[i - 1] > dd) {
-        heap[i] = heap[i - 1];
-        --i;
-      }
-      heap[i] = dd;
-    }
-  }
-
-  void knn(std::int32_t id, double mind, const double* q, std::uint32_t self, std::int32_t skip,
-           int K, double* heap, int& size) const {
-    if (size == K && mind >= heap[K - 1]) return;
-    const Node& nd = nodes_[id];
-    if (nd.left < 0) {
-      if (id != skip) scan_leaf(nd, q, self, K, heap, size);
-      return;
-    }
-    double dl = box_min_dist(nd.left, q), dr = box_min_dist(nd.right, q);
-    if (dl <= dr) {
-      knn(nd.left, dl, q, self, skip, K, heap, size);
-      knn(nd.right, dr, q, self, skip, K, heap, size);
-    } else {
-      knn(nd.right, dr, q, self, skip, K, heap, size);
-      knn(nd.left, dl, q, self, skip, K, heap, size);
-    }
-  }
-
-  std::size_t count(std::int32_t id, const double* q, double r) const {
-    const double* lo = box_.data() + 2 * static_cast<std::size_t>(D_) * id;
-    const double* hi = lo + D_;
-    double mn = 0.0, mx = 0.0;
-    for (int d = 0; d < D_; ++d) {
-      const double a = q[d] - lo[d], b = hi[d] - q[d];
-      mn = std::max(mn, std::max(-a, -b));
-      mx = std::max(mx, std::max(a, b));
-    }
-    if (mn >= r) return 0;
-    const Node& nd = nodes_[id];
-    if (mx < r) return nd.end - nd.begin;
-    if (nd.left < 0) {
-      std::size_t c = 0;
-      switch (D_) {  // fixed-dimension loops the compiler unrolls and vectorises
-        case 2: return leaf_count<2>(nd, q, r);
-        case 3: return leaf_count<3>(nd, q, r);
-        case 4: return leaf_count<4>(nd, q, r);
-        default:
-          for (std::uint32_t pos = nd.begin; pos < nd.end; ++pos) c += dist(pos, q) < r;
-          return c;
-      }
-    }
-    return count(nd.left, q, r) + count(nd.right, q, r);
-  }
-
-  std::size_t n_ = 0;
-  int D_ = 0;
-  const double* src_ = nullptr;
-  std::vector<std::uint32_t> idx_;
-  std::vector<std::int32_t> leaf_of_;  // leaf holding each original point
-  std::vector<std::pair<double, std::uint32_t>> keys_;
-  std::vector<double> pts_;
-  std::vector<Node> nodes_;
-  std::vector<double> box_;
-};
-
-std::vector<double> digamma_table(std::size_t n) {
-  std::vector<double> psi(n + 2);
-  psi[0] = 0.0;  // unused
-  psi[1] = -0.57721566490153286061;
-  for (std::size_t m = 1; m + 1 < psi.size(); ++m) psi[m + 1] = psi[m] + 1.0 / static_cast<double>(m);
-  return psi;
-}
-
-// #{u in sorted s[0..n) : |u - v| < r}, with the same floating-point test as
-// the joint-space distances (v +- r may round across the K-th neighbour): a
-// contiguous run located by binary search and fixed up at its ends.
-std::size_t strict_count_sorted(const double* s, std::size_t n, double v, double r) {
-  auto inside = [&](double u) { return std::fabs(u - v) < r; };
-  const double* end = s + n;
-  const double* lo = std::lower_bound(s, end, v - r);
-  while (lo > s && inside(lo[-1])) --lo;
-  while (lo < end && *lo < v && !inside(*lo)) ++lo;
-  const double* hi = std::lower_bound(lo, end, v + r);
-  while (hi < end && inside(*hi)) ++hi;
-  while (hi > lo && !inside(hi[-1])) --hi;
-  return static_cast<std::size_t>(hi - lo);
-}
 
 // Standardises column c of a row-major (n x stride) block in place (zero mean,
 // unit variance over the n rows); a constant column is only centred.
@@ -272,10 +32,6 @@ void standardize_column(double* base, std::size_t n, std::size_t stride, std::si
   for (std::size_t s = 0; s < n; ++s) base[s * stride + c] = (base[s * stride + c] - mean) * inv;
 }
 
-// Points strictly inside the ball other than the query (which is inside
-// whenever eps > 0; with eps = 0, from tied points, the count is already 0).
-inline std::size_t others(std::size_t c) { return c > 0 ? c - 1 : 0; }
-
 struct TeLayout {
   std::size_t t0 = 0, n = 0;
 };
@@ -287,6 +43,21 @@ TeLayout te_layout(std::size_t T, const KsgSpec& s) {
   L.t0 = static_cast<std::size_t>(std::max(s.k, s.delay + s.l - 1));
   L.n = T > L.t0 ? T - L.t0 : 0;
   return L;
+}
+
+// From this many sources on, each target's yz-space neighbour lists are built
+// once and shared by all its sources (building them costs about as much as a
+// few pairs' joint k-d trees).
+constexpr std::size_t kListMinSources = 4;
+// Neighbours listed per point (at least 8 K): a point's K-th joint neighbour is
+// almost always among them unless its x is far from theirs.
+constexpr std::size_t kListLen = 48;
+// Bytes of neighbour lists held at once (targets are processed in batches).
+constexpr std::size_t kListBytes = std::size_t(64) << 20;
+
+int ksg_list_length(std::size_t n, int K) {
+  const std::size_t m = std::max<std::size_t>(kListLen, 8 * static_cast<std::size_t>(K));
+  return static_cast<int>(std::min(m, n - 1));
 }
 
 }  // namespace
@@ -308,7 +79,9 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
   const int Dyz = k + 1;
   std::vector<double> yz(Nt * n * Dyz);
   std::vector<KDTree> tree_z(Nt), tree_yz(Nt);
-  std::vector<double> zsorted(k == 1 ? Nt * n : 0);  // k = 1: the z space is 1-D
+  // k = 1: the z space is 1-D: its sorted values and the time index of each
+  std::vector<double> zsorted(k == 1 ? Nt * n : 0);
+  std::vector<std::uint32_t> zorder(k == 1 ? Nt * n : 0), zrank(zorder.size());
   run_parallel(Nt, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
     std::vector<double> z(n * k);
     for (std::size_t j = b; j < e; ++j) {
@@ -321,13 +94,20 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
       }
       // every embedded variable standardised over the used samples (as JIDT)
       for (int q = 0; q < Dyz; ++q) standardize_column(P, n, Dyz, q);
-      for (std::size_t s = 0; s < n; ++s)
-        for (int q = 1; q <= k; ++q) z[s * k + q - 1] = P[s * Dyz + q];
       tree_yz[j].build(P, n, Dyz);
       if (k == 1) {
-        std::sort(z.begin(), z.end());
-        std::copy(z.begin(), z.end(), zsorted.begin() + j * n);
+        std::uint32_t* o = zorder.data() + j * n;
+        std::iota(o, o + n, 0u);
+        std::sort(o, o + n, [&](std::uint32_t a, std::uint32_t c) {
+          return P[a * Dyz + 1] < P[c * Dyz + 1] || (P[a * Dyz + 1] == P[c * Dyz + 1] && a < c);
+        });
+        for (std::size_t r = 0; r < n; ++r) {
+          zsorted[j * n + r] = P[o[r] * Dyz + 1];
+          zrank[j * n + o[r]] = static_cast<std::uint32_t>(r);
+        }
       } else {
+        for (std::size_t s = 0; s < n; ++s)
+          for (int q = 1; q <= k; ++q) z[s * k + q - 1] = P[s * Dyz + q];
         tree_z[j].build(z.data(), n, k);
       }
     }
@@ -335,6 +115,9 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
 
   // Source lag columns x_{t-delay-q}, q < l, standardised over the used samples.
   std::vector<double> SX(Ns * n * l);
+  const bool use_lists = Ns >= kListMinSources;
+  std::vector<double> xsorted(use_lists ? Ns * n : 0);
+  std::vector<std::uint32_t> xorder(xsorted.size()), xrank(xsorted.size());
   run_parallel(Ns, n_threads, 4, [&](std::size_t b, std::size_t e, int) {
     for (std::size_t i = b; i < e; ++i) {
       double* B = SX.data() + i * n * l;
@@ -342,54 +125,204 @@ void te_ksg(MatrixView<const double> src, MatrixView<const double> tgt, const Ks
         for (int q = 0; q < l; ++q)
           B[s * l + q] = src(L.t0 + s - static_cast<std::size_t>(spec.delay) - q, i);
       for (int q = 0; q < l; ++q) standardize_column(B, n, l, q);
+      if (xsorted.empty()) continue;
+      // x_0 sorted (and each time point's rank): the fallback search below
+      std::uint32_t* o = xorder.data() + i * n;
+      std::iota(o, o + n, 0u);
+      std::sort(o, o + n, [&](std::uint32_t a, std::uint32_t c) {
+        return B[a * l] < B[c * l] || (B[a * l] == B[c * l] && a < c);
+      });
+      for (std::size_t r = 0; r < n; ++r) {
+        xsorted[i * n + r] = B[o[r] * l];
+        xrank[i * n + o[r]] = static_cast<std::uint32_t>(r);
+      }
     }
   });
 
+  // One (source i, target j) pair.  The K-th neighbour distance eps in the
+  // joint space (y, z, x) comes either from a k-d tree of the pair's joint
+  // points or, with `nbd`/`nbi` (the target's m nearest yz-space neighbours of
+  // every point, ascending), from walking that list: the joint distance is
+  // max(d_yz, d_x) >= d_yz, so the walk stops at the first listed point with
+  // d_yz >= the current K-th joint distance, and n_yz is a binary search in the
+  // list.  A point whose list runs out first (its x far from its neighbours')
+  // scans the points near it in sorted x_0 instead.  For k = 1, n_z is the run
+  // of the sorted z values within eps around z_s and n_xz a count of
+  // |x - x_s| < eps over the same run (x in z order), both in one vectorised
+  // outward scan.  Every count is the same strict comparison of the same
+  // floating-point distances as a tree search: identical values whichever
+  // path answers (and the terms are summed in time order).
   const int D = 1 + k + l, Dxz = k + l;
-  run_parallel(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int) {
-    std::vector<double> joint(n * D), xz(n * Dxz), heap(K), term(n);
+  struct Scratch {
+    std::vector<double> joint, xz, xo, heap, term;
     KDTree tj, txz;
-    for (std::size_t p = pb; p < pe; ++p) {
-      check_interrupt();
-      const std::size_t i = p / Nt, j = p % Nt;
-      if (zero_diagonal && i == j) {
-        out(i, j) = 0.0;
-        continue;
-      }
-      const double* P = yz.data() + j * n * Dyz;
+  };
+  std::vector<Scratch> scratch(static_cast<std::size_t>(n_threads));
+  auto pair_te = [&](std::size_t i, std::size_t j, Scratch& w, const double* nbd,
+                     const std::uint32_t* nbi, int m) -> double {
+    const double* P = yz.data() + j * n * Dyz;
+    const double* X = SX.data() + i * n * l;
+    const bool lists = nbd != nullptr;
+    const bool complete = lists && static_cast<std::size_t>(m) + 1 == n;
+    w.heap.resize(K);
+    w.term.resize(n);
+    auto build_joint = [&] {
+      w.joint.resize(n * D);
       for (std::size_t s = 0; s < n; ++s) {
-        double* J = joint.data() + s * D;
-        double* X = xz.data() + s * Dxz;
+        double* J = w.joint.data() + s * D;
         for (int q = 0; q < Dyz; ++q) J[q] = P[s * Dyz + q];
-        for (int q = 1; q <= k; ++q) X[q - 1] = P[s * Dyz + q];
-        for (int q = 0; q < l; ++q) {
-          double v = SX[(i * n + s) * l + q];
-          J[Dyz + q] = v;
-          X[k + q] = v;
-        }
+        for (int q = 0; q < l; ++q) J[Dyz + q] = X[s * l + q];
       }
-      tj.build(joint.data(), n, D);
-      txz.build(xz.data(), n, Dxz);
-      // Queries in the joint tree's leaf order (neighbouring queries visit the
-      // same nodes); the per-point terms are then summed in time order, so the
-      // result is the same as querying in time order.
-      const std::vector<std::uint32_t>& ord = tj.order();
-      for (std::size_t r = 0; r < n; ++r) {
-        if ((r & 255) == 0) check_interrupt();
-        const std::size_t s = ord[r];
-        const double* J = joint.data() + s * D;
-        double eps = tj.kth_distance(J, static_cast<std::uint32_t>(s), K, heap.data());
-        std::size_t nz = others(k == 1 ? strict_count_sorted(zsorted.data() + j * n, n, J[1], eps)
-                                       : tree_z[j].count_within(J + 1, eps));
-        std::size_t nyz = others(tree_yz[j].count_within(J, eps));
-        std::size_t nxz = others(txz.count_within(xz.data() + s * Dxz, eps));
-        term[s] = psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
+      w.tj.build(w.joint.data(), n, D);
+    };
+    if (k == 1) {
+      const std::uint32_t* zo = zorder.data() + j * n;
+      w.xo.resize(n * l);
+      for (std::size_t r = 0; r < n; ++r)
+        for (int q = 0; q < l; ++q) w.xo[r * l + q] = X[zo[r] * l + q];
+    } else {
+      w.xz.resize(n * Dxz);
+      for (std::size_t s = 0; s < n; ++s) {
+        double* Q = w.xz.data() + s * Dxz;
+        for (int q = 1; q <= k; ++q) Q[q - 1] = P[s * Dyz + q];
+        for (int q = 0; q < l; ++q) Q[k + q] = X[s * l + q];
       }
-      double acc = 0.0;
-      for (std::size_t s = 0; s < n; ++s) acc += term[s];
-      out(i, j) = psi[K] + acc / static_cast<double>(n);
+      w.txz.build(w.xz.data(), n, Dxz);
     }
-  });
+    if (!lists) build_joint();
+    double* top = w.heap.data();
+    auto insert = [&](double v) {  // into the K smallest, ascending (branch-free)
+      for (int u = K - 1; u > 0; --u) top[u] = std::max(top[u - 1], std::min(top[u], v));
+      top[0] = std::min(top[0], v);
+    };
+    for (std::size_t r = 0; r < n; ++r) {
+      if ((r & 255) == 0) check_interrupt();
+      // lists: time order; tree: the joint tree's leaf order (neighbouring
+      // queries visit the same nodes); terms are summed in time order below
+      const std::size_t s = lists ? r : w.tj.order()[r];
+      const double* Ps = P + s * Dyz;
+      const double* Xs = X + s * l;
+      double eps;
+      std::size_t nyz;
+      if (lists) {
+        const double* d = nbd + s * m;
+        const std::uint32_t* id = nbi + s * m;
+        std::fill(top, top + K, INFINITY);
+        // blocks of 8 list entries (branch-free distances, then the rare
+        // inserts); entries past the stop point have d >= top[K - 1], so their
+        // joint distances are not inserted either
+        for (int t0 = 0; t0 < m && d[t0] < top[K - 1]; t0 += 8) {
+          const int len = std::min(8, m - t0);
+          double vb[8];
+          if (l == 1) {
+            const double x = Xs[0];
+            for (int u = 0; u < len; ++u)
+              vb[u] = std::max(d[t0 + u], std::fabs(X[id[t0 + u]] - x));
+          } else {
+            for (int u = 0; u < len; ++u)
+              vb[u] = std::max(d[t0 + u], max_abs_diff(X + static_cast<std::size_t>(id[t0 + u]) * l, Xs, l));
+          }
+          // candidates below the block's starting bound (few after the first block)
+          const double bound = top[K - 1];
+          unsigned mask = 0;
+          for (int u = 0; u < len; ++u) mask |= static_cast<unsigned>(vb[u] < bound) << u;
+          for (; mask != 0; mask &= mask - 1) {
+            const double v = vb[lowest_bit(mask)];
+            if (v < top[K - 1]) insert(v);
+          }
+        }
+        eps = top[K - 1];
+        // unlisted points have d_yz >= d[m - 1]: exact when eps <= d[m - 1]
+        if (complete || eps <= d[m - 1]) {
+          nyz = static_cast<std::size_t>(std::lower_bound(d, d + m, eps) - d);
+        } else {
+          // The list ran out (x far from its neighbours' x).  eps is at most
+          // the K-th listed joint distance (top[K - 1]): scan the points with
+          // |x_0 - x_s,0| below that bound, outwards in x_0 order, from K
+          // copies of the bound (the K-th smallest of the bound and every
+          // smaller distance is the K-th smallest overall).
+          const double* xs = xsorted.data() + i * n;
+          const std::uint32_t* xo = xorder.data() + i * n;
+          const double x0 = Xs[0];
+          std::fill(top, top + K, top[K - 1]);
+          auto visit = [&](std::size_t pos) {
+            const std::size_t t = xo[pos];
+            if (t == s) return;
+            const double v = std::max(max_abs_diff(P + t * Dyz, Ps, Dyz),
+                                      max_abs_diff(X + t * l, Xs, l));
+            if (v < top[K - 1]) insert(v);
+          };
+          const std::size_t at = xrank[i * n + s];
+          for (std::size_t pos = at; pos < n && std::fabs(xs[pos] - x0) < top[K - 1]; ++pos) visit(pos);
+          for (std::size_t pos = at; pos-- > 0 && std::fabs(xs[pos] - x0) < top[K - 1];) visit(pos);
+          eps = top[K - 1];
+          nyz = others(tree_yz[j].count_within(Ps, eps));
+        }
+      } else {
+        eps = w.tj.kth_distance(w.joint.data() + s * D, static_cast<std::uint32_t>(s), K, top);
+        nyz = others(tree_yz[j].count_within(Ps, eps));
+      }
+      std::size_t nz, nxz;
+      if (k == 1) {
+        const RunCount rc = strict_run_count(zsorted.data() + j * n, n, zrank[j * n + s], w.xo.data(), l, Xs, eps);
+        nz = others(rc.last - rc.first);
+        nxz = others(rc.inside);
+      } else {
+        nz = others(tree_z[j].count_within(Ps + 1, eps));
+        nxz = others(w.txz.count_within(w.xz.data() + s * Dxz, eps));
+      }
+      w.term[s] = psi[nz + 1] - psi[nyz + 1] - psi[nxz + 1];
+    }
+    double acc = 0.0;
+    for (std::size_t s = 0; s < n; ++s) acc += w.term[s];
+    return psi[K] + acc / static_cast<double>(n);
+  };
+
+  if (!use_lists) {
+    run_parallel(Ns * Nt, n_threads, 1, [&](std::size_t pb, std::size_t pe, int worker) {
+      for (std::size_t p = pb; p < pe; ++p) {
+        check_interrupt();
+        const std::size_t i = p / Nt, j = p % Nt;
+        out(i, j) = zero_diagonal && i == j ? 0.0 : pair_te(i, j, scratch[worker], nullptr, nullptr, 0);
+      }
+    });
+    return;
+  }
+  // Neighbour lists: built once per target, shared by all its sources; targets
+  // in batches that bound the lists' memory.
+  const int m = ksg_list_length(n, K);
+  const std::size_t per_target = n * static_cast<std::size_t>(m);
+  const std::size_t batch =
+      std::max<std::size_t>(1, std::min(Nt, kListBytes / (per_target * (sizeof(double) + 4))));
+  std::vector<double> nbd(std::min(batch, Nt) * per_target);
+  std::vector<std::uint32_t> nbi(nbd.size());
+  constexpr std::size_t kBlock = 256;
+  const std::size_t blocks = (n + kBlock - 1) / kBlock;
+  for (std::size_t j0 = 0; j0 < Nt; j0 += batch) {
+    const std::size_t nb = std::min(batch, Nt - j0);
+    run_parallel(nb * blocks, n_threads, 1, [&](std::size_t b, std::size_t e, int) {
+      for (std::size_t item = b; item < e; ++item) {
+        check_interrupt();
+        const std::size_t jj = item / blocks, s0 = (item % blocks) * kBlock;
+        const double* P = yz.data() + (j0 + jj) * n * Dyz;
+        for (std::size_t s = s0; s < std::min(n, s0 + kBlock); ++s)
+          tree_yz[j0 + jj].nearest(P + s * Dyz, static_cast<std::uint32_t>(s), m,
+                                   nbd.data() + jj * per_target + s * m,
+                                   nbi.data() + jj * per_target + s * m);
+      }
+    });
+    // pairs target-major: consecutive pairs share a target's lists
+    run_parallel(nb * Ns, n_threads, 1, [&](std::size_t pb, std::size_t pe, int worker) {
+      for (std::size_t p = pb; p < pe; ++p) {
+        check_interrupt();
+        const std::size_t jj = p / Ns, i = p % Ns, j = j0 + jj;
+        out(i, j) = zero_diagonal && i == j
+                        ? 0.0
+                        : pair_te(i, j, scratch[worker], nbd.data() + jj * per_target,
+                                  nbi.data() + jj * per_target, m);
+      }
+    });
+  }
 }
 
 void mi_ksg(MatrixView<const double> x, MatrixView<const double> y, int neighbours,

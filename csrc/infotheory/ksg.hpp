@@ -10,8 +10,12 @@
 //   TE = psi(K) + < psi(n_z + 1) - psi(n_yz + 1) - psi(n_xz + 1) >
 // eps_i is the max-norm distance from point i to its K-th nearest neighbour in
 // the joint space; n_. counts the other points strictly closer than eps_i in
-// each marginal space.  Neighbour search uses a k-d tree with bounding boxes
-// (O(n log n) per pair, never O(n^2)).
+// each marginal space.  Neighbour search (neighbours.hpp): k-d trees with
+// bounding boxes, built once per target for its (y, z) space; with several
+// sources, each target's points also get their nearest (y, z)-space neighbours
+// listed once, so that a pair's joint K-th neighbour is a short walk down that
+// list; sorted 1-D marginals are counted by vectorised runs.  O(n log n) per
+// target and about O(n) per pair in practice, never O(n^2).
 #pragma once
 #include <cstddef>
 #include <cstdint>

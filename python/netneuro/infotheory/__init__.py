@@ -17,7 +17,8 @@ core (threads over pairs, GIL released, identical for every ``n_jobs``):
 ``"ksg"``
     Kraskov-Stoegbauer-Grassberger nearest-neighbour estimator, algorithm 1,
     max-norm, ``k`` neighbours (Kraskov et al. 2004, Phys. Rev. E 69:066138;
-    TE as conditional MI after Frenzel & Pompe 2007), with a k-d tree.  Every
+    TE as conditional MI after Frenzel & Pompe 2007), with k-d trees (each
+    target's neighbour lists are shared by all its sources).  Every
     embedded variable (each lag of target and source, over the samples used) is
     standardised to zero mean and unit variance first, as JIDT does, and no
     noise is added: with tied values, add your own jitter.  Agrees with JIDT's

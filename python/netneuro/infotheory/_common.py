@@ -208,8 +208,11 @@ def _te_bytes(estimator, T, Ns, Nt, k, l_, d, n_jobs, *, neighbours=4, alphabet=
         # every region's lag windows, their covariance (and its inverse, one factor), outputs
         p = Ns * (max(k, d + l_ - 1) + 1)
         return 8.0 * T * p * 2 + 8.0 * 3 * p * p + 8.0 * (2 * l_ + 6) * Ns * Nt
-    # KSG: per target embedded points and two k-d trees; per source lag columns; per thread trees
+    # KSG: per target embedded points, two k-d trees and the sorted z; per source lag
+    # columns and sorted x; per thread trees; each target's neighbour lists (12 bytes per
+    # entry, at most 64 MiB at once, csrc/infotheory/ksg.cpp)
     n = max(T - _first_sample(k, l_, d), 0)
     D = 1 + k + l_
-    return (8.0 * n * (Nt * (4 * (k + 1) + 2 * k + 8) + Ns * l_ + n_jobs * 6 * D)
-            + 8.0 * Ns * Nt)
+    lists = min(12.0 * n * min(max(48, 8 * neighbours), max(n - 1, 0)) * Nt, 2.0**26)
+    return (8.0 * n * (Nt * (4 * (k + 1) + 2 * k + 10) + Ns * (l_ + 2) + n_jobs * 6 * D)
+            + 8.0 * Ns * Nt + lists)

@@ -56,7 +56,8 @@ def _te_matrix(S, Tg, *, estimator, k, l_, d, neighbours, alphabet, cond, cond_b
     if n <= neighbours:
         raise ValueError(f"time series too short for the KSG estimator: {n} usable time points "
                          f"for k={neighbours} neighbours")
-    need = _te_bytes("ksg", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, n_jobs)
+    need = _te_bytes("ksg", S.shape[0], S.shape[1], Tg.shape[1], k, l_, d, n_jobs,
+                     neighbours=neighbours)
     check_memory(need, "the KSG neighbour-search structures", hint="use fewer regions")
     Nt = Tg.shape[1]
     bar = _Progress(Nt, "KSG transfer entropy, targets", progress, auto_min=20)

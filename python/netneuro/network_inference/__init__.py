@@ -33,8 +33,9 @@ Estimators (nats):
 * ``"ksg"``: Kraskov-Stögbauer-Grassberger algorithm 1 (Frenzel & Pompe
   2007 for the conditional form), max-norm, conditioning sets of any size;
   equal to JIDT's ``...MultiVariateKraskov1`` with ``NOISE_LEVEL_TO_ADD=0``
-  (IDTxl's ``noise_level=0``).  A C++ kernel over all pairs of realisations
-  (``O(n^2)`` per estimate, all surrogates of a test in one call);
+  (IDTxl's ``noise_level=0``).  A C++ kernel, all surrogates of a test in one
+  call: brute force over all pairs of realisations for single estimates
+  (``O(n^2)``), k-d tree neighbour lists shared by the surrogates otherwise;
 * ``"discrete"``: plug-in CMI of binned series, IDTxl's ``JidtDiscreteCMI``
   with its ``discretise_method`` ("equal" / "max_ent" binning of each
   embedded column, or integer symbols as given) and ``n_discrete_bins``.

@@ -123,8 +123,8 @@ def _ksg_cmi(X, Y, Z, k, n_jobs=1):
 
     ``psi(k) - <psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)>`` with counts of
     points strictly closer than the distance to the k-th neighbour in the joint
-    space (max-norm), as JIDT's ``...MultiVariateKraskov1`` calculators (C++,
-    brute force over all pairs).
+    space (max-norm), as JIDT's ``...MultiVariateKraskov1`` calculators (C++;
+    one estimate: brute force over all pairs).
     """
     c = [np.ascontiguousarray(A, dtype=np.float64) for A in (X, Y, Z)]
     identity = np.empty((0, c[0].shape[0]), np.int64)
