@@ -355,10 +355,16 @@ class Engine {
                                  F&& f) const {
     const Neighbour<T>* beg[kMaxVertices];
     const Neighbour<T>* cur[kMaxVertices];
+    if (m <= 0) return;
+    int shortest = 0;
     for (int i = 0; i < m; ++i) {
       beg[i] = dist_.nb.data() + dist_.start[vs[i]];
       cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
+      if (cur[i] - beg[i] < cur[shortest] - beg[shortest]) shortest = i;
     }
+    // walk the shortest list, look the others up (the same w in the same order)
+    std::swap(beg[0], beg[shortest]);
+    std::swap(cur[0], cur[shortest]);
     while (cur[0] != beg[0]) {
       --cur[0];
       const index_t w = cur[0]->v;
