@@ -497,6 +497,32 @@ def test_cocycles_are_cocycles_and_match_ripser(rng):
                 assert s % p == 0
 
 
+@pytest.mark.parametrize("dup", [False, True])
+def test_coo_to_csr_is_the_stable_row_major_order(dup):
+    # COO input in any entry order (explicit zeros kept) becomes the CSR of the
+    # stable (row, column) order, whichever conversion _csr takes; duplicates
+    # are kept for the core to refuse (never summed)
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    D = squareform(pdist(rng.random((30, 2))))
+    D[D > 0.5] = 0
+    D[3, 4] = D[4, 3] = 0.0  # an explicit zero (duplicated points)
+    r, c = np.nonzero(D > 0)
+    r, c = np.r_[r, 3, 4], np.r_[c, 4, 3]
+    v = D[r, c]
+    if dup:
+        r, c, v = np.r_[r, 1], np.r_[c, 2], np.r_[v, 0.25]
+    perm = rng.permutation(len(r))
+    C = sp.coo_matrix((v[perm].astype(np.float32), (r[perm], c[perm])), shape=D.shape)
+    n, indptr, indices, data = T._csr(C, "X")
+    order = np.lexsort((c[perm], r[perm]))
+    np.testing.assert_array_equal(indices, c[perm][order])
+    np.testing.assert_array_equal(data, v[perm][order].astype(np.float32).astype(np.float64))
+    np.testing.assert_array_equal(indptr, np.r_[0, np.cumsum(np.bincount(r, minlength=30))])
+    assert indices.dtype == indptr.dtype == np.int64 and data.dtype == np.float64
+
+
 def test_bad_sparse_inputs():
     import scipy.sparse as sp
 

@@ -214,7 +214,6 @@ std::vector<FilteredEdge<T>> collapse_lists(std::size_t n, const std::vector<Fil
   // sorted by vertex).
   std::vector<idx> now(n), now2(n), fresh(n);
   std::vector<std::pair<T, idx>> later(n);
-  idx last_w = -1;
   std::size_t work = 0;
   for (std::size_t i = edges.size(); i-- > 0;) {
     const idx u = edges[i].u, v = edges[i].v;
@@ -264,21 +263,16 @@ std::vector<FilteredEdge<T>> collapse_lists(std::size_t n, const std::vector<Fil
       return true;
     };
     while (true) {
+      // (unlike on the matrix, trying the last edge's dominator first does
+      // not pay here: on the clifford torus it dominated again 350 times in
+      // 2.2 million)
       idx w = -1;
-      // try the last dominator first (often dominates again)
-      if (last_w >= 0 && std::binary_search(now.begin(), now.begin() + static_cast<std::ptrdiff_t>(kn),
-                                            last_w) &&
-          dominates(last_w))
-        w = last_w;
-      for (std::size_t q = 0; w < 0 && q < kn; ++q) {
-        const idx c = now[q];
-        if (c != last_w && dominates(c)) w = c;
-      }
+      for (std::size_t q = 0; w < 0 && q < kn; ++q)
+        if (dominates(now[q])) w = now[q];
       if (w < 0) {
         s = r;
         break;
       }
-      last_w = w;
       // w keeps dominating until a common neighbour appears that w is not
       // yet adjacent to.
       T next = inf;
