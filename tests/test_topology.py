@@ -523,6 +523,36 @@ def test_coo_to_csr_is_the_stable_row_major_order(dup):
     assert indices.dtype == indptr.dtype == np.int64 and data.dtype == np.float64
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_symmetry_check_catches_every_defect(seed):
+    # the core's one-pass symmetry check (a cursor per row) against single
+    # defects anywhere: a missing mirror (above or below the diagonal), a
+    # changed value, an extra entry; the error names the entry
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    n = 25
+    D = squareform(pdist(rng.random((n, 2))))
+    D[D > 0.4] = 0
+    S = sp.coo_matrix(D)
+    T.rips(S, 1)  # symmetric: accepted
+    r, c, v = S.row, S.col, S.data
+    k = int(rng.integers(len(r)))
+    keep = np.arange(len(r)) != k
+    defects = [
+        (r[keep], c[keep], v[keep]),  # entry k without its mirror
+        (r, c, np.where(np.arange(len(r)) == k, v + 1e-3, v)),  # changed value
+    ]
+    i, j = (int(x) for x in rng.choice(n, 2, replace=False))
+    if D[i, j] == 0:
+        defects.append((np.r_[r, i], np.r_[c, j], np.r_[v, 0.3]))  # no mirror
+    for rr, cc, vv in defects:
+        with pytest.raises(ValueError, match=r"symmetric.*\(\d+, \d+\)"):
+            T.rips(sp.coo_matrix((vv, (rr, cc)), shape=(n, n)), 1)
+        with pytest.raises(ValueError, match=r"symmetric.*\(\d+, \d+\)"):
+            T.rips(sp.csr_matrix((vv, (rr, cc)), shape=(n, n)), 1)
+
+
 def test_bad_sparse_inputs():
     import scipy.sparse as sp
 
