@@ -249,6 +249,9 @@ std::vector<FilteredEdge<T>> collapse_lists(std::size_t n, const std::vector<Fil
     auto dominates = [&](idx w) {
       const Nb* c = g.begin(w);
       const Nb* ce = g.end(w);
+      // w needs u, v and the kn - 1 other present common neighbours among
+      // its neighbours: a shorter list cannot dominate
+      if (static_cast<std::size_t>(ce - c) < kn + 1) return false;
       for (std::size_t q = 0; q < kn; ++q) {
         const idx z = now[q];
         if (z == w) continue;
