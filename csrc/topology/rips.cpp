@@ -95,58 +95,46 @@ class Binomial {
 };
 
 // Open-addressing hash map: simplex index -> (column, pivot coefficient).
-// Keys and values in separate arrays: the clearing test (contains), run for
-// every assembled simplex, reads 8-byte keys only (three per 24-byte slot
-// before).
 class PivotMap {
  public:
-  struct Value {
+  struct Slot {
+    index_t key;
     index_t col;
     coef_t c;
   };
   void reset(std::size_t expected) {
     std::size_t cap = 16;
     while (cap < 2 * expected + 16) cap <<= 1;
-    keys_.assign(cap, -1);
-    vals_.assign(cap, Value{0, 0});
+    slots_.assign(cap, Slot{-1, 0, 0});
     mask_ = cap - 1;
     size_ = 0;
   }
   void release() {
-    std::vector<index_t>().swap(keys_);
-    std::vector<Value>().swap(vals_);
+    std::vector<Slot>().swap(slots_);
     mask_ = 0;
     size_ = 0;
   }
-  const Value* find(index_t key) const {
-    const std::size_t h = slot(key);
-    return h == kNone ? nullptr : &vals_[h];
-  }
-  bool contains(index_t key) const { return slot(key) != kNone; }
-  void insert(index_t key, index_t col, coef_t c) {
-    if (2 * (size_ + 1) > keys_.size()) grow();
-    std::size_t h = hash(key) & mask_;
-    while (keys_[h] != -1) h = (h + 1) & mask_;
-    keys_[h] = key;
-    vals_[h] = Value{col, c};
-    ++size_;
-  }
-  std::size_t bytes() const {
-    return keys_.capacity() * sizeof(index_t) + vals_.capacity() * sizeof(Value);
-  }
-
- private:
-  static constexpr std::size_t kNone = ~std::size_t(0);
-  std::size_t slot(index_t key) const {
-    if (keys_.empty()) return kNone;
+  const Slot* find(index_t key) const {
+    if (slots_.empty()) return nullptr;
     std::size_t h = hash(key) & mask_;
     while (true) {
-      const index_t k = keys_[h];
-      if (k == key) return h;
-      if (k == -1) return kNone;
+      const Slot& s = slots_[h];
+      if (s.key == key) return &s;
+      if (s.key == -1) return nullptr;
       h = (h + 1) & mask_;
     }
   }
+  bool contains(index_t key) const { return find(key) != nullptr; }
+  void insert(index_t key, index_t col, coef_t c) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    std::size_t h = hash(key) & mask_;
+    while (slots_[h].key != -1) h = (h + 1) & mask_;
+    slots_[h] = Slot{key, col, c};
+    ++size_;
+  }
+  std::size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
   static std::size_t hash(index_t key) {
     std::uint64_t x = static_cast<std::uint64_t>(key);
     x ^= x >> 33;
@@ -155,20 +143,16 @@ class PivotMap {
     return static_cast<std::size_t>(x);
   }
   void grow() {
-    std::vector<index_t> old_keys;
-    std::vector<Value> old_vals;
-    old_keys.swap(keys_);
-    old_vals.swap(vals_);
-    const std::size_t cap = old_keys.empty() ? 16 : old_keys.size() * 2;
-    keys_.assign(cap, -1);
-    vals_.assign(cap, Value{0, 0});
+    std::vector<Slot> old;
+    old.swap(slots_);
+    std::size_t cap = old.empty() ? 16 : old.size() * 2;
+    slots_.assign(cap, Slot{-1, 0, 0});
     mask_ = cap - 1;
     size_ = 0;
-    for (std::size_t h = 0; h < old_keys.size(); ++h)
-      if (old_keys[h] != -1) insert(old_keys[h], old_vals[h].col, old_vals[h].c);
+    for (const Slot& s : old)
+      if (s.key != -1) insert(s.key, s.col, s.c);
   }
-  std::vector<index_t> keys_;
-  std::vector<Value> vals_;
+  std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
@@ -1022,7 +1006,7 @@ class Engine {
     };
     while (piv.idx != -1) {
       const E before = piv;
-      const PivotMap::Value* hit = pivots_.find(piv.idx);
+      const PivotMap::Slot* hit = pivots_.find(piv.idx);
       if (hit != nullptr) {
         const coef_t factor = (p_ - mul(piv.c, inv(hit->c))) % p_;
         const std::size_t j = static_cast<std::size_t>(hit->col);
