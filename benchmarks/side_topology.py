@@ -182,13 +182,16 @@ def main():
     print("| case | implementation | median wall | median CPU | this / netneuro after (wall) "
           "| this / netneuro after (CPU) |")
     print("|---|---|---|---|---|---|")
+    def fmt(t):
+        return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
     for case, r in rows:
         w0, c0 = r["netneuro after"]
         maxdim, thr = CASES[case]
         label = f"{case}, dims 0-{maxdim}" + (f", threshold {thr}" if thr is not None else "")
         for k, (w, c) in r.items():
             ratio = "" if k == "netneuro after" else f"{w / w0:.2f}x | {c / c0:.2f}x"
-            print(f"| {label} | {k} | {w:.2f} s | {c:.2f} s | {ratio or ' | '} |")
+            print(f"| {label} | {k} | {fmt(w)} | {fmt(c)} | {ratio or ' | '} |")
             label = ""
 
 
