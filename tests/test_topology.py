@@ -497,6 +497,62 @@ def test_cocycles_are_cocycles_and_match_ripser(rng):
                 assert s % p == 0
 
 
+@pytest.mark.parametrize("dup", [False, True])
+def test_coo_to_csr_is_the_stable_row_major_order(dup):
+    # COO input in any entry order (explicit zeros kept) becomes the CSR of the
+    # stable (row, column) order, whichever conversion _csr takes; duplicates
+    # are kept for the core to refuse (never summed)
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(7)
+    D = squareform(pdist(rng.random((30, 2))))
+    D[D > 0.5] = 0
+    D[3, 4] = D[4, 3] = 0.0  # an explicit zero (duplicated points)
+    r, c = np.nonzero(D > 0)
+    r, c = np.r_[r, 3, 4], np.r_[c, 4, 3]
+    v = D[r, c]
+    if dup:
+        r, c, v = np.r_[r, 1], np.r_[c, 2], np.r_[v, 0.25]
+    perm = rng.permutation(len(r))
+    C = sp.coo_matrix((v[perm].astype(np.float32), (r[perm], c[perm])), shape=D.shape)
+    n, indptr, indices, data = T._csr(C, "X")
+    order = np.lexsort((c[perm], r[perm]))
+    np.testing.assert_array_equal(indices, c[perm][order])
+    np.testing.assert_array_equal(data, v[perm][order].astype(np.float32).astype(np.float64))
+    np.testing.assert_array_equal(indptr, np.r_[0, np.cumsum(np.bincount(r, minlength=30))])
+    assert indices.dtype == indptr.dtype == np.int64 and data.dtype == np.float64
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_symmetry_check_catches_every_defect(seed):
+    # the core's one-pass symmetry check (a cursor per row) against single
+    # defects anywhere: a missing mirror (above or below the diagonal), a
+    # changed value, an extra entry; the error names the entry
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    n = 25
+    D = squareform(pdist(rng.random((n, 2))))
+    D[D > 0.4] = 0
+    S = sp.coo_matrix(D)
+    T.rips(S, 1)  # symmetric: accepted
+    r, c, v = S.row, S.col, S.data
+    k = int(rng.integers(len(r)))
+    keep = np.arange(len(r)) != k
+    defects = [
+        (r[keep], c[keep], v[keep]),  # entry k without its mirror
+        (r, c, np.where(np.arange(len(r)) == k, v + 1e-3, v)),  # changed value
+    ]
+    i, j = (int(x) for x in rng.choice(n, 2, replace=False))
+    if D[i, j] == 0:
+        defects.append((np.r_[r, i], np.r_[c, j], np.r_[v, 0.3]))  # no mirror
+    for rr, cc, vv in defects:
+        with pytest.raises(ValueError, match=r"symmetric.*\(\d+, \d+\)"):
+            T.rips(sp.coo_matrix((vv, (rr, cc)), shape=(n, n)), 1)
+        with pytest.raises(ValueError, match=r"symmetric.*\(\d+, \d+\)"):
+            T.rips(sp.csr_matrix((vv, (rr, cc)), shape=(n, n)), 1)
+
+
 def test_bad_sparse_inputs():
     import scipy.sparse as sp
 

