@@ -308,6 +308,19 @@ __attribute__((always_inline)) inline void radix_block(double* x, std::size_t B,
 // R levels len, 2 len, ..., 2^(R-1) len of the spin-basis Walsh-Hadamard transform in one pass:
 // groups of 2^R entries j + m len (m < 2^R), the groups of B consecutive j (len is a multiple
 // of B) split over threads.
+// Walsh-Hadamard transform of one block of B = 2^b values in cache, three bits a pass.
+inline void transform_block(double* x, std::size_t B, int b) {
+  for (int lev = 0; lev < b; lev += 3) {
+    const std::size_t len = std::size_t{1} << lev;
+    if (b - lev >= 3)
+      radix_block<3>(x, B, len);
+    else if (b - lev == 2)
+      radix_block<2>(x, B, len);
+    else
+      radix_block<1>(x, B, len);
+  }
+}
+
 template <int R>
 void wht_pass(double* W, std::uint64_t S, std::uint64_t len, std::uint64_t B, int n_threads) {
   constexpr int M = 1 << R;
@@ -420,15 +433,7 @@ void walsh_moments(const double* h, const double* J, int n, double* W, double* l
                    check_interrupt();
                    double* x = W + (static_cast<std::uint64_t>(blk) << b);
                    for (std::uint64_t k = 0; k < B; ++k) x[k] *= inv;
-                   for (int lev = 0; lev < b; lev += 3) {
-                     const std::size_t len = std::size_t{1} << lev;
-                     if (b - lev >= 3)
-                       radix_block<3>(x, B, len);
-                     else if (b - lev == 2)
-                       radix_block<2>(x, B, len);
-                     else
-                       radix_block<1>(x, B, len);
-                   }
+                   transform_block(x, B, b);
                  }
                });
   // Levels len = B, 2B, ... in passes of up to three levels (radix 8): each pass reads and
@@ -560,15 +565,7 @@ double block_weights(const BitSplit& sp, const double* h, const double* J, std::
     *zsum = (z[0] + z[1]) + (z[2] + z[3]);
     return e_ref;
   }
-  for (int lev = 0; lev < b; lev += 3) {
-    const std::size_t len = std::size_t{1} << lev;
-    if (b - lev >= 3)
-      radix_block<3>(x, B, len);
-    else if (b - lev == 2)
-      radix_block<2>(x, B, len);
-    else
-      radix_block<1>(x, B, len);
-  }
+  transform_block(x, B, b);
   return e_ref;
 }
 

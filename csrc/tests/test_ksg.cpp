@@ -18,18 +18,9 @@
 #include "infotheory/ksg.hpp"
 #include "infotheory/ksg_cmi.hpp"
 #include "infotheory/neighbours.hpp"
+#include "check.hpp"
 
 namespace info = nn::info;
-
-static int g_failures = 0;
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++g_failures;                                                          \
-    }                                                                        \
-  } while (0)
 
 static double psi(std::size_t m) {  // digamma at a positive integer
   double v = -0.57721566490153286061;

@@ -17,18 +17,9 @@
 #include "topology/edge_collapse.hpp"
 #include "topology/rips.hpp"
 #include "topology/rips_input.hpp"
+#include "check.hpp"
 
 namespace tp = nn::topology;
-
-static int g_failures = 0;
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++g_failures;                                                          \
-    }                                                                        \
-  } while (0)
 
 template <class E>
 static bool throws(const std::function<void()>& f, const std::string& needle = "") {
