@@ -74,6 +74,11 @@ def measure(trees, runs=15):
     return {k: (statistics.median(v), mods[k]) for k, v in times.items()}
 
 
+def cases(quick):
+    """No in-process cases (``run.py`` collects every bench_*.py): run this file directly."""
+    return []
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
