@@ -98,7 +98,7 @@ class _HashingWriter(io.RawIOBase):
         return self._n
 
 
-_NPY_HEADERS = {}  # (descr, fortran_order, shape) -> .npy header bytes
+_NPY_HEADERS = {}  # (dtype, shape, fortran order) -> .npy header bytes
 _ZIP32_LIMIT = 0x7FFFFFFF  # larger archives need zip64: np.savez writes those
 
 
@@ -106,17 +106,17 @@ def _npy_bytes(arr) -> tuple:
     """``(header, data)`` of ``arr`` as ``np.save`` writes them (format 1.0)."""
     import numpy as np
 
-    d = np.lib.format.header_data_from_array_1_0(arr)
-    key = (d["descr"], d["fortran_order"], d["shape"])
+    fortran = arr.flags.f_contiguous and not arr.flags.c_contiguous
+    key = (arr.dtype, arr.shape, fortran)
     h = _NPY_HEADERS.get(key)
     if h is None:
         buf = io.BytesIO()
-        np.lib.format.write_array_header_1_0(buf, d)
+        np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(arr))
         h = buf.getvalue()
         if len(_NPY_HEADERS) > 1024:
             _NPY_HEADERS.clear()
         _NPY_HEADERS[key] = h
-    return h, (arr.T if d["fortran_order"] else arr).tobytes()
+    return h, (arr.T if fortran else arr).tobytes()
 
 
 def _npz_bytes(payload: dict):
