@@ -453,10 +453,6 @@ class Store:
         }, indent=1))
 
     # -- writing (parent process only) -------------------------------------
-    def _write_subject(self, name, arrays, structure, elapsed, extra=None) -> None:
-        """Write one subject's file and append its checksum (see :func:`_encode_subject`)."""
-        self._write_encoded(_encode_subject(name, arrays, structure, elapsed, extra))
-
     def _write_encoded(self, enc: "_EncodedSubject") -> None:
         """Write a subject file encoded (and hashed) by :func:`_encode_subject`, append its
         checksum before the rename; the directory is fsync-ed in batches (:meth:`_sync_dirs`):
