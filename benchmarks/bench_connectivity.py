@@ -223,6 +223,88 @@ def _numpy_gaussian_te(X):
     return te
 
 
+# ---------------------------------------------------------------------------
+# Partial correlation on a cohort (#21): netneuro before #21, kept here as the baseline
+
+
+def _previous_partial_correlation(subs):
+    """Partial correlation (Ledoit-Wolf) as netneuro computed it before #21: per subject the
+    shrunk covariance, potrf + potri on a Fortran copy, the upper triangle mirrored through
+    fresh triu_indices, the normalisation through temporaries, and np.stack at the end."""
+    from scipy.linalg import lapack
+
+    out = []
+    for X in subs:
+        X = X / np.abs(X).max()
+        cov = C.ledoit_wolf(X)[0]
+        c, _ = lapack.dpotrf(cov, lower=False, clean=False)
+        inv, _ = lapack.dpotri(c, lower=False)
+        iu = np.triu_indices(inv.shape[0], 1)
+        inv[iu[1], iu[0]] = inv[iu]
+        d = 1.0 / np.sqrt(np.diag(inv))
+        p = -(inv * d[:, None] * d[None, :])
+        np.fill_diagonal(p, 1.0)
+        out.append(p)
+    return np.stack(out)
+
+
+def _cohort(rng, S, N=400, T=150):
+    return [rng.normal(size=(T, N)) @ (np.eye(N) + 0.05 * rng.normal(size=(N, N)))
+            for _ in range(S)]
+
+
+def partial_interleaved(S=200, repeat=3, blas_threads=2):
+    """Partial correlation (Ledoit-Wolf) of S subjects x 400 regions, T=150, side by side,
+    the implementations interleaved round by round: median wall time (s) and the ratio
+    nilearn (1 BLAS thread) / implementation.  ``python bench_connectivity.py partial [S]``.
+
+    netneuro and nilearn with a multi-threaded BLAS on one subject are timed only with
+    ``NETNEURO_BENCH_MULTI_BLAS=1``: on the loaded 2-core machine they took 30x longer
+    (OpenBLAS threads competing with the other processes), minutes per round."""
+    import statistics
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    subs = _cohort(np.random.default_rng(0), S)
+    impls = {
+        "netneuro n_jobs=1, 1 BLAS thread": (1, lambda: C.partial_correlation(subs)),
+        f"netneuro n_jobs={blas_threads} (threads over subjects, 1 BLAS thread each)":
+            (1, lambda: C.partial_correlation(subs, n_jobs=blas_threads)),
+        f"netneuro n_jobs=1, {blas_threads} BLAS threads":
+            (blas_threads, lambda: C.partial_correlation(subs)),
+        "previous netneuro, 1 BLAS thread": (1, lambda: _previous_partial_correlation(subs)),
+        "nilearn ConnectivityMeasure, 1 BLAS thread":
+            (1, lambda: _nilearn_cm("partial correlation", subs)),
+        f"nilearn ConnectivityMeasure, {blas_threads} BLAS threads":
+            (blas_threads, lambda: _nilearn_cm("partial correlation", subs)),
+    }
+    if not os.environ.get("NETNEURO_BENCH_MULTI_BLAS"):
+        impls = {k: v for k, v in impls.items() if v[0] == 1}
+    ref = None
+    for label, (threads, f) in impls.items():  # warm-up and agreement (1e-12: the tests')
+        with threadpool_limits(threads):
+            out = f()
+        if ref is None:
+            ref = out
+        np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12, err_msg=label)
+    wall = {k: [] for k in impls}
+    for _ in range(repeat):
+        for label, (threads, f) in impls.items():
+            with threadpool_limits(threads):
+                t0 = time.perf_counter()
+                f()
+                wall[label].append(time.perf_counter() - t0)
+    base = statistics.median(wall["nilearn ConnectivityMeasure, 1 BLAS thread"])
+    print(f"| partial correlation, {S} subjects x 400 regions, T=150 | median wall (s) | "
+          "nilearn (1 BLAS thread) / this |")
+    print("|---|---|---|")
+    for label in impls:
+        m = statistics.median(wall[label])
+        print(f"| {label} | {m:.2f} | {base / m:.2f}x |")
+    return wall
+
+
 def _var1(rng, T, N):
     A = 0.3 * (rng.random((N, N)) < 2.0 / N) * rng.choice([-1, 1], size=(N, N))
     X = np.zeros((T + 50, N))
@@ -322,8 +404,7 @@ def cases(quick):
     # cohort FC
     S = 50 if quick else 1000
     Nr, Tr = 400, 150
-    subs = [rng.normal(size=(Tr, Nr)) @ (np.eye(Nr) + 0.05 * rng.normal(size=(Nr, Nr)))
-            for _ in range(S)]
+    subs = _cohort(rng, S, Nr, Tr)
     out.append(Case(
         f"correlation (Ledoit-Wolf, nilearn default) {S} subjects x {Nr} regions, T={Tr}",
         {
@@ -347,6 +428,9 @@ def cases(quick):
         f"partial correlation (Ledoit-Wolf) {S} subjects x {Nr} regions, T={Tr}",
         {
             "netneuro partial_correlation": lambda: C.partial_correlation(subs),
+            "netneuro partial_correlation (n_jobs=2)": lambda: C.partial_correlation(
+                subs, n_jobs=2),
+            "previous netneuro (before #21)": lambda: _previous_partial_correlation(subs),
             "nilearn ConnectivityMeasure": lambda: _nilearn_cm("partial correlation", subs),
         },
         check=_close(1e-9), repeat=1,
@@ -462,5 +546,7 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["ksg"]:
         ksg_interleaved()
+    elif sys.argv[1:2] == ["partial"]:
+        partial_interleaved(*(int(a) for a in sys.argv[2:3]))
     else:
         gaussian_interleaved()

@@ -116,6 +116,76 @@ def test_checksum_file_matches_sha256sum_format(tmp_path):
         assert hashlib.sha256((tmp_path / "st" / rel).read_bytes()).hexdigest() == digest
 
 
+def test_subject_file_is_the_npz_np_savez_writes():
+    # the one-pass writer: every entry byte for byte the .npy np.savez stores, every kind of
+    # array the store accepts (C, Fortran, strided, 0-d, empty, big-endian, str, bytes,
+    # complex, bool, a non-ASCII name); np.load and zipfile's CRC check read it back
+    import io
+    import zipfile
+
+    from netneuro.cohort.files import _npz_bytes
+
+    rng = np.random.default_rng(0)
+    payload = {"a": rng.normal(size=(5, 3)), "f": np.asfortranarray(rng.normal(size=(4, 6))),
+               "strided": rng.normal(size=(6, 8))[::2, 1::3], "s": np.array(3.5),
+               "i": np.array(7), "b": np.array(True), "u": np.array("h\u00e9llo"),
+               "bytes": np.array([b"ab", b"c"]), "c": np.array([1 + 2j]),
+               "\u00e9.x[0]": np.arange(3, dtype=">i4"), "e": np.zeros((0, 3)),
+               "__meta__": np.array('{"a": 1}')}
+    blob = _npz_bytes(payload)
+    ref = io.BytesIO()
+    np.savez(ref, **payload)
+    ours, theirs = zipfile.ZipFile(io.BytesIO(blob)), zipfile.ZipFile(ref)
+    assert ours.testzip() is None
+    assert ours.namelist() == theirs.namelist()
+    for name in theirs.namelist():
+        assert ours.read(name) == theirs.read(name), name
+    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+        for k, v in payload.items():
+            assert z[k].dtype == v.dtype and z[k].shape == v.shape and np.array_equal(z[k], v)
+
+
+def test_zip64_sized_subjects_are_streamed_by_np_savez(tmp_path, monkeypatch):
+    # above the zip32 limit the worker hands the arrays over and np.savez streams them,
+    # hashed on the way: same results, same checksum format
+    import hashlib
+
+    from netneuro.cohort import files
+
+    monkeypatch.setattr(files, "_ZIP32_LIMIT", 100)
+    subs = make_cohort(2)
+    cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    st = cohort.open_store(tmp_path / "st")
+    assert st.verify() == {}
+    ref = stats_pipeline(next(iter(subs.values())))
+    got = st.load(next(iter(subs)))
+    np.testing.assert_array_equal(got["connectome"], ref["connectome"])
+    for line in (tmp_path / "st" / "checksums.sha256").read_text().splitlines():
+        digest, rel = line.split("  ")
+        assert hashlib.sha256((tmp_path / "st" / rel).read_bytes()).hexdigest() == digest
+
+
+def test_nested_equal_blas_limit_is_free_and_restores():
+    # limit_blas inside an equal limit skips threadpoolctl (a cohort limits once, not per
+    # subject and step); an inner different limit still applies; leaving restores
+    from threadpoolctl import threadpool_info
+
+    from netneuro._parallel import _active, limit_blas
+
+    def blas_threads():
+        return {d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"}
+
+    before = blas_threads()
+    with limit_blas(1, user_api=None):
+        assert blas_threads() == {1}
+        with limit_blas(1) as inner:
+            assert inner._ctx is None and blas_threads() == {1}
+        with limit_blas(2) as other:
+            assert other._ctx is not None and blas_threads() == {2}
+        assert blas_threads() == {1}
+    assert blas_threads() == before and _active() == []
+
+
 class _Boom(pipelines.Step):
     name = "boom"
 

@@ -96,6 +96,39 @@ def test_partial_correlation_matches_nilearn_and_closed_forms(rng):
     assert np.all(np.diag(C.partial_correlation(X)) == 1.0)
 
 
+def test_partial_correlation_n_jobs_threads_over_subjects(rng):
+    # one BLAS thread per subject on n_jobs threads: the numbers of n_jobs=1 with one BLAS
+    # thread, bit for bit, and still nilearn's (atol 1e-12); an (S, T, N) array as a list
+    from netneuro._parallel import limit_blas
+
+    subs = _cohort(rng, S=7, N=12)
+    with limit_blas(1):
+        ref = C.partial_correlation(subs)
+    for n_jobs in (2, 3, -1):
+        np.testing.assert_array_equal(C.partial_correlation(subs, n_jobs=n_jobs), ref)
+    np.testing.assert_array_equal(C.partial_correlation(np.stack(subs), n_jobs=2), ref)
+    np.testing.assert_allclose(ref, _nilearn("partial correlation", subs), atol=1e-12)
+    # the first failing subject (in order) is the one named, whatever the threads
+    bad = [s.copy() for s in subs]
+    bad[5][:, 2] = 1.0
+    bad[2][:, 0] = 4.0
+    with pytest.raises(ValueError, match=r"ts\[2\] has a constant series"):
+        C.partial_correlation(bad, n_jobs=3)
+    with pytest.raises(ValueError, match="singular"):
+        C.partial_correlation([rng.normal(size=(5, 10))] * 3, shrinkage=None, n_jobs=2)
+    with pytest.raises(ValueError, match="n_jobs"):
+        C.partial_correlation(subs, n_jobs=0)
+
+
+def test_precision_is_exactly_symmetric_and_inverts_the_covariance(rng):
+    subs = _cohort(rng, S=2, N=9)
+    for shrinkage in ("ledoit_wolf", None, 0.3):
+        P = C.precision(subs, shrinkage=shrinkage)
+        np.testing.assert_array_equal(P, np.swapaxes(P, 1, 2))
+        np.testing.assert_allclose(P[0] @ C.covariance(subs[0], shrinkage=shrinkage),
+                                   np.eye(9), atol=1e-10)
+
+
 def test_connectivity_strength(rng):
     subs = _cohort(rng, S=3)
     iu = np.triu_indices(10, 1)

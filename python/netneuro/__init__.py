@@ -13,6 +13,21 @@ matrices are ``(N, N)`` with ``M[i, j]`` the influence of source ``i`` on target
 """
 
 from ._config import get_config, set_config, show_config
-from ._version import __version__
 
 __all__ = ["__version__", "show_config", "get_config", "set_config"]
+
+
+def __getattr__(name):
+    # Imported on first use (PEP 562): the compiled core without the scipy.linalg package
+    # (``from . import _core`` in the submodules comes here), the version from the
+    # package metadata (importlib.metadata costs ~20 ms).
+    if name == "_core":
+        from ._lapack import import_core
+
+        return import_core()
+    if name == "__version__":
+        from ._version import __version__
+
+        globals()["__version__"] = __version__
+        return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

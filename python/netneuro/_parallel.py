@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 
 from ._validation import check_int
 
@@ -93,12 +94,38 @@ class limit_blas:
         self._ctx = None
 
     def __enter__(self):
-        self._ctx = _controller().limit(limits=self.threads, user_api=self.user_api)
+        # Inside a limit that already covers this one (same thread count, every pool or the
+        # same API, no module imported since: no new library to limit), nothing to do: a
+        # cohort limits once, not per subject and per step (each probe costs 10-300 us).
+        active = _active()
+        outer = active[-1] if active else None
+        if outer is not None and outer[0] == self.threads and outer[1] in (None, self.user_api) \
+                and outer[2] == len(sys.modules):
+            self._ctx = None
+        else:
+            self._ctx = _controller().limit(limits=self.threads, user_api=self.user_api)
+        active.append((self.threads, self.user_api, len(sys.modules)))
         return self
 
     def __exit__(self, *exc):
-        self._ctx.restore_original_limits()
+        active = _active()
+        if active:
+            active.pop()
+        if self._ctx is not None:
+            self._ctx.restore_original_limits()
         return False
+
+
+_LOCAL = threading.local()
+
+
+def _active() -> list:
+    """This thread's open limit_blas blocks: ``(threads, user_api, len(sys.modules))``."""
+    try:
+        return _LOCAL.stack
+    except AttributeError:
+        _LOCAL.stack = []
+        return _LOCAL.stack
 
 
 def single_threaded_blas(fn):

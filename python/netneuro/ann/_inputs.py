@@ -10,12 +10,20 @@ finite) and with PyTorch's weight layout.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._validation import check_array, check_choice, check_int
+
+
+def _issparse(x) -> bool:
+    """``scipy.sparse.issparse(x)`` without importing scipy.sparse (a sparse matrix exists
+    only once it is imported): importing netneuro stays light."""
+    sp = sys.modules.get("scipy.sparse")
+    return sp is not None and sp.issparse(x)
 
 
 @dataclass

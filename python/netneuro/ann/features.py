@@ -12,7 +12,6 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._validation import (
     check_array,
@@ -22,7 +21,7 @@ from .._validation import (
     check_random_state,
     check_symmetric,
 )
-from ._inputs import _as_numpy
+from ._inputs import _as_numpy, _issparse
 from .activity import stack_activations
 from .functional import activation_connectome
 from .weights import WeightGraph
@@ -185,7 +184,7 @@ def control_features(W, *, system: str = "discrete", layout: str = "source_targe
     graph = W if isinstance(W, WeightGraph) else None
     if graph is not None:
         W = graph.adjacency
-    if sp.issparse(W):
+    if _issparse(W):
         n = W.shape[0]
         check_memory(8.0 * n * n * 4, f"control of a {n} x {n} weight matrix",
                      hint="use a smaller network or a recurrent block")

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._validation import check_choice, check_int, check_memory
-from ._inputs import _Layer, _normalise_layers
+from ._inputs import _issparse, _Layer, _normalise_layers
 
 
 @dataclass
@@ -60,7 +59,7 @@ class WeightGraph:
     @property
     def n_edges(self) -> int:
         """Number of non-zero weights."""
-        if sp.issparse(self.adjacency):
+        if _issparse(self.adjacency):
             return int(self.adjacency.count_nonzero())
         return int(np.count_nonzero(self.adjacency))
 
@@ -84,7 +83,7 @@ class WeightGraph:
         return check_int(k, "k", min_value=0, max_value=self.n_layers - 1)
 
     def __repr__(self) -> str:
-        kind = "sparse" if sp.issparse(self.adjacency) else "dense"
+        kind = "sparse" if _issparse(self.adjacency) else "dense"
         sizes = ", ".join(f"{n}:{int(self.offsets[i + 1] - self.offsets[i])}"
                           for i, n in enumerate(self.layer_names))
         return (f"WeightGraph({self.n_units} units, {self.n_edges} edges, {kind}, "
@@ -255,6 +254,8 @@ def _adjacency(rows, cols, vals, n: int, dense: bool):
         A = np.zeros((n, n))
         np.add.at(A, (r, c), v)
         return A
+    import scipy.sparse as sp
+
     A = sp.coo_matrix((v, (r, c)), shape=(n, n)).tocsr()  # duplicates are summed
     A.eliminate_zeros()
     A.sort_indices()

@@ -32,10 +32,12 @@ JSON string (subject name, result structure, seconds taken, netneuro version,
 ``input_shape`` (``(T, N)`` for time series), ``fingerprint`` (input SHA-256,
 loader, netneuro version, pipeline) and ``step_errors`` (steps that failed)).
 ``<name>`` is the subject name percent-encoded (``urllib.parse.quote``) so any
-name is a safe file name.  The file is written by the parent process to a
-temporary name in the same directory, flushed, ``fsync``-ed and renamed with
-``os.replace``: it either exists complete or not at all.  Its SHA-256, hashed
-from the bytes as they are written, is appended to ``checksums.sha256`` just
+name is a safe file name.  The file's bytes and their SHA-256 are made where the
+subject ran (the worker), and the parent process writes them to a temporary name
+in the same directory, ``fsync``-s and renames it with ``os.replace``: it either
+exists complete or not at all (the directory itself is ``fsync``-ed once a second
+and at the end of the run: a rename lost in a power failure only means that
+subject is computed again).  The SHA-256 is appended to ``checksums.sha256`` just
 before the rename; :meth:`Store.load`, :meth:`Store.summary` and resume verify
 it: a damaged file raises :class:`CorruptSubjectError` naming the subject on
 reading, and is quarantined and recomputed on resume, as is a foreign ``.npz``

@@ -12,7 +12,8 @@ def _is_dask_client(executor) -> bool:
     return type(executor).__module__.split(".")[0] == "distributed" and hasattr(executor, "submit")
 
 
-def _run_dask(client, pipeline, items, todo, loader, handle, st, result, bar, max_in_flight):
+def _run_dask(client, pipeline, items, todo, loader, handle, st, result, bar, max_in_flight,
+              fingerprints):
     from distributed import as_completed
 
     try:
@@ -25,7 +26,8 @@ def _run_dask(client, pipeline, items, todo, loader, handle, st, result, bar, ma
     names = {}
 
     def submit(name):
-        fut = client.submit(_process, pipeline, name, items[name], loader, pure=False,
+        fut = client.submit(_process, pipeline, name, items[name], loader, fingerprints[name],
+                            pure=False,
                             key=f"netneuro-cohort-{uuid.uuid4().hex}")
         names[fut.key] = name
         return fut

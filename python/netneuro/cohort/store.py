@@ -19,7 +19,9 @@ import numpy as np
 from .files import (
     _atomic_write,
     _file_stem,
+    _fsync_dir,
     _HashingWriter,
+    _npz_bytes,
     _stamp,
     _subject_name,
     _write_text,
@@ -31,6 +33,7 @@ _META_KEY = "__meta__"
 _MANIFEST = "netneuro_store.json"
 _CHECKSUMS = "checksums.sha256"  # "<sha256>  subjects/<stem>.npz" lines (sha256sum -c)
 _QUARANTINE = "quarantine"
+_DIR_SYNC_INTERVAL = 1.0  # seconds between fsyncs of subjects/ (and at the end of a run)
 
 
 class CorruptSubjectError(ValueError):
@@ -49,6 +52,8 @@ class Store:
         self._cache = {}
         self._sums, self._sums_stamp = None, None  # checksum entries, file (mtime, size)
         self.fsync = True
+        self._dirs_synced = 0.0  # time of the last batched fsync of subjects/ (and failures/)
+        self._dirs_dirty = False
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -448,45 +453,89 @@ class Store:
         }, indent=1))
 
     # -- writing (parent process only) -------------------------------------
-    def _write_subject(self, name, arrays, structure, elapsed, extra=None) -> None:
-        """Write one subject's file and append its checksum (one hash of the bytes in memory).
+    def _write_encoded(self, enc: "_EncodedSubject") -> None:
+        """Write a subject file encoded (and hashed) by :func:`_encode_subject`, append its
+        checksum before the rename; the directory is fsync-ed in batches (:meth:`_sync_dirs`):
+        a rename lost in a power failure only means that subject is computed again."""
+        path = self.file(enc.name)
+        if enc.blob is not None:
+            digest = enc.digest
+            _atomic_write(path, lambda f: f.write(enc.blob), self.fsync, sync_dir=False,
+                          before_replace=lambda: self._append_checksum(path.name[:-4], digest))
+        else:  # zip64-sized: streamed by np.savez, hashed on the way
+            out = {}
 
-        ``extra``: more metadata (``fingerprint``, ``input_shape``, ``step_errors``).
-        """
-        from .._version import __version__
+            def write(f):
+                out["w"] = _HashingWriter(f)
+                np.savez(out["w"], **enc.payload)
 
-        order = []
-        for key in list(structure["scalars"]) + list(arrays):
-            base = key.split("[", 1)[0]
-            if base not in order:
-                order.append(base)
-        meta = {"subject": name, "scalars": structure["scalars"], "lists": structure["lists"],
-                "order": order, "seconds": round(float(elapsed), 6),
-                "netneuro_version": __version__,
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        meta.update({k: v for k, v in (extra or {}).items() if v is not None})
-        payload = dict(arrays)
-        payload[_META_KEY] = np.array(json.dumps(meta))
-        path = self.file(name)
-        out = {}
-
-        def write(f):
-            out["w"] = _HashingWriter(f)
-            np.savez(out["w"], **payload)
-
-        _atomic_write(path, write, self.fsync, before_replace=lambda: self._append_checksum(
-            path.name[:-4], out["w"].sha256.hexdigest()))
-        self._cache[name] = (_stamp(path), meta,
-                             {k: arrays[k].item() for k in structure["scalars"]})
-        fail = self.failures_dir / (_file_stem(name) + ".json")
+            _atomic_write(path, write, self.fsync, sync_dir=False,
+                          before_replace=lambda: self._append_checksum(
+                              path.name[:-4], out["w"].sha256.hexdigest()))
+        self._cache[enc.name] = (_stamp(path), enc.meta, enc.scalars)
+        fail = self.failures_dir / (_file_stem(enc.name) + ".json")
         if fail.exists():
             fail.unlink()
+        self._dirs_dirty = True
+        self._sync_dirs(force=False)
+
+    def _sync_dirs(self, force: bool = True) -> None:
+        """fsync subjects/ and failures/ if renames happened since the last time and (unless
+        ``force``) a second has passed: one directory fsync per batch of subjects."""
+        if not (self.fsync and self._dirs_dirty):
+            return
+        now = time.monotonic()
+        if force or now - self._dirs_synced >= _DIR_SYNC_INTERVAL:
+            self._dirs_dirty = False
+            self._dirs_synced = now
+            _fsync_dir(self.subjects_dir)
+            _fsync_dir(self.failures_dir)
 
     def _write_failure(self, name, error_type, message, tb, elapsed, attempts=1) -> None:
         rec = {"subject": name, "error_type": error_type, "message": message,
                "traceback": tb, "seconds": round(float(elapsed), 6), "attempts": attempts,
                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         _write_text(self.failures_dir / (_file_stem(name) + ".json"), json.dumps(rec, indent=1))
+
+
+class _EncodedSubject:
+    """A subject file ready to write: its bytes and SHA-256 (``blob``, ``digest``; or the
+    ``payload`` for np.savez when it needs zip64), metadata and scalar results.  Built in
+    the worker, so a pool's parent only writes bytes (one picklable blob, not dozens of
+    arrays)."""
+
+    __slots__ = ("name", "blob", "digest", "payload", "meta", "scalars")
+
+    def __init__(self, name, blob, digest, payload, meta, scalars):
+        self.name, self.blob, self.digest, self.payload = name, blob, digest, payload
+        self.meta, self.scalars = meta, scalars
+
+
+def _encode_subject(name, arrays, structure, elapsed, extra=None) -> _EncodedSubject:
+    """The file of one subject: the flattened ``arrays`` plus ``__meta__`` (JSON), as an npz.
+
+    ``extra``: more metadata (``fingerprint``, ``input_shape``, ``step_errors``).  Raises
+    TypeError / ValueError for results that cannot be stored.
+    """
+    from .._version import __version__
+
+    order = []
+    for key in list(structure["scalars"]) + list(arrays):
+        base = key.split("[", 1)[0]
+        if base not in order:
+            order.append(base)
+    meta = {"subject": name, "scalars": structure["scalars"], "lists": structure["lists"],
+            "order": order, "seconds": round(float(elapsed), 6),
+            "netneuro_version": __version__,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    meta.update({k: v for k, v in (extra or {}).items() if v is not None})
+    payload = dict(arrays)
+    payload[_META_KEY] = np.array(json.dumps(meta))
+    scalars = {k: arrays[k].item() for k in structure["scalars"]}
+    blob = _npz_bytes(payload)
+    if blob is None:
+        return _EncodedSubject(name, None, None, payload, meta, scalars)
+    return _EncodedSubject(name, blob, hashlib.sha256(blob).hexdigest(), None, meta, scalars)
 
 
 class SummaryTable(dict):

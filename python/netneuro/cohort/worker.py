@@ -12,6 +12,7 @@ import numpy as np
 
 from .._parallel import limit_blas
 from ..pipelines import PIPELINE_INFO, STEP_ERRORS
+from .store import _encode_subject
 
 
 def _flatten(results, prefix, arrays, structure):
@@ -64,13 +65,14 @@ def _as_plain_array(value, name) -> np.ndarray:
     return arr
 
 
-def _process(pipeline, name, item, loader):
+def _process(pipeline, name, item, loader, fingerprint=None):
     """Run one subject (in a worker): returns a picklable status tuple, never raises.
 
-    ``("ok", name, arrays, structure, seconds, extra)`` with ``extra`` the
-    input's shape and the pipeline's failed steps (``results[STEP_ERRORS]``,
-    see :class:`netneuro.pipelines.Pipeline`), or ``("error", name, type,
-    message, traceback, seconds)``.
+    ``("ok", name, encoded)``: the subject's file, encoded and hashed here (see
+    :func:`netneuro.cohort.store._encode_subject`), with the input's shape, the
+    pipeline's failed steps (``results[STEP_ERRORS]``, see
+    :class:`netneuro.pipelines.Pipeline`) and ``fingerprint`` in its metadata; or
+    ``("error", name, type, message, traceback, seconds)``.
     """
     t0 = time.perf_counter()
     try:
@@ -89,8 +91,10 @@ def _process(pipeline, name, item, loader):
         structure = {"scalars": [], "lists": {}}
         arrays = _flatten(results, "", OrderedDict(), structure)
         extra = {"input_shape": [int(n) for n in shape] if shape is not None else None,
-                 "step_errors": step_errors or None, "pipeline_info": info}
-        return ("ok", name, arrays, structure, time.perf_counter() - t0, extra)
+                 "step_errors": step_errors or None, "pipeline_info": info,
+                 "fingerprint": fingerprint}
+        return ("ok", name, _encode_subject(name, arrays, structure, time.perf_counter() - t0,
+                                            extra))
     except BaseException as exc:  # noqa: BLE001 - a subject's failure must not stop the others
         if isinstance(exc, KeyboardInterrupt):
             raise

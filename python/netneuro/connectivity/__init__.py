@@ -18,6 +18,7 @@ undirected ones are symmetric.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import numpy as np
 
 from .. import infotheory as _it
 from .._array_api import namespace
-from .._parallel import check_n_jobs
+from .._parallel import check_n_jobs, limit_blas
 from .._validation import (
     check_bool,
     check_choice,
@@ -104,9 +105,9 @@ def ledoit_wolf(X, *, assume_centered: bool = False):
     delta = (delta_ - 2.0 * mu * tr.sum() + p * mu * mu) / p
     beta = min(beta, delta)
     s = 0.0 if beta == 0 else beta / delta
-    cov = (1.0 - s) * emp
-    cov.flat[:: p + 1] += s * mu
-    return cov, s
+    emp *= 1.0 - s  # in place: emp is ours
+    emp.flat[:: p + 1] += s * mu
+    return emp, s
 
 
 def _shrunk_cov(X, shrinkage):
@@ -144,15 +145,28 @@ def _cov_to_corr(cov):
     return c
 
 
-def _prec_to_partial(prec):
-    p = -_cov_to_corr(prec)
-    np.fill_diagonal(p, 1.0)
-    return p
+def _prec_to_partial(prec, out=None):
+    """``-P_ij / sqrt(P_ii P_jj)``, diagonal 1, into ``out`` (may be ``prec`` itself)."""
+    d = 1.0 / np.sqrt(np.diag(prec))
+    out = np.multiply(prec, d[:, None], out=out)
+    out *= d[None, :]
+    np.negative(out, out=out)
+    np.fill_diagonal(out, 1.0)
+    return out
 
 
-def _inv_spd(cov, name="covariance"):
+@functools.lru_cache(maxsize=8)
+def _strict_upper(n):
+    return np.triu(np.ones((n, n), dtype=bool), 1)
+
+
+def _inv_spd(cov, name="covariance", out=None, overwrite=False):
     """Inverse of a symmetric positive definite covariance by Cholesky (LAPACK potrf + potri:
     half the flops of nilearn's LU inverse), refusing (numerically) singular ones.
+
+    Written into ``out`` (C-ordered ``(N, N)``) when given; ``overwrite`` lets LAPACK factor
+    ``cov`` in place.  ``cov`` is symmetric, so its transpose is handed to LAPACK as the
+    Fortran-ordered matrix (no copy) and the triangle LAPACK fills is mirrored once.
 
     For a positive definite matrix ``cov_ii * inv_ii >= 1`` for every i; a failed
     factorisation, or a ratio above 1e12 (or non-finite, or below 1), means the
@@ -162,18 +176,39 @@ def _inv_spd(cov, name="covariance"):
 
     msg = (f"the {name} is singular (more regions than time points, or collinear regions); "
            "use shrinkage")
-    c, info = lapack.dpotrf(cov, lower=False, clean=False)
+    diag = np.diag(cov).copy()
+    a = cov.T if cov.flags.c_contiguous else cov  # Fortran-ordered view: no copy
+    c, info = lapack.dpotrf(a, lower=False, clean=False, overwrite_a=overwrite)
     if info != 0:
         raise ValueError(msg)
-    inv, info = lapack.dpotri(c, lower=False)
+    inv, info = lapack.dpotri(c, lower=False, overwrite_c=True)
     if info != 0:
         raise ValueError(msg)
-    iu = np.triu_indices(inv.shape[0], 1)
-    inv[iu[1], iu[0]] = inv[iu]
-    r = np.diag(cov) * np.diag(inv)
+    # the upper triangle of the Fortran-ordered inverse is the lower one of its C view
+    if out is None:
+        out = np.empty(cov.shape)
+    np.copyto(out, inv.T)
+    np.copyto(out, out.T, where=_strict_upper(out.shape[0]))
+    r = diag * np.diag(out)
     if not np.all(np.isfinite(r)) or r.max() > 1e12 or r.min() < 1.0 - 1e-6:
         raise ValueError(msg)
-    return inv
+    return out
+
+
+def _map_subjects(fn, n_subjects, n_jobs):
+    """``fn(s)`` for every subject: in this thread (BLAS at its own thread count) with
+    ``n_jobs=1``, else on ``n_jobs`` threads with one BLAS thread each.  The first failing
+    subject (in order) raises."""
+    n_jobs = min(n_jobs, n_subjects)
+    if n_jobs <= 1:
+        for s in range(n_subjects):
+            fn(s)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with limit_blas(1), ThreadPoolExecutor(n_jobs) as pool:
+        for _ in pool.map(fn, range(n_subjects)):
+            pass
 
 
 # ---------------------------------------------------------------------------
@@ -233,10 +268,14 @@ def precision(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
 
         return array_api.precision_xp(ts, xp, shrinkage)
     subjects, batch = _subjects(ts)
-    return _finish([_inv_spd(_shrunk_cov(X, shrinkage)) for X in subjects], batch)
+    N = subjects[0].shape[1]
+    out = np.empty((len(subjects), N, N))
+    for s, X in enumerate(subjects):
+        _inv_spd(_shrunk_cov(X, shrinkage), out=out[s], overwrite=True)
+    return out if batch else out[0]
 
 
-def partial_correlation(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
+def partial_correlation(ts, *, shrinkage="ledoit_wolf", n_jobs=None) -> np.ndarray:
     """Partial correlation ``-P_ij / sqrt(P_ii P_jj)`` from the precision ``P``.
 
     ``P`` is the inverse of the covariance of the raw (centred, not scaled)
@@ -244,23 +283,33 @@ def partial_correlation(ts, *, shrinkage="ledoit_wolf") -> np.ndarray:
     ``shrinkage`` in [0, 1] (``(1-s) S + s trace(S)/N I``) or not at all
     (``None``).  Diagonal 1, as nilearn's ``prec_to_partial``; equals
     nilearn's ``ConnectivityMeasure(kind="partial correlation")``.  Returns
-    ``(N, N)`` or ``(S, N, N)``.
+    ``(N, N)`` or ``(S, N, N)``.  ``n_jobs`` (scikit-learn semantics): a cohort
+    is computed on that many threads, one subject and one BLAS thread each
+    (with ``n_jobs=1`` BLAS keeps its own thread count); the numbers are those
+    of ``n_jobs=1`` with one BLAS thread.
     """
     shrinkage = _check_shrinkage(shrinkage)
+    n_jobs = check_n_jobs(n_jobs)
     xp, native = namespace(ts)
     if not native:  # torch, CuPy, ...: computed by that library on its device
         from . import array_api
 
         return array_api.partial_correlation_xp(ts, xp, shrinkage)
     subjects, batch = _subjects(ts)
-    out = []
-    for s, X in enumerate(subjects):
+    N = subjects[0].shape[1]
+    out = np.empty((len(subjects), N, N))
+
+    def one(s):
+        X = subjects[s]
         _reject_constant(X, f"ts[{s}]" if batch else "ts")
         # Invariant to a global rescaling (Ledoit-Wolf's intensity is too):
         # rescale so huge or tiny finite values cannot overflow or underflow.
         X = X / np.abs(X).max()
-        out.append(_prec_to_partial(_inv_spd(_shrunk_cov(X, shrinkage))))
-    return _finish(out, batch)
+        prec = _inv_spd(_shrunk_cov(X, shrinkage), out=out[s], overwrite=True)
+        _prec_to_partial(prec, out=prec)
+
+    _map_subjects(one, len(subjects), n_jobs)
+    return out if batch else out[0]
 
 
 def connectivity_strength(ts, *, absolute: bool = False):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as la
 
 from .._array_api import namespace
 from .._validation import (
@@ -84,6 +83,8 @@ def _state(x, name, N, *, allow_columns=False):
 
 def _spd_solve(W, d):
     """W^{-1} d for a symmetric positive (semi)definite W; least squares if singular."""
+    import scipy.linalg as la  # on first use: importing netneuro stays light
+
     try:
         return la.cho_solve(la.cho_factor(W, lower=True, check_finite=False), d,
                             check_finite=False)
@@ -281,6 +282,8 @@ def _min_energy_continuous_sym_full(A, x0, xf, T, dt, n_steps):
 
 def _hamiltonian_continuous(A, Bm, x0, xf, T, dt, n_steps, S, rho, xr, exact):
     """nctpy's formulation (Kim et al. 2025, Eqs. 6-9): [x; p]' = M [x; p] + [0; 2 S xr]."""
+    import scipy.linalg as la
+
     N = A.shape[0]
     BBt = Bm @ Bm.T
     M = np.block([[A, -BBt / (2 * rho)], [-2 * S, -A.T]])
@@ -440,6 +443,8 @@ def minimum_energy_fast(A, T, B, x0, xf, *, system: str = "continuous") -> np.nd
         Dx = V @ D
         return Z * Dx
     W = gramian(A, Bm, system, T)
-    prop = la.expm(A * T) if system == "continuous" else np.linalg.matrix_power(A, int(T))
+    from scipy.linalg import expm
+
+    prop = expm(A * T) if system == "continuous" else np.linalg.matrix_power(A, int(T))
     D = XF - prop @ X0
     return _spd_solve(W, D) * D

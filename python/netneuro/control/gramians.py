@@ -8,7 +8,6 @@ controllability comes from the Schur form (see the package docstring of
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg as la
 
 from .._array_api import namespace
 from .._parallel import check_n_jobs, limit_blas
@@ -364,7 +363,9 @@ def _gramian(A, Bm, system, T):
         M[:N, :N] = -A
         M[:N, N:] = Q
         M[N:, N:] = A.T
-        E = la.expm(M * T)
+        from scipy.linalg import expm
+
+        E = expm(M * T)
         W = E[N:, N:].T @ E[:N, N:]
     else:
         W = _discrete_finite_gramian(A, Q, int(T))

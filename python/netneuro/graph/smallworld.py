@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from .._parallel import check_n_jobs
 from .._validation import (
@@ -66,6 +65,8 @@ def components(W):
     a component of its own (``networkx.connected_components``).
     """
     W = _graph(W, batch=False, symmetric=True)
+    from scipy.sparse.csgraph import connected_components  # on first use
+
     n, lab = connected_components(W != 0, directed=False)
     size = np.bincount(lab, minlength=n)
     order = np.argsort(-size, kind="stable")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import qr
-from scipy.special import chdtrc
 
 from ._estimators import _DiscreteCMI, _GaussianCMI, _KsgCMI
 from ._results import TargetResult
@@ -69,6 +67,8 @@ class _Surrogates:
 
     def _sf(self, stat, d_cand, d_cond):
         """P(null >= stat) of JIDT's chi-square null (``dof`` and scale from the estimator)."""
+        from scipy.special import chdtrc  # on first use: importing netneuro stays light
+
         dof = self.est.dof(d_cand, d_cond)
         return chdtrc(dof, 2.0 * self.emb.n * stat * self.est.stat_scale)
 
@@ -78,6 +78,8 @@ class _Surrogates:
         E = self.emb.E
         yv = E[:, y]
         if cond:
+            from scipy.linalg import qr
+
             Q = qr(E[:, cond], mode="economic")[0]
             yr = yv - Q @ (Q.T @ yv)
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from .. import _core
 
@@ -37,6 +36,8 @@ def _resvar(G, y, cond):
     """Residual sum of squares of column ``y`` regressed on columns ``cond``."""
     if not cond:
         return G[y, y]
+    from scipy.linalg import solve_triangular  # on first use: importing netneuro stays light
+
     c = np.asarray(cond)
     w = solve_triangular(_chol(G[np.ix_(c, c)]), G[c, y], lower=True)
     return G[y, y] - w @ w
@@ -54,6 +55,8 @@ def _cmi_each(G, y, cands, cond):
     """I(c; y | cond) in nats for each scalar column ``c`` of ``cands`` -> (len(cands),)."""
     A = np.asarray(cands)
     if cond:
+        from scipy.linalg import solve_triangular
+
         c = np.asarray(cond)
         W = solve_triangular(_chol(G[np.ix_(c, c)]), G[np.ix_(c, np.r_[y, A])], lower=True)
         s_yy = G[y, y] - W[:, 0] @ W[:, 0]
