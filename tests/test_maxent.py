@@ -81,11 +81,13 @@ def _exact_quantities_match_brute_force(n, seed, scale):
     np.testing.assert_allclose(m.correlations(), ref["m2"], atol=1e-10)
     assert abs(m.entropy(base=np.e) - ref["entropy"]) < 1e-9
     assert abs(m.entropy() - ref["entropy"] / np.log(2)) < 1e-9
-    # Walsh-Hadamard moments give the full Hessian of log Z
-    lz, mean_e, W = core.walsh_moments(h, J, 1)
-    masks = me.model._pair_masks(n)
-    np.testing.assert_allclose(W[masks[:, None] ^ masks[None, :]] - np.outer(W[masks], W[masks]),
-                               ref["cov"], atol=1e-10)
+    # moments up to order 4 give the full Hessian of log Z (as the exact fit builds it)
+    _, _, mk, vals = core.low_order_moments(h, J, 4, 1)
+    W = dict(zip(mk.tolist(), vals.tolist()))
+    masks = me.model._pair_masks(n).tolist()
+    Wm = np.array([W[a] for a in masks])
+    np.testing.assert_allclose(np.array([[W[a ^ b] for b in masks] for a in masks])
+                               - np.outer(Wm, Wm), ref["cov"], atol=1e-10)
     _, _, _, _, H = core.exact_moments(h, J, True, 2)
     np.testing.assert_allclose(H, ref["cov"], atol=1e-10)
 
@@ -117,12 +119,9 @@ def test_01_convention_is_the_same_distribution():
 
 
 @pytest.mark.parametrize("n,scale", [(13, 0.3), (15, 0.3), (14, 60.0)])
-def test_energies_and_walsh_moments_beyond_one_block(n, scale):
-    # N > 12: states are enumerated in blocks of 2^12 (low bits) per value of the high bits,
-    # and Boltzmann weights are formed as products of per-bit factors, or by exp where the
-    # factors would leave the floating-point range (scale 60).  Reference: NumPy from the
-    # definition with a log-sum-exp shift.  Tolerances: energies 1e-9 relative to their size,
-    # moments 1e-12, log Z 1e-12 relative.
+def test_energies_beyond_one_block(n, scale):
+    # N > 12: states are enumerated in blocks of 2^12 (low bits) per value of the high bits.
+    # Reference: NumPy from the definition; tolerance 1e-12 N relative to the largest energy.
     rng = np.random.default_rng(n)
     h = rng.normal(0, scale, n)
     J = np.triu(rng.normal(0, scale, (n, n)), 1)
@@ -132,16 +131,7 @@ def test_energies_and_walsh_moments_beyond_one_block(n, scale):
     E = -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
     np.testing.assert_allclose(core.all_energies(h, J, 1), E, rtol=0,
                                atol=1e-12 * np.max(np.abs(E)) * n)
-    lw = -E - np.max(-E)
-    p = np.exp(lw) / np.exp(lw).sum()
-    lz, mean_e, W = core.walsh_moments(h, J, 1)
-    assert abs(lz - (np.max(-E) + np.log(np.exp(lw).sum()))) < 1e-12 * max(1.0, abs(lz))
-    assert abs(mean_e - p @ E) < 1e-9 * max(1.0, abs(mean_e))
-    masks = me.model._pair_masks(n)
-    iu = np.triu_indices(n, 1)
-    ref = np.concatenate([p @ S, ((S.T * p) @ S)[iu]])
-    np.testing.assert_allclose(W[masks], ref, rtol=0, atol=1e-12)
-    assert np.array_equal(W, core.walsh_moments(h, J, 2)[2])
+    assert np.array_equal(core.all_energies(h, J, 1), core.all_energies(h, J, 2))
 
 
 @pytest.mark.parametrize("n,scale", [(1, 0.5), (4, 0.5), (13, 0.3), (19, 0.3), (14, 60.0)])
@@ -149,9 +139,9 @@ def test_low_order_moments(n, scale):
     # Moments of order <= 4 without storing the 2^N states: a low-bit transform per block of
     # 2^12 states, a middle-bit transform per 2^6 blocks, characters of the top bits (N = 19
     # uses all three levels).  References: NumPy from the definition (log-sum-exp) for
-    # log Z, <E> and orders <= 2; the full transform (walsh_moments, checked against NumPy
-    # above) for orders 3 and 4; every mask with <= order bits exactly once.  Tolerances
-    # 1e-12 (moments), 1e-12 relative (log Z), 1e-9 relative (<E>).
+    # log Z, <E> and orders <= 2, and for orders 3 and 4 (up to 40 random masks a call); every
+    # mask with <= order bits exactly once.  Tolerances 1e-12 (moments), 1e-12 relative
+    # (log Z), 1e-9 relative (<E>).
     rng = np.random.default_rng(n)
     h = rng.normal(0, scale, n)
     J = np.triu(rng.normal(0, scale, (n, n)), 1)
@@ -163,7 +153,6 @@ def test_low_order_moments(n, scale):
     p = np.exp(lw) / np.exp(lw).sum()
     lz_ref = np.max(-E) + np.log(np.exp(lw).sum())
     m1, m2 = p @ S, (S.T * p) @ S
-    W = core.walsh_moments(h, J, 1)[2]
     for order in range(5):
         lz, mean_e, masks, vals = core.low_order_moments(h, J, order, 1)
         bits = np.array([bin(int(a)).count("1") for a in masks])
@@ -180,7 +169,10 @@ def test_low_order_moments(n, scale):
         ref = np.array([1.0 if not u else m1[u[0]] if len(u) == 1 else m2[u[0], u[1]]
                         for u in units])
         np.testing.assert_allclose(vals[low], ref, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(vals, W[masks], rtol=0, atol=1e-12)
+        high = rng.permutation(np.flatnonzero(bits > 2))[:40]
+        ref = [p @ np.prod(S[:, [i for i in range(n) if int(a) >> i & 1]], axis=1)
+               for a in masks[high]]
+        np.testing.assert_allclose(vals[high], ref, rtol=0, atol=1e-12)
         assert np.array_equal(vals, core.low_order_moments(h, J, order, 3)[3])
     with pytest.raises(ValueError, match="order"):
         core.low_order_moments(h, J, 5, 1)
@@ -188,15 +180,16 @@ def test_low_order_moments(n, scale):
 
 def test_exact_fit_beyond_enumeration_limit_recovers_known_model():
     # Exact fits need the moments of order <= 4 only, so they go beyond EXACT_MAX_UNITS: the
-    # exact moments of a known N = 26 model (from the full transform) are fitted back to
+    # exact moments of a known N = 26 model (checked against NumPy above) are fitted back to
     # its parameters (tolerance 1e-6; Newton stops at moment error 1e-8).
     n = 26
     h, J = random_model(n, 26, h_scale=0.3, j_scale=0.1)
-    W = core.walsh_moments(h, J, 2)[2]
-    bits = 1 << np.arange(n)
-    C = W[bits[:, None] | bits[None, :]]
+    _, _, masks, vals = core.low_order_moments(h, J, 2, 2)
+    W = dict(zip(masks.tolist(), vals.tolist()))
+    bits = [1 << i for i in range(n)]
+    C = np.array([[W[a | b] for b in bits] for a in bits])
     np.fill_diagonal(C, 1.0)
-    m = me.fit_ising_moments(W[bits], C, "exact", n_jobs=2)
+    m = me.fit_ising_moments(np.array([W[a] for a in bits]), C, "exact", n_jobs=2)
     assert m.diagnostics["converged"]
     np.testing.assert_allclose(m.h, h, atol=1e-6)
     np.testing.assert_allclose(m.J, J, atol=1e-6)
@@ -406,7 +399,8 @@ def test_results_identical_for_any_n_jobs():
     a = me.fit_ising(X, "exact", n_jobs=1)
     b = me.fit_ising(X, "exact", n_jobs=2)
     assert np.array_equal(a.h, b.h) and np.array_equal(a.J, b.J)
-    assert np.array_equal(core.walsh_moments(h, J, 1)[2], core.walsh_moments(h, J, 3)[2])
+    assert np.array_equal(core.low_order_moments(h, J, 4, 1)[3],
+                          core.low_order_moments(h, J, 4, 3)[3])
     assert np.array_equal(core.exact_moments(h, J, False, 1)[3],
                           core.exact_moments(h, J, False, 2)[3])
     p1 = core.pseudolikelihood(X, None, h, J, 1)

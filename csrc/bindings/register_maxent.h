@@ -66,23 +66,6 @@ inline void register_maxent(py::module_& m) {
       "(log Z, <E>, <s_i> (N), <s_i s_j> (N, N), covariance of (s_i, s_i s_j [i<j]) or None).");
 
   m.def(
-      "walsh_moments",
-      [](const carray<double>& h, const carray<double>& J, int n_jobs) {
-        const int n = maxent_detail::check_model(h, J);
-        if (n > nn::maxent::max_exact_units) throw std::invalid_argument("N too large");
-        auto W = empty<double>({static_cast<py::ssize_t>(std::int64_t{1} << n)});
-        double* w = W.mutable_data();
-        double log_z = 0, mean_e = 0;
-        {
-          py::gil_scoped_release release;
-          nn::maxent::walsh_moments(h.data(), J.data(), n, w, &log_z, &mean_e, n_jobs);
-        }
-        return py::make_tuple(log_z, mean_e, W);
-      },
-      py::arg("h"), py::arg("J"), py::arg("n_jobs"),
-      "(log Z, <E>, W (2^N)) with W[A] = <prod_{i in A} s_i> for every bit mask A.");
-
-  m.def(
       "low_order_moments",
       [](const carray<double>& h, const carray<double>& J, int order, int n_jobs) {
         const int n = maxent_detail::check_model(h, J);

@@ -273,7 +273,6 @@ void exact_moments(const double* h, const double* J, int n, double* log_z, doubl
   }
 }
 
-
 namespace {
 
 // R consecutive levels of the butterfly (a, b) -> (a + b, b - a) on the 2^R entries v[m].
@@ -305,9 +304,6 @@ __attribute__((always_inline)) inline void radix_block(double* x, std::size_t B,
     }
 }
 
-// R levels len, 2 len, ..., 2^(R-1) len of the spin-basis Walsh-Hadamard transform in one pass:
-// groups of 2^R entries j + m len (m < 2^R), the groups of B consecutive j (len is a multiple
-// of B) split over threads.
 // Walsh-Hadamard transform of one block of B = 2^b values in cache, three bits a pass.
 inline void transform_block(double* x, std::size_t B, int b) {
   for (int lev = 0; lev < b; lev += 3) {
@@ -320,140 +316,6 @@ inline void transform_block(double* x, std::size_t B, int b) {
       radix_block<1>(x, B, len);
   }
 }
-
-template <int R>
-void wht_pass(double* W, std::uint64_t S, std::uint64_t len, std::uint64_t B, int n_threads) {
-  constexpr int M = 1 << R;
-  run_range(static_cast<std::size_t>(S / M / B), n_threads, 1, S,
-            [&](std::size_t cb, std::size_t ce, int) {
-              check_interrupt();
-              for (std::size_t c = cb; c < ce; ++c) {
-                const std::uint64_t q0 = static_cast<std::uint64_t>(c) * B;
-                const std::uint64_t j0 = (q0 / len) * M * len + q0 % len;
-                double* p[M];
-                for (int m = 0; m < M; ++m) p[m] = W + j0 + m * len;
-                for (std::uint64_t t = 0; t < B; ++t) {
-                  double v[M];
-                  for (int m = 0; m < M; ++m) v[m] = p[m][t];
-                  butterflies<R>(v);
-                  for (int m = 0; m < M; ++m) p[m][t] = v[m];
-                }
-              }
-            });
-}
-
-}  // namespace
-
-void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
-                   double* mean_e, int n_threads) {
-  check_n(n);
-  const std::uint64_t S = std::uint64_t{1} << n;
-  all_energies(h, J, n, W, n_threads);
-  // Boltzmann weights with a global shift, partial sums over a fixed partition.
-  double emin = std::numeric_limits<double>::infinity();
-  for (std::uint64_t k = 0; k < S; ++k) emin = std::min(emin, W[k]);
-  // Boltzmann weights w = exp(emin - E) = exp(emin - E_hi + F(lo) - C(lo)) of one block as a
-  // product: exp(emin - E_hi + f0 - c_min) times exp(2 g_t) for each set low bit t (built by
-  // doubling, b exps per block) times exp(c_min - C(lo)) (one table): two multiplications per
-  // state instead of an exp.  Every factor stays in range when sum_t 2|g_t| + (c_max - c_min)
-  // < 600 (then w <= 1 and no partial product exceeds e^600); other blocks use exp directly.
-  const BitSplit sp(J, n);
-  const std::uint64_t n_blocks = S >> sp.b;
-  std::vector<double> ce(sp.B);
-  for (std::size_t k = 0; k < sp.B; ++k) ce[k] = std::exp(sp.c_min - sp.C[k]);
-  const std::size_t n_chunks = static_cast<std::size_t>(std::min<std::uint64_t>(n_blocks, 64));
-  std::vector<double> zc(n_chunks, 0.0), ec(n_chunks, 0.0);
-  run_range(n_chunks, n_threads, 1, S * 4, [&](std::size_t cb, std::size_t ce_, int) {
-    std::vector<double> g(sp.b), Q(sp.B), s(n);
-    for (std::size_t c = cb; c < ce_; ++c) {
-      // two lanes (even and odd states), combined at the end: fixed order for any n_threads
-      simd::v2d zv = {0.0, 0.0}, ev = {0.0, 0.0};
-      double z1 = 0.0, e1 = 0.0;
-      const std::uint64_t b0 = n_blocks * c / n_chunks, b1 = n_blocks * (c + 1) / n_chunks;
-      for (std::uint64_t blk = b0; blk < b1; ++blk) {
-        if ((blk & 63) == 0) check_interrupt();
-        double* x = W + (blk << sp.b);
-        double f0;
-        const double e_hi = sp.block(h, J, blk, s.data(), g.data(), &f0);
-        double G = 0.0;
-        for (int t = 0; t < sp.b; ++t) G += std::fabs(g[t]);
-        const bool product = G + (sp.c_max - sp.c_min) < 600.0;
-        if (product) {
-          Q[0] = std::exp(emin - e_hi + f0 - sp.c_min);
-          for (int t = 0; t < sp.b; ++t) {
-            const std::size_t m = std::size_t{1} << t;
-            const double eg = std::exp(g[t]);
-            for (std::size_t k = 0; k < m; ++k) Q[m + k] = Q[k] * eg;
-          }
-        }
-        std::size_t k = 0;
-        for (; k + 2 <= sp.B; k += 2) {
-          simd::v2d E, w;
-          std::memcpy(&E, x + k, sizeof E);
-          if (product) {
-            simd::v2d q, cv;
-            std::memcpy(&q, Q.data() + k, sizeof q);
-            std::memcpy(&cv, ce.data() + k, sizeof cv);
-            w = q * cv;
-          } else {
-            w = simd::exp_nonpositive<simd::v2d, simd::v2u>(emin - E);
-          }
-          zv += w;
-          ev += w * E;
-          std::memcpy(x + k, &w, sizeof w);
-        }
-        for (; k < sp.B; ++k) {  // B = 2^b is odd only for N = 1
-          const double w = product ? Q[k] * ce[k]
-                                   : simd::exp_nonpositive<double, std::uint64_t>(emin - x[k]);
-          z1 += w;
-          e1 += w * x[k];
-          x[k] = w;
-        }
-      }
-      zc[c] = (zv[0] + zv[1]) + z1;
-      ec[c] = (ev[0] + ev[1]) + e1;
-    }
-  });
-  double z = 0.0, e = 0.0;
-  for (std::size_t c = 0; c < n_chunks; ++c) {
-    z += zc[c];
-    e += ec[c];
-  }
-  *log_z = -emin + std::log(z);
-  *mean_e = e / z;
-  const double inv = 1.0 / z;
-  // Walsh-Hadamard transform in the spin basis: for the pair (bit i clear,
-  // bit i set) = (s_i = -1, s_i = +1), new = (a + b, b - a).  Afterwards
-  // W[A] = <prod_{i in A} s_i>.
-  const int b = block_bits(n);
-  const std::uint64_t B = std::uint64_t{1} << b;
-  run_range(static_cast<std::size_t>(S >> b), n_threads, 1, S * n,
-               [&](std::size_t bb, std::size_t be, int) {
-                 for (std::size_t blk = bb; blk < be; ++blk) {
-                   check_interrupt();
-                   double* x = W + (static_cast<std::uint64_t>(blk) << b);
-                   for (std::uint64_t k = 0; k < B; ++k) x[k] *= inv;
-                   transform_block(x, B, b);
-                 }
-               });
-  // Levels len = B, 2B, ... in passes of up to three levels (radix 8): each pass reads and
-  // writes the array once instead of three times; the butterflies, and so the results, are
-  // the same as one level at a time.
-  for (std::uint64_t len = B; len < S;) {
-    int r = 1;
-    while (r < 3 && (len << r) < S) ++r;
-    if (r == 3)
-      wht_pass<3>(W, S, len, B, n_threads);
-    else if (r == 2)
-      wht_pass<2>(W, S, len, B, n_threads);
-    else
-      wht_pass<1>(W, S, len, B, n_threads);
-    len <<= r;
-  }
-}
-
-
-namespace {
 
 // Masks over `bits` bits with popcount <= p, ordered by popcount, then value: those of popcount
 // <= r form a prefix, of length cnt[r] (cnt has p + 1 entries).
@@ -513,7 +375,7 @@ struct LowOrderPlan {
 // Boltzmann weights x[lo] = exp(e_ref - E(blk, lo)) of the 2^b states of one block, with e_ref
 // <= every energy of the block (returned), and (transform) their Walsh-Hadamard transform over
 // the low bits; *zsum = sum of the weights when not transformed.  Weights are products of
-// per-bit factors (as in walsh_moments) with e_ref = e_hi + c_min - max_lo F(lo), so that
+// per-bit factors with e_ref = e_hi + c_min - max_lo F(lo), so that
 // x[lo] = exp(c_min - C(lo)) exp(F(lo) - max F) <= 1 and no energy is formed; blocks whose
 // factors could leave the floating-point range (sum_t |2 g_t| + c_max - c_min >= 600) take
 // exp of the energies, relative to their minimum.  The clones (AVX2 and default) do the same
@@ -583,7 +445,7 @@ void low_order_masks(int n, int order, std::uint64_t* masks) {
 
 // Stage one, per block of 2^b states (high bits blk): energies (doubling tables, as in
 // all_energies), Boltzmann weights relative to the block's lowest energy e_b (products of per-bit
-// factors, as in walsh_moments), the Walsh-Hadamard transform over the b low bits in cache, and
+// factors), the Walsh-Hadamard transform over the b low bits in cache, and
 // the entries of low popcount <= p kept as one column of U (rows = low masks).  Stage two, per
 // super-block of 2^k blocks: the columns rescaled to the super-block's lowest energy, the
 // transform over the k middle bits along each row, and the entries of total popcount <= p kept.

@@ -44,14 +44,6 @@ void all_energies(const double* h, const double* J, int n, double* out, int n_th
 void exact_moments(const double* h, const double* J, int n, double* log_z, double* mean_e,
                    double* m1, double* m2, double* hess, int n_threads);
 
-// All spin-product moments by a Walsh-Hadamard transform of the Boltzmann
-// distribution: on return W[A] = <prod_{i in A} s_i> for every subset A of the
-// units (bit mask, 2^N entries; W[0] = 1).  With them the covariance of any two
-// products is W[A ^ B] - W[A] W[B] (s_i^2 = 1), which gives the full Hessian
-// of log Z in O(N 2^N + D^2) instead of O(D^2 2^N).
-void walsh_moments(const double* h, const double* J, int n, double* W, double* log_z,
-                   double* mean_e, int n_threads);
-
 // Spin-product moments of low order without storing the 2^N distribution: W[a] = <prod_{i in
 // A_a} s_i> for every subset A_a of the units with |A_a| <= order (0 <= order <= 4), in the
 // order of low_order_masks (popcount-grouped blocks; W[0] = 1 for the empty set).  Order 2

@@ -199,9 +199,6 @@ class maxent:
         S: _I8In, weights: _F64In | None, h: _F64In, J: _F64In, n_jobs: _Int
     ) -> tuple[float, _F64, _F64]:
         """(negative log pseudolikelihood per sample, d/dh (N), d/dJ (N, N) symmetric)."""
-    @staticmethod
-    def walsh_moments(h: _F64In, J: _F64In, n_jobs: _Int) -> tuple[float, float, _F64]:
-        """(log Z, <E>, W (2^N)) with W[A] = <prod_{i in A} s_i> for every bit mask A."""
 
 @final
 class topology:
