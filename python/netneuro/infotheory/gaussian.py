@@ -18,7 +18,9 @@ cross-products with ``y_t``); adding source ``i``'s lags ``X`` removes
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 import numpy as np
 
@@ -29,6 +31,8 @@ from ._common import _check_fits, _Progress, _te_bytes
 # elements of all pair temporaries of one block of targets (~128 MB together); N <= ~1600
 # regions (history = source_history = 1) fit in one block
 _PAIR_BLOCK = 1 << 24
+# elements of one block of the NumPy pair algebra (its temporaries stay in the CPU's cache)
+_CACHE_BLOCK = 1 << 15
 
 
 def _bnt(X, xp):
@@ -83,7 +87,9 @@ class _Lags:
         if (a, b) not in self._autos:
             for key in ((a, b), (b, a)):  # the diagonal of a cross-product already formed
                 if key in self._cross:
-                    self._autos[a, b] = self.xp.linalg.diagonal(self._cross[key])
+                    raw, ma, mb = self._cross[key]
+                    self._autos[a, b] = (self.xp.linalg.diagonal(raw)
+                                         - self.n * ma * mb)
                     return self._autos[a, b]
             wa, wb = self.win(a), self.win(b)
             raw = (np.einsum("btn,btn->bn", wa, wb) if self._np
@@ -92,8 +98,9 @@ class _Lags:
         return self._autos[a, b]
 
     def cross(self, a, other, b, cols=None):
-        """(B, N, M): centred cross-products of lag a of every column with lag b of other's
-        columns ``cols`` (a slice)."""
+        """Cross-products of lag a of every column with lag b of other's columns ``cols`` (a
+        slice), uncentred: ``(raw (B, N, M), m_a (B, N), m_b (B, M))``; ``centred`` of a block
+        of rows subtracts the window means."""
         xp = self.xp
         whole = cols is None and other is self
         if whole and (a, b) in self._cross:
@@ -101,11 +108,39 @@ class _Lags:
         wb, mb = other.win(b), other.mean(b)
         if cols is not None:
             wb, mb = wb[:, :, cols], mb[:, cols]
-        raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
-        out = raw - self.n * self.mean(a)[:, :, None] * mb[:, None, :]
+        if whole and a == b:  # a Gram matrix: symmetric
+            raw = _gram(self.win(a), xp)
+        elif whole and (b, a) in self._cross:  # the transpose of one already formed
+            raw = xp.matrix_transpose(self._cross[b, a][0])
+        else:
+            raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
+        out = (raw, self.mean(a), mb)
         if whole:
             self._cross[a, b] = out
         return out
+
+
+def _centred(cross, n, rows):
+    """Rows ``rows`` (a slice) of a cross-product from ``_Lags.cross``, centred: (B, r, M)."""
+    raw, ma, mb = cross
+    return raw[:, rows, :] - n * ma[:, rows, None] * mb[:, None, :]
+
+
+def _sum(terms):
+    """Sum of a non-empty iterable of arrays (no ``0 +`` pass, unlike ``sum``)."""
+    return functools.reduce(operator.add, terms)
+
+
+def _gram(W, xp):
+    """W' W for every stack member of W (B, n, N) -> (B, N, N).  NumPy: ``w.T @ w`` of each 2-D
+    member, which NumPy computes by BLAS syrk (one triangle: half a GEMM's flops); the batched
+    3-D matmul would run a full GEMM."""
+    if isinstance(W, np.ndarray):
+        out = np.empty((W.shape[0], W.shape[-1], W.shape[-1]), dtype=W.dtype)
+        for b in range(W.shape[0]):
+            np.matmul(W[b].T, W[b], out=out[b])
+        return out
+    return xp.matmul(xp.matrix_transpose(W), W)
 
 
 def _small_inv(P, xp):
@@ -165,8 +200,9 @@ def _spd_inverse(A, n, what, xp):
 # all pairs
 
 
-def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
-    """(B, Ns, Nt) restricted and full SSRs of every pair (no conditioning)."""
+def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=None):
+    """(B, Ns, Nt) restricted and full SSRs of every pair (no conditioning); with ``combine``,
+    the one array ``combine(ssr_r, ssr_f)`` (elementwise, applied block by block)."""
     B, _, Ns = S.shape
     Nt = Tg.shape[-1]
     LS = _Lags(S, t0, n, xp)
@@ -188,7 +224,7 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
         for c in range(b, k + 1):
             A[b][c] = A[c][b] = LT.auto(b, c)                               # (B, Nt)
     # a source inside the span of the target's own past (e.g. itself) explains nothing new
-    scale = sum(Sxx[a][a] for a in range(l_)) + 1e-300
+    scale = _sum(Sxx[a][a] for a in range(l_)) + 1e-300
     tol = 1e-10 * scale[:, :, None]
     # restricted model: y_t on its own past (B, Nt)
     P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
@@ -199,10 +235,16 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
     else:
         Pinv = _small_inv(P, xp)
         Pi = [[Pinv[..., b, c] for c in range(k)] for b in range(k)]
-    w = [sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
-    sr = A[0][0] - sum(A[b + 1][0] * w[b] for b in range(k))
+    w = [_sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
+    sr = A[0][0] - _sum(A[b + 1][0] * w[b] for b in range(k))
     bar = _Progress(Nt, "Gaussian TE / Granger, targets", progress)
-    rs, fs = [], []
+    host = isinstance(S, np.ndarray)
+    nout = 1 if combine is not None else 2
+    if host:  # NumPy: the pair algebra by blocks of sources that stay in the CPU's cache
+        outs = [np.empty((B, Ns, Nt)) for _ in range(nout)]
+        r = max(1, min(Ns, _CACHE_BLOCK // (B * m * (l_ * l_ + 1))))
+    else:  # one block (GPU kernels want large arrays)
+        cols, r = [[] for _ in range(nout)], Ns
     for j0 in range(0, Nt, m):
         j1 = min(Nt, j0 + m)
         J = None if whole else slice(j0, j1)
@@ -210,32 +252,53 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
         Jt = slice(j0, j1)
         wJ = [x[:, None, Jt] for x in w]
         PiJ = [[x[:, None, Jt] for x in row] for row in Pi]
-        # full model: add the source's lags, residualised on the target's past (B, Ns, mm)
-        E = [[LS.cross(slags[a], LT, b + 1, J) for b in range(k)] for a in range(l_)]
-        bv = [LS.cross(slags[a], LT, 0, J) - sum(E[a][b] * wJ[b] for b in range(k))
-              for a in range(l_)]
-        F = [[sum(E[a][b] * PiJ[b][c] for b in range(k)) for c in range(k)]
-             for a in range(l_)]
-        if l_ == 1:
-            G = Sxx[0][0][:, :, None] - sum(F[0][c] * E[0][c] for c in range(k))
-            inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
-            gain = bv[0] * bv[0] / xp.where(G > tol, G, inf)
-        else:
-            G = [[Sxx[a][a2][:, :, None] - sum(F[a][c] * E[a2][c] for c in range(k))
-                  for a2 in range(l_)] for a in range(l_)]
-            ok = sum(G[a][a] for a in range(l_)) > tol
-            Gm = xp.stack([xp.stack(row, axis=-1) for row in G], axis=-2)   # (B, Ns, mm, l, l)
-            eye = xp.eye(l_, dtype=Gm.dtype, device=Gm.device)
-            Gm = xp.where(ok[..., None, None], Gm, eye)
-            bvs = xp.stack(bv, axis=-1)
-            bvs = xp.where(ok[..., None], bvs, xp.zeros_like(bvs))
-            gain = _gain_solve(Gm, bvs, xp)
-        srb = xp.broadcast_to(sr[:, None, Jt], (B, Ns, mm))
-        rs.append(srb)
-        fs.append(xp.clip(srb - gain, min=0.0))
+        Ec = [[LS.cross(slags[a], LT, b + 1, J) for b in range(k)] for a in range(l_)]
+        Cc = [LS.cross(slags[a], LT, 0, J) for a in range(l_)]
+        rows = [[] for _ in range(nout)]
+        for i0 in range(0, Ns, r):
+            I = slice(i0, min(Ns, i0 + r))
+            # full model: add the source's lags, residualised on the target's past (B, r, mm)
+            E = [[_centred(x, n, I) for x in row] for row in Ec]
+            bv = [_centred(Cc[a], n, I) - _sum(E[a][b] * wJ[b] for b in range(k))
+                  for a in range(l_)]
+            F = [[_sum(E[a][b] * PiJ[b][c] for b in range(k)) for c in range(k)]
+                 for a in range(l_)]
+            tI = tol[:, I, :]
+            if l_ == 1:
+                G = Sxx[0][0][:, I, None] - _sum(F[0][c] * E[0][c] for c in range(k))
+                inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
+                gain = bv[0] * bv[0] / xp.where(G > tI, G, inf)
+            else:
+                G = [[Sxx[a][a2][:, I, None] - _sum(F[a][c] * E[a2][c] for c in range(k))
+                      for a2 in range(l_)] for a in range(l_)]
+                ok = _sum(G[a][a] for a in range(l_)) > tI
+                Gm = xp.stack([xp.stack(row, axis=-1) for row in G], axis=-2)  # (B, r, mm, l, l)
+                eye = xp.eye(l_, dtype=Gm.dtype, device=Gm.device)
+                Gm = xp.where(ok[..., None, None], Gm, eye)
+                bvs = xp.stack(bv, axis=-1)
+                bvs = xp.where(ok[..., None], bvs, xp.zeros_like(bvs))
+                gain = _gain_solve(Gm, bvs, xp)
+            srb = sr[:, None, Jt]
+            if host:  # in place (xp.clip of array_api_compat costs a few copies)
+                fsb = np.maximum(np.subtract(srb, gain, out=gain), 0.0, out=gain)
+            else:
+                fsb = xp.clip(srb - gain, min=0.0)
+            if combine is not None:
+                piece = (combine(srb, fsb),)
+            else:
+                piece = (srb if host else xp.broadcast_to(srb, fsb.shape), fsb)
+            for q in range(nout):
+                if host:
+                    outs[q][:, I, Jt] = piece[q]
+                else:
+                    rows[q].append(piece[q])
+        if not host:
+            for q in range(nout):
+                cols[q].append(rows[q][0] if len(rows[q]) == 1 else xp.concat(rows[q], axis=-2))
         bar.step(mm)
-    cat = (lambda parts: parts[0]) if len(rs) == 1 else (lambda parts: xp.concat(parts, axis=-1))
-    return cat(rs), cat(fs)
+    if not host:
+        outs = [c[0] if len(c) == 1 else xp.concat(c, axis=-1) for c in cols]
+    return outs[0] if combine is not None else tuple(outs)
 
 
 def _gain_solve(Gm, bvs, xp):
@@ -330,7 +393,7 @@ def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
 
 
 def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
-                          zero_diagonal=True, progress=None, _rescale=True):
+                          zero_diagonal=True, progress=None, _rescale=True, _combine=None):
     """Residual sums of squares of the restricted and full linear autoregressions.
 
     For every source ``i`` (column of ``src``) and target ``j`` (column of
@@ -348,7 +411,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     rescaled to ``max |x| = 1`` so that huge or tiny finite values cannot
     overflow or underflow; the SSRs are those of the rescaled series (their
     ratios, which is all F statistics and Gaussian TE use, are unchanged).
-    Computed from the centred lag cross-products (module docstring).
+    Computed from the centred lag cross-products (module docstring).  ``_combine``
+    (internal): a scale-free elementwise function of ``(ssr_r, ssr_f)``; the first value
+    returned is then that array and the second None.
     """
     from array_api_compat import array_namespace
 
@@ -378,6 +443,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
             raise ValueError(f"time series too short: {n} usable time points (T={T}, history={k}, "
                              f"source_history={l_}, delay={d}) for {p_full} regression "
                              "coefficients; use shorter lags or a longer series")
+        if _combine is not None:  # applied block by block, while the blocks are in cache
+            out = _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=_combine)
+            return (out[0, ...] if single else out), None, n, p_full
         ssr_r, ssr_f = _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress)
     else:
         p_full = 1 + k + (N - 1) * l_
@@ -417,11 +485,19 @@ def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None, logb=1.
     check_memory(B * _te_bytes("gaussian", S.shape[-2], S.shape[-1], Tg.shape[-1], k, l_, d, 1,
                                conditional=conditional),
                  "the linear-regression cross-products", hint="use fewer regions")
-    ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
-                                               conditional=conditional, zero_diagonal=zero_diag,
-                                               progress=progress, _rescale=False)
+    def log_ratio(ssr_r, ssr_f):
+        return xp.log(ssr_r / ssr_f) * (0.5 / logb)
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        te = xp.log(ssr_r / ssr_f) * (0.5 / logb)
+        if conditional:
+            ssr_r, ssr_f, n, _ = linear_regression_ssr(
+                S, Tg, history=k, source_history=l_, delay=d, conditional=True,
+                zero_diagonal=zero_diag, progress=progress, _rescale=False)
+            te = log_ratio(ssr_r, ssr_f)
+        else:
+            te = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
+                                       zero_diagonal=zero_diag, progress=progress,
+                                       _combine=log_ratio)[0]
     if zero_diag:
         if isinstance(te, np.ndarray):  # a fresh array: in place
             idx = np.arange(min(te.shape[-2:]))
