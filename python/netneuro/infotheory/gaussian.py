@@ -108,16 +108,39 @@ class _Lags:
         wb, mb = other.win(b), other.mean(b)
         if cols is not None:
             wb, mb = wb[:, :, cols], mb[:, cols]
-        if whole and a == b:  # a Gram matrix: symmetric
+        raw = self._from_formed(a, b) if whole else None
+        if raw is None and whole and a == b:  # a Gram matrix: symmetric
             raw = _gram(self.win(a), xp)
-        elif whole and (b, a) in self._cross:  # the transpose of one already formed
-            raw = xp.matrix_transpose(self._cross[b, a][0])
-        else:
+        elif raw is None:
             raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
         out = (raw, self.mean(a), mb)
         if whole:
             self._cross[a, b] = out
         return out
+
+    def _from_formed(self, a, b):
+        """W_a' W_b from a cross-product already formed at the same lag difference (the
+        windows are those shifted by s rows: s rows in, s out, a small update), or its
+        transpose; None if there is none."""
+        xp, Z, t0, n = self.xp, self.Z, self.t0, self.n
+        for (a2, b2), (raw2, _, _) in self._cross.items():
+            if a2 - b2 == a - b:
+                base = raw2
+            elif b2 - a2 == a - b:
+                base, a2, b2 = xp.matrix_transpose(raw2), b2, a2
+            else:
+                continue
+            s = a - a2  # window g -> g + s: rows [t0-g-s, t0-g) come in, n rows later go out
+            lo, hi = (-s, 0) if s > 0 else (n, n - s)
+
+            def rows(g, off):
+                return Z[:, t0 - g + lo + off:t0 - g + hi + off, :]
+
+            add = xp.matmul(xp.matrix_transpose(rows(a2, 0)), rows(b2, 0))
+            sub = xp.matmul(xp.matrix_transpose(rows(a2, n if s > 0 else -n)),
+                            rows(b2, n if s > 0 else -n))
+            return base + (add - sub)
+        return None
 
 
 def _centred(cross, n, rows):
@@ -347,7 +370,7 @@ def _conditional_shared(X, t0, n, l_, xp):
     Y0 = _window(X, t0, n, 0, xp)
     XLt = xp.matrix_transpose(XL)
     Sxy = xp.matmul(XLt, Y0)                                              # (B, N*l, N)
-    M = _spd_inverse(xp.matmul(XLt, XL), n, "conditional", xp)            # (D'D)^-1 block
+    M = _spd_inverse(_gram(XL, xp), n, "conditional", xp)                 # (D'D)^-1 block
     coef = xp.matmul(M, Sxy)
     sf = _dot_t(Y0, Y0, xp) - xp.sum(Sxy * coef, axis=-2)                 # (B, N)
     beta = [coef[:, a::l_, :] for a in range(l_)]                         # (B, N, N) [i, j]
@@ -367,7 +390,7 @@ def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
                    (B, n, N * G))                                         # columns [region, lag]
     Y0 = _window(X, t0, n, 0, xp)
     Wt = xp.matrix_transpose(W)
-    Sig = xp.matmul(Wt, W)
+    Sig = _gram(W, xp)
     Sxy = xp.matmul(Wt, Y0)
     yy = _dot_t(Y0, Y0, xp)
     fill = xp.full((B, 1), diag_value, dtype=Sig.dtype, device=Sig.device)
