@@ -60,7 +60,7 @@ def _window(X, t0, n, g, xp):
 
 def _dot_t(a, b, xp):
     """Sum over the time axis of a * b: (B, n, N) x (B, n, N) -> (B, N)."""
-    return xp.sum(a * b, axis=-2)
+    return xp.vecdot(a, b, axis=-2)
 
 
 class _Lags:
@@ -77,8 +77,15 @@ class _Lags:
         return self.Z[:, self.t0 - g:self.t0 - g + self.n, :]
 
     def mean(self, g):
+        """(B, N) mean of window g: minus the sum of the few rows outside it over n (Z is
+        centred over all T rows; a pass over the window when it leaves out more than half)."""
         if g not in self._means:
-            self._means[g] = self.xp.mean(self.win(g), axis=-2)
+            xp, Z, t0, n = self.xp, self.Z, self.t0, self.n
+            if 2 * n < Z.shape[-2]:
+                self._means[g] = xp.mean(self.win(g), axis=-2)
+            else:
+                out = xp.sum(Z[:, :t0 - g, :], axis=-2) + xp.sum(Z[:, t0 - g + n:, :], axis=-2)
+                self._means[g] = out * (-1.0 / n)
         return self._means[g]
 
     def auto(self, a, b):
@@ -250,12 +257,11 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=None):
     scale = _sum(Sxx[a][a] for a in range(l_)) + 1e-300
     tol = 1e-10 * scale[:, :, None]
     # restricted model: y_t on its own past (B, Nt)
-    P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
-                  for b in range(1, k + 1)], axis=-2)                       # (B, Nt, k, k)
     if k == 1:
-        Pinv = None
         Pi = [[1.0 / A[1][1]]]
     else:
+        P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
+                      for b in range(1, k + 1)], axis=-2)                   # (B, Nt, k, k)
         Pinv = _small_inv(P, xp)
         Pi = [[Pinv[..., b, c] for c in range(k)] for b in range(k)]
     w = [_sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
@@ -365,14 +371,17 @@ def _conditional_shared(X, t0, n, l_, xp):
     """Conditional SSRs when every target's own lags are its source block (history ==
     source_history, delay 1): one inverse of the covariance of all regions' lags."""
     B, _, N = X.shape
-    XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)], axis=-1),
-                    (B, n, N * l_))                                       # columns [region, lag]
+    if l_ == 1:
+        XL = _window(X, t0, n, 1, xp)
+    else:                                                                 # columns [region, lag]
+        XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)],
+                                 axis=-1), (B, n, N * l_))
     Y0 = _window(X, t0, n, 0, xp)
     XLt = xp.matrix_transpose(XL)
     Sxy = xp.matmul(XLt, Y0)                                              # (B, N*l, N)
     M = _spd_inverse(_gram(XL, xp), n, "conditional", xp)                 # (D'D)^-1 block
     coef = xp.matmul(M, Sxy)
-    sf = _dot_t(Y0, Y0, xp) - xp.sum(Sxy * coef, axis=-2)                 # (B, N)
+    sf = _dot_t(Y0, Y0, xp) - _dot_t(Sxy, coef, xp)                       # (B, N)
     beta = [coef[:, a::l_, :] for a in range(l_)]                         # (B, N, N) [i, j]
     gain = _block_gain(beta, _block_diagonals(M, l_, xp), l_, xp)
     sfb = xp.broadcast_to(sf[:, None, :], (B, N, N))
@@ -483,6 +492,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
         else:
             ssr_r, ssr_f = _conditional_per_target(S, t0, n, k, l_, d, xp, progress,
                                                    1.0 if zero_diagonal else 0.0)
+    if _combine is not None:  # scale-free; its diagonal is the caller's
+        out = _combine(ssr_r, ssr_f)
+        return (out[0, ...] if single else out), None, n, p_full
     if t2 is not None and _rescale:  # the SSRs of the target divided by its max |x|
         ssr_r, ssr_f = ssr_r * t2, ssr_f * t2
     if conditional and zero_diagonal:
@@ -512,15 +524,9 @@ def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None, logb=1.
         return xp.log(ssr_r / ssr_f) * (0.5 / logb)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        if conditional:
-            ssr_r, ssr_f, n, _ = linear_regression_ssr(
-                S, Tg, history=k, source_history=l_, delay=d, conditional=True,
-                zero_diagonal=zero_diag, progress=progress, _rescale=False)
-            te = log_ratio(ssr_r, ssr_f)
-        else:
-            te = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
-                                       zero_diagonal=zero_diag, progress=progress,
-                                       _combine=log_ratio)[0]
+        te = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
+                                   conditional=conditional, zero_diagonal=zero_diag,
+                                   progress=progress, _combine=log_ratio)[0]
     if zero_diag:
         if isinstance(te, np.ndarray):  # a fresh array: in place
             idx = np.arange(min(te.shape[-2:]))
