@@ -230,7 +230,10 @@ def _numpy_gaussian_te_k(X, k):
     n = X.shape[0] - k
     Z = [X[k - g:k - g + n] - X[k - g:k - g + n].mean(0) for g in range(k + 1)]
     C = [Z[1].T @ Z[g] for g in range(k + 1)]          # C[g][i, j] = sum x_i(t-1) y_j(t-g)
-    A = np.einsum("atj,btj->jab", np.stack(Z), np.stack(Z))     # (N, k+1, k+1) own lags
+    A = np.empty((X.shape[1], k + 1, k + 1))           # (N, k+1, k+1) own lags
+    for q in range(k + 1):
+        for r in range(q, k + 1):
+            A[:, q, r] = A[:, r, q] = np.einsum("tj,tj->j", Z[q], Z[r])
     Pinv = np.linalg.inv(A[:, 1:, 1:])
     w = np.einsum("jbc,jc->jb", Pinv, A[:, 1:, 0])
     sr = A[:, 0, 0] - np.einsum("jb,jb->j", A[:, 1:, 0], w)
@@ -405,8 +408,8 @@ def cases(quick):
 
 def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7, k2=2):
     """Gaussian TE side by side with the plain NumPy formulas (history 1 and ``k2``, and
-    conditional), the implementations interleaved round by round (so that a loaded machine
-    slows them alike): median wall and CPU (process) times in ms, and netneuro / NumPy.
+    conditional), the implementations interleaved round by round, in a new random order each
+    round (so that a loaded machine and the cache state affect them alike): median wall and CPU (process) times in ms, and netneuro / NumPy.
     Every implementation is checked against netneuro (1e-10 relative) before timing.
     ``python bench_connectivity.py`` prints the table (the previous per-target QR path is
     ``_previous_gaussian_te``, left out here: 40x slower at N = 1000)."""
@@ -433,8 +436,11 @@ def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7, k2=2):
             impls[f"netneuro {name}"], impls[f"NumPy formula {name}"] = ours, ref
         wall = {k: [] for k in impls}
         cpu = {k: [] for k in impls}
-        for _ in range(repeat):
-            for k, f in impls.items():
+        order = list(impls)
+        for _ in range(repeat):  # a new random order every round (cache and allocator state)
+            rng.shuffle(order)
+            for k in order:
+                f = impls[k]
                 w0, c0 = time.perf_counter(), time.process_time()
                 f()
                 wall[k].append(time.perf_counter() - w0)
