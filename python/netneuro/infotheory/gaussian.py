@@ -371,17 +371,21 @@ def _conditional_shared(X, t0, n, l_, xp):
     """Conditional SSRs when every target's own lags are its source block (history ==
     source_history, delay 1): one inverse of the covariance of all regions' lags."""
     B, _, N = X.shape
-    if l_ == 1:
-        XL = _window(X, t0, n, 1, xp)
+    if l_ == 1:  # the windows of the centred stack, with their means subtracted after
+        L, every = _Lags(X, t0, n, xp), slice(None)
+        Sxy = _centred(L.cross(1, L, 0), n, every)                        # (B, N, N)
+        Sig = _centred(L.cross(1, L, 1), n, every)
+        yy = L.auto(0, 0)
     else:                                                                 # columns [region, lag]
         XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)],
                                  axis=-1), (B, n, N * l_))
-    Y0 = _window(X, t0, n, 0, xp)
-    XLt = xp.matrix_transpose(XL)
-    Sxy = xp.matmul(XLt, Y0)                                              # (B, N*l, N)
-    M = _spd_inverse(_gram(XL, xp), n, "conditional", xp)                 # (D'D)^-1 block
+        Y0 = _window(X, t0, n, 0, xp)
+        Sxy = xp.matmul(xp.matrix_transpose(XL), Y0)                      # (B, N*l, N)
+        Sig = _gram(XL, xp)
+        yy = _dot_t(Y0, Y0, xp)
+    M = _spd_inverse(Sig, n, "conditional", xp)                           # (D'D)^-1 block
     coef = xp.matmul(M, Sxy)
-    sf = _dot_t(Y0, Y0, xp) - _dot_t(Sxy, coef, xp)                       # (B, N)
+    sf = yy - _dot_t(Sxy, coef, xp)                                       # (B, N)
     beta = [coef[:, a::l_, :] for a in range(l_)]                         # (B, N, N) [i, j]
     gain = _block_gain(beta, _block_diagonals(M, l_, xp), l_, xp)
     sfb = xp.broadcast_to(sf[:, None, :], (B, N, N))
