@@ -271,7 +271,9 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=None):
     nout = 1 if combine is not None else 2
     if host:  # NumPy: the pair algebra by blocks of sources that stay in the CPU's cache
         outs = [np.empty((B, Ns, Nt)) for _ in range(nout)]
-        r = max(1, min(Ns, _CACHE_BLOCK // (B * m * (l_ * l_ + 1))))
+        # (source_history > 1: batched small solves per block, whose call overhead wants
+        # large blocks)
+        r = max(1, min(Ns, _CACHE_BLOCK // (B * m))) if l_ == 1 else Ns
     else:  # one block (GPU kernels want large arrays)
         cols, r = [[] for _ in range(nout)], Ns
     for j0 in range(0, Nt, m):
