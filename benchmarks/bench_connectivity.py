@@ -175,7 +175,7 @@ def _previous_gaussian_te(X, conditional=False):
     from scipy.linalg import qr, solve_triangular
 
     X = X / np.abs(X).max(axis=0)
-    n, N = X.shape[0] - 1, X.shape[1]
+    N = X.shape[1]
     Y, XL, ones = X[1:], X[:-1], np.ones((X.shape[0] - 1, 1))
     if conditional:
         D = np.hstack([ones, XL])
@@ -303,6 +303,45 @@ def partial_interleaved(S=200, repeat=3, blas_threads=2):
         m = statistics.median(wall[label])
         print(f"| {label} | {m:.2f} | {base / m:.2f}x |")
     return wall
+
+
+def _numpy_gaussian_te_k(X, k):
+    """Plain NumPy covariance-GEMM formula for history k, source_history = delay = 1: one GEMM
+    per target lag (k + 1, the lag-1 Gram by syrk), the restricted k x k systems and the
+    per-pair Schur complements vectorised over all pairs."""
+    n = X.shape[0] - k
+    Z = [X[k - g:k - g + n] - X[k - g:k - g + n].mean(0) for g in range(k + 1)]
+    C = [Z[1].T @ Z[g] for g in range(k + 1)]          # C[g][i, j] = sum x_i(t-1) y_j(t-g)
+    A = np.empty((X.shape[1], k + 1, k + 1))           # (N, k+1, k+1) own lags
+    for q in range(k + 1):
+        for r in range(q, k + 1):
+            A[:, q, r] = A[:, r, q] = np.einsum("tj,tj->j", Z[q], Z[r])
+    Pinv = np.linalg.inv(A[:, 1:, 1:])
+    w = np.einsum("jbc,jc->jb", Pinv, A[:, 1:, 0])
+    sr = A[:, 0, 0] - np.einsum("jb,jb->j", A[:, 1:, 0], w)
+    b = C[0] - sum(C[q + 1] * w[:, q] for q in range(k))
+    G = A[:, 1, 1][:, None] - sum(C[q + 1] * Pinv[:, q, r] * C[r + 1]
+                                  for q in range(k) for r in range(k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        te = 0.5 * np.log(sr[None, :] / (sr[None, :] - b * b / G))
+    np.fill_diagonal(te, 0.0)
+    return te
+
+
+def _numpy_gaussian_te_conditional(X):
+    """Plain NumPy formula for conditional (complete) Gaussian TE, k = l = d = 1: every pair
+    conditioned on the lags of all other regions, from one inverse of the lag covariance."""
+    Z0 = X[1:] - X[1:].mean(0)
+    Z1 = X[:-1] - X[:-1].mean(0)
+    S = Z1.T @ Z1
+    Sxy = Z1.T @ Z0
+    M = np.linalg.inv(S)
+    coef = M @ Sxy                                     # [i, j]: coefficient of x_i(t-1) for y_j
+    sf = np.einsum("tj,tj->j", Z0, Z0) - np.einsum("ij,ij->j", Sxy, coef)
+    gain = coef * coef / np.diag(M)[:, None]
+    te = 0.5 * np.log((sf[None, :] + gain) / sf[None, :])
+    np.fill_diagonal(te, 0.0)
+    return te
 
 
 def _var1(rng, T, N):
@@ -451,10 +490,13 @@ def cases(quick):
     return [c for c in out if flt in c.name] if flt else out
 
 
-def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7):
-    """Gaussian TE side by side, the implementations interleaved round by round (so that a
-    loaded machine slows them alike): median wall and CPU (process) times, in ms.
-    ``python bench_connectivity.py`` prints the table."""
+def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7, k2=2):
+    """Gaussian TE side by side with the plain NumPy formulas (history 1 and ``k2``, and
+    conditional), the implementations interleaved round by round, in a new random order each
+    round (so that a loaded machine and the cache state affect them alike): median wall and CPU (process) times in ms, and netneuro / NumPy.
+    Every implementation is checked against netneuro (1e-10 relative) before timing.
+    ``python bench_connectivity.py`` prints the table (the previous per-target QR path is
+    ``_previous_gaussian_te``, left out here: 40x slower at N = 1000)."""
     import statistics
     import time
 
@@ -462,36 +504,44 @@ def gaussian_interleaved(sizes=(94, 300, 1000), repeat=7):
     rows = []
     for N in sizes:
         X = _var1(rng, 1200, N)
-        impls = {
-            "netneuro (covariance algebra)": lambda: C.transfer_entropy(
-                X, estimator="gaussian", base=np.e),
-            "previous netneuro (QR per target)": lambda: _previous_gaussian_te(X),
-            "plain NumPy covariance-GEMM formula": lambda: _numpy_gaussian_te(X),
-            "netneuro conditional (covariance algebra)": lambda: C.transfer_entropy(
-                X, estimator="gaussian", base=np.e, conditional=True),
-            "previous netneuro conditional (QR)": lambda: _previous_gaussian_te(X, True),
+        pairs = {
+            "k=1": (lambda: C.transfer_entropy(X, estimator="gaussian", base=np.e),
+                    lambda: _numpy_gaussian_te(X)),
+            f"k={k2}": (lambda: C.transfer_entropy(X, estimator="gaussian", base=np.e,
+                                                   history=k2),
+                        lambda: _numpy_gaussian_te_k(X, k2)),
+            "conditional k=1": (lambda: C.transfer_entropy(X, estimator="gaussian", base=np.e,
+                                                           conditional=True),
+                                lambda: _numpy_gaussian_te_conditional(X)),
         }
-        ref = impls["netneuro (covariance algebra)"]()
-        _rel(1e-10)(ref, impls["previous netneuro (QR per target)"]())
-        _rel(1e-10)(ref, impls["plain NumPy covariance-GEMM formula"]())
-        _rel(1e-10)(impls["netneuro conditional (covariance algebra)"](),
-                    impls["previous netneuro conditional (QR)"]())
+        impls = {}
+        for name, (ours, ref) in pairs.items():
+            _rel(1e-10)(ours(), ref())
+            impls[f"netneuro {name}"], impls[f"NumPy formula {name}"] = ours, ref
         wall = {k: [] for k in impls}
         cpu = {k: [] for k in impls}
-        reps = repeat if N < 1000 else max(3, repeat // 2)
-        for _ in range(reps):
-            for k, f in impls.items():
+        order = list(impls)
+        for _ in range(repeat):  # a new random order every round (cache and allocator state)
+            rng.shuffle(order)
+            for k in order:
+                f = impls[k]
                 w0, c0 = time.perf_counter(), time.process_time()
                 f()
                 wall[k].append(time.perf_counter() - w0)
                 cpu[k].append(time.process_time() - c0)
-        for k in impls:
-            rows.append((N, k, 1e3 * statistics.median(wall[k]), 1e3 * statistics.median(cpu[k]),
-                         1e3 * min(cpu[k])))
-    print("| N | implementation | median wall (ms) | median CPU (ms) | min CPU (ms) |")
-    print("|---|---|---|---|---|")
-    for N, k, w, c, m in rows:
-        print(f"| {N} | {k} | {w:.1f} | {c:.1f} | {m:.1f} |")
+        for name in pairs:
+            mw = {who: 1e3 * statistics.median(wall[f"{who} {name}"])
+                  for who in ("netneuro", "NumPy formula")}
+            mc = {who: 1e3 * statistics.median(cpu[f"{who} {name}"])
+                  for who in ("netneuro", "NumPy formula")}
+            rows.append((N, name, mw["netneuro"], mw["NumPy formula"], mc["netneuro"],
+                         mc["NumPy formula"]))
+    print(f"| N | case | netneuro wall | NumPy wall | netneuro CPU | NumPy CPU | "
+          f"CPU ratio | wall ratio |  (ms, medians of {repeat} interleaved rounds)")
+    print("|---|---|---|---|---|---|---|---|")
+    for N, name, w1, w2, c1, c2 in rows:
+        print(f"| {N} | {name} | {w1:.2f} | {w2:.2f} | {c1:.2f} | {c2:.2f} | "
+              f"{c1 / c2:.2f}x | {w1 / w2:.2f}x |")
     return rows
 
 
@@ -549,4 +599,4 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["partial"]:
         partial_interleaved(*(int(a) for a in sys.argv[2:3]))
     else:
-        gaussian_interleaved()
+        gaussian_interleaved(repeat=int(os.environ.get("NETNEURO_BENCH_ROUNDS", 7)))

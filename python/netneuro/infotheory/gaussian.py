@@ -18,7 +18,9 @@ cross-products with ``y_t``); adding source ``i``'s lags ``X`` removes
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 
 import numpy as np
 
@@ -29,6 +31,8 @@ from ._common import _check_fits, _Progress, _te_bytes
 # elements of all pair temporaries of one block of targets (~128 MB together); N <= ~1600
 # regions (history = source_history = 1) fit in one block
 _PAIR_BLOCK = 1 << 24
+# elements of one block of the NumPy pair algebra (its temporaries stay in the CPU's cache)
+_CACHE_BLOCK = 1 << 15
 
 
 def _bnt(X, xp):
@@ -56,7 +60,7 @@ def _window(X, t0, n, g, xp):
 
 def _dot_t(a, b, xp):
     """Sum over the time axis of a * b: (B, n, N) x (B, n, N) -> (B, N)."""
-    return xp.sum(a * b, axis=-2)
+    return xp.vecdot(a, b, axis=-2)
 
 
 class _Lags:
@@ -73,8 +77,15 @@ class _Lags:
         return self.Z[:, self.t0 - g:self.t0 - g + self.n, :]
 
     def mean(self, g):
+        """(B, N) mean of window g: minus the sum of the few rows outside it over n (Z is
+        centred over all T rows; a pass over the window when it leaves out more than half)."""
         if g not in self._means:
-            self._means[g] = self.xp.mean(self.win(g), axis=-2)
+            xp, Z, t0, n = self.xp, self.Z, self.t0, self.n
+            if 2 * n < Z.shape[-2]:
+                self._means[g] = xp.mean(self.win(g), axis=-2)
+            else:
+                out = xp.sum(Z[:, :t0 - g, :], axis=-2) + xp.sum(Z[:, t0 - g + n:, :], axis=-2)
+                self._means[g] = out * (-1.0 / n)
         return self._means[g]
 
     def auto(self, a, b):
@@ -83,7 +94,9 @@ class _Lags:
         if (a, b) not in self._autos:
             for key in ((a, b), (b, a)):  # the diagonal of a cross-product already formed
                 if key in self._cross:
-                    self._autos[a, b] = self.xp.linalg.diagonal(self._cross[key])
+                    raw, ma, mb = self._cross[key]
+                    self._autos[a, b] = (self.xp.linalg.diagonal(raw)
+                                         - self.n * ma * mb)
                     return self._autos[a, b]
             wa, wb = self.win(a), self.win(b)
             raw = (np.einsum("btn,btn->bn", wa, wb) if self._np
@@ -92,8 +105,9 @@ class _Lags:
         return self._autos[a, b]
 
     def cross(self, a, other, b, cols=None):
-        """(B, N, M): centred cross-products of lag a of every column with lag b of other's
-        columns ``cols`` (a slice)."""
+        """Cross-products of lag a of every column with lag b of other's columns ``cols`` (a
+        slice), uncentred: ``(raw (B, N, M), m_a (B, N), m_b (B, M))``; ``centred`` of a block
+        of rows subtracts the window means."""
         xp = self.xp
         whole = cols is None and other is self
         if whole and (a, b) in self._cross:
@@ -101,11 +115,62 @@ class _Lags:
         wb, mb = other.win(b), other.mean(b)
         if cols is not None:
             wb, mb = wb[:, :, cols], mb[:, cols]
-        raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
-        out = raw - self.n * self.mean(a)[:, :, None] * mb[:, None, :]
+        raw = self._from_formed(a, b) if whole else None
+        if raw is None and whole and a == b:  # a Gram matrix: symmetric
+            raw = _gram(self.win(a), xp)
+        elif raw is None:
+            raw = xp.matmul(xp.matrix_transpose(self.win(a)), wb)
+        out = (raw, self.mean(a), mb)
         if whole:
             self._cross[a, b] = out
         return out
+
+    def _from_formed(self, a, b):
+        """W_a' W_b from a cross-product already formed at the same lag difference (the
+        windows are those shifted by s rows: s rows in, s out, a small update), or its
+        transpose; None if there is none."""
+        xp, Z, t0, n = self.xp, self.Z, self.t0, self.n
+        for (a2, b2), (raw2, _, _) in self._cross.items():
+            if a2 - b2 == a - b:
+                base = raw2
+            elif b2 - a2 == a - b:
+                base, a2, b2 = xp.matrix_transpose(raw2), b2, a2
+            else:
+                continue
+            s = a - a2  # window g -> g + s: rows [t0-g-s, t0-g) come in, n rows later go out
+            lo, hi = (-s, 0) if s > 0 else (n, n - s)
+
+            def rows(g, off):
+                return Z[:, t0 - g + lo + off:t0 - g + hi + off, :]
+
+            add = xp.matmul(xp.matrix_transpose(rows(a2, 0)), rows(b2, 0))
+            sub = xp.matmul(xp.matrix_transpose(rows(a2, n if s > 0 else -n)),
+                            rows(b2, n if s > 0 else -n))
+            return base + (add - sub)
+        return None
+
+
+def _centred(cross, n, rows):
+    """Rows ``rows`` (a slice) of a cross-product from ``_Lags.cross``, centred: (B, r, M)."""
+    raw, ma, mb = cross
+    return raw[:, rows, :] - n * ma[:, rows, None] * mb[:, None, :]
+
+
+def _sum(terms):
+    """Sum of a non-empty iterable of arrays (no ``0 +`` pass, unlike ``sum``)."""
+    return functools.reduce(operator.add, terms)
+
+
+def _gram(W, xp):
+    """W' W for every stack member of W (B, n, N) -> (B, N, N).  NumPy: ``w.T @ w`` of each 2-D
+    member, which NumPy computes by BLAS syrk (one triangle: half a GEMM's flops); the batched
+    3-D matmul would run a full GEMM."""
+    if isinstance(W, np.ndarray):
+        out = np.empty((W.shape[0], W.shape[-1], W.shape[-1]), dtype=W.dtype)
+        for b in range(W.shape[0]):
+            np.matmul(W[b].T, W[b], out=out[b])
+        return out
+    return xp.matmul(xp.matrix_transpose(W), W)
 
 
 def _small_inv(P, xp):
@@ -165,8 +230,9 @@ def _spd_inverse(A, n, what, xp):
 # all pairs
 
 
-def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
-    """(B, Ns, Nt) restricted and full SSRs of every pair (no conditioning)."""
+def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=None):
+    """(B, Ns, Nt) restricted and full SSRs of every pair (no conditioning); with ``combine``,
+    the one array ``combine(ssr_r, ssr_f)`` (elementwise, applied block by block)."""
     B, _, Ns = S.shape
     Nt = Tg.shape[-1]
     LS = _Lags(S, t0, n, xp)
@@ -188,21 +254,28 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
         for c in range(b, k + 1):
             A[b][c] = A[c][b] = LT.auto(b, c)                               # (B, Nt)
     # a source inside the span of the target's own past (e.g. itself) explains nothing new
-    scale = sum(Sxx[a][a] for a in range(l_)) + 1e-300
+    scale = _sum(Sxx[a][a] for a in range(l_)) + 1e-300
     tol = 1e-10 * scale[:, :, None]
     # restricted model: y_t on its own past (B, Nt)
-    P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
-                  for b in range(1, k + 1)], axis=-2)                       # (B, Nt, k, k)
     if k == 1:
-        Pinv = None
         Pi = [[1.0 / A[1][1]]]
     else:
+        P = xp.stack([xp.stack([A[b][c] for c in range(1, k + 1)], axis=-1)
+                      for b in range(1, k + 1)], axis=-2)                   # (B, Nt, k, k)
         Pinv = _small_inv(P, xp)
         Pi = [[Pinv[..., b, c] for c in range(k)] for b in range(k)]
-    w = [sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
-    sr = A[0][0] - sum(A[b + 1][0] * w[b] for b in range(k))
+    w = [_sum(Pi[b][c] * A[c + 1][0] for c in range(k)) for b in range(k)]
+    sr = A[0][0] - _sum(A[b + 1][0] * w[b] for b in range(k))
     bar = _Progress(Nt, "Gaussian TE / Granger, targets", progress)
-    rs, fs = [], []
+    host = isinstance(S, np.ndarray)
+    nout = 1 if combine is not None else 2
+    if host:  # NumPy: the pair algebra by blocks of sources that stay in the CPU's cache
+        outs = [np.empty((B, Ns, Nt)) for _ in range(nout)]
+        # (source_history > 1: batched small solves per block, whose call overhead wants
+        # large blocks)
+        r = max(1, min(Ns, _CACHE_BLOCK // (B * m))) if l_ == 1 else Ns
+    else:  # one block (GPU kernels want large arrays)
+        cols, r = [[] for _ in range(nout)], Ns
     for j0 in range(0, Nt, m):
         j1 = min(Nt, j0 + m)
         J = None if whole else slice(j0, j1)
@@ -210,32 +283,53 @@ def _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress):
         Jt = slice(j0, j1)
         wJ = [x[:, None, Jt] for x in w]
         PiJ = [[x[:, None, Jt] for x in row] for row in Pi]
-        # full model: add the source's lags, residualised on the target's past (B, Ns, mm)
-        E = [[LS.cross(slags[a], LT, b + 1, J) for b in range(k)] for a in range(l_)]
-        bv = [LS.cross(slags[a], LT, 0, J) - sum(E[a][b] * wJ[b] for b in range(k))
-              for a in range(l_)]
-        F = [[sum(E[a][b] * PiJ[b][c] for b in range(k)) for c in range(k)]
-             for a in range(l_)]
-        if l_ == 1:
-            G = Sxx[0][0][:, :, None] - sum(F[0][c] * E[0][c] for c in range(k))
-            inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
-            gain = bv[0] * bv[0] / xp.where(G > tol, G, inf)
-        else:
-            G = [[Sxx[a][a2][:, :, None] - sum(F[a][c] * E[a2][c] for c in range(k))
-                  for a2 in range(l_)] for a in range(l_)]
-            ok = sum(G[a][a] for a in range(l_)) > tol
-            Gm = xp.stack([xp.stack(row, axis=-1) for row in G], axis=-2)   # (B, Ns, mm, l, l)
-            eye = xp.eye(l_, dtype=Gm.dtype, device=Gm.device)
-            Gm = xp.where(ok[..., None, None], Gm, eye)
-            bvs = xp.stack(bv, axis=-1)
-            bvs = xp.where(ok[..., None], bvs, xp.zeros_like(bvs))
-            gain = _gain_solve(Gm, bvs, xp)
-        srb = xp.broadcast_to(sr[:, None, Jt], (B, Ns, mm))
-        rs.append(srb)
-        fs.append(xp.clip(srb - gain, min=0.0))
+        Ec = [[LS.cross(slags[a], LT, b + 1, J) for b in range(k)] for a in range(l_)]
+        Cc = [LS.cross(slags[a], LT, 0, J) for a in range(l_)]
+        rows = [[] for _ in range(nout)]
+        for i0 in range(0, Ns, r):
+            I = slice(i0, min(Ns, i0 + r))
+            # full model: add the source's lags, residualised on the target's past (B, r, mm)
+            E = [[_centred(x, n, I) for x in row] for row in Ec]
+            bv = [_centred(Cc[a], n, I) - _sum(E[a][b] * wJ[b] for b in range(k))
+                  for a in range(l_)]
+            F = [[_sum(E[a][b] * PiJ[b][c] for b in range(k)) for c in range(k)]
+                 for a in range(l_)]
+            tI = tol[:, I, :]
+            if l_ == 1:
+                G = Sxx[0][0][:, I, None] - _sum(F[0][c] * E[0][c] for c in range(k))
+                inf = xp.asarray(float("inf"), dtype=G.dtype, device=G.device)
+                gain = bv[0] * bv[0] / xp.where(G > tI, G, inf)
+            else:
+                G = [[Sxx[a][a2][:, I, None] - _sum(F[a][c] * E[a2][c] for c in range(k))
+                      for a2 in range(l_)] for a in range(l_)]
+                ok = _sum(G[a][a] for a in range(l_)) > tI
+                Gm = xp.stack([xp.stack(row, axis=-1) for row in G], axis=-2)  # (B, r, mm, l, l)
+                eye = xp.eye(l_, dtype=Gm.dtype, device=Gm.device)
+                Gm = xp.where(ok[..., None, None], Gm, eye)
+                bvs = xp.stack(bv, axis=-1)
+                bvs = xp.where(ok[..., None], bvs, xp.zeros_like(bvs))
+                gain = _gain_solve(Gm, bvs, xp)
+            srb = sr[:, None, Jt]
+            if host:  # in place (xp.clip of array_api_compat costs a few copies)
+                fsb = np.maximum(np.subtract(srb, gain, out=gain), 0.0, out=gain)
+            else:
+                fsb = xp.clip(srb - gain, min=0.0)
+            if combine is not None:
+                piece = (combine(srb, fsb),)
+            else:
+                piece = (srb if host else xp.broadcast_to(srb, fsb.shape), fsb)
+            for q in range(nout):
+                if host:
+                    outs[q][:, I, Jt] = piece[q]
+                else:
+                    rows[q].append(piece[q])
+        if not host:
+            for q in range(nout):
+                cols[q].append(rows[q][0] if len(rows[q]) == 1 else xp.concat(rows[q], axis=-2))
         bar.step(mm)
-    cat = (lambda parts: parts[0]) if len(rs) == 1 else (lambda parts: xp.concat(parts, axis=-1))
-    return cat(rs), cat(fs)
+    if not host:
+        outs = [c[0] if len(c) == 1 else xp.concat(c, axis=-1) for c in cols]
+    return outs[0] if combine is not None else tuple(outs)
 
 
 def _gain_solve(Gm, bvs, xp):
@@ -279,14 +373,21 @@ def _conditional_shared(X, t0, n, l_, xp):
     """Conditional SSRs when every target's own lags are its source block (history ==
     source_history, delay 1): one inverse of the covariance of all regions' lags."""
     B, _, N = X.shape
-    XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)], axis=-1),
-                    (B, n, N * l_))                                       # columns [region, lag]
-    Y0 = _window(X, t0, n, 0, xp)
-    XLt = xp.matrix_transpose(XL)
-    Sxy = xp.matmul(XLt, Y0)                                              # (B, N*l, N)
-    M = _spd_inverse(xp.matmul(XLt, XL), n, "conditional", xp)            # (D'D)^-1 block
+    if l_ == 1:  # the windows of the centred stack, with their means subtracted after
+        L, every = _Lags(X, t0, n, xp), slice(None)
+        Sxy = _centred(L.cross(1, L, 0), n, every)                        # (B, N, N)
+        Sig = _centred(L.cross(1, L, 1), n, every)
+        yy = L.auto(0, 0)
+    else:                                                                 # columns [region, lag]
+        XL = xp.reshape(xp.stack([_window(X, t0, n, a, xp) for a in range(1, l_ + 1)],
+                                 axis=-1), (B, n, N * l_))
+        Y0 = _window(X, t0, n, 0, xp)
+        Sxy = xp.matmul(xp.matrix_transpose(XL), Y0)                      # (B, N*l, N)
+        Sig = _gram(XL, xp)
+        yy = _dot_t(Y0, Y0, xp)
+    M = _spd_inverse(Sig, n, "conditional", xp)                           # (D'D)^-1 block
     coef = xp.matmul(M, Sxy)
-    sf = _dot_t(Y0, Y0, xp) - xp.sum(Sxy * coef, axis=-2)                 # (B, N)
+    sf = yy - _dot_t(Sxy, coef, xp)                                       # (B, N)
     beta = [coef[:, a::l_, :] for a in range(l_)]                         # (B, N, N) [i, j]
     gain = _block_gain(beta, _block_diagonals(M, l_, xp), l_, xp)
     sfb = xp.broadcast_to(sf[:, None, :], (B, N, N))
@@ -304,7 +405,7 @@ def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
                    (B, n, N * G))                                         # columns [region, lag]
     Y0 = _window(X, t0, n, 0, xp)
     Wt = xp.matrix_transpose(W)
-    Sig = xp.matmul(Wt, W)
+    Sig = _gram(W, xp)
     Sxy = xp.matmul(Wt, Y0)
     yy = _dot_t(Y0, Y0, xp)
     fill = xp.full((B, 1), diag_value, dtype=Sig.dtype, device=Sig.device)
@@ -330,7 +431,7 @@ def _conditional_per_target(X, t0, n, k, l_, d, xp, progress, diag_value):
 
 
 def linear_regression_ssr(src, tgt, *, history, source_history, delay, conditional=False,
-                          zero_diagonal=True, progress=None, _rescale=True):
+                          zero_diagonal=True, progress=None, _rescale=True, _combine=None):
     """Residual sums of squares of the restricted and full linear autoregressions.
 
     For every source ``i`` (column of ``src``) and target ``j`` (column of
@@ -348,7 +449,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
     rescaled to ``max |x| = 1`` so that huge or tiny finite values cannot
     overflow or underflow; the SSRs are those of the rescaled series (their
     ratios, which is all F statistics and Gaussian TE use, are unchanged).
-    Computed from the centred lag cross-products (module docstring).
+    Computed from the centred lag cross-products (module docstring).  ``_combine``
+    (internal): a scale-free elementwise function of ``(ssr_r, ssr_f)``; the first value
+    returned is then that array and the second None.
     """
     from array_api_compat import array_namespace
 
@@ -378,6 +481,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
             raise ValueError(f"time series too short: {n} usable time points (T={T}, history={k}, "
                              f"source_history={l_}, delay={d}) for {p_full} regression "
                              "coefficients; use shorter lags or a longer series")
+        if _combine is not None:  # applied block by block, while the blocks are in cache
+            out = _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress, combine=_combine)
+            return (out[0, ...] if single else out), None, n, p_full
         ssr_r, ssr_f = _pairwise_ssr(S, Tg, t0, n, k, l_, d, xp, progress)
     else:
         p_full = 1 + k + (N - 1) * l_
@@ -392,6 +498,9 @@ def linear_regression_ssr(src, tgt, *, history, source_history, delay, condition
         else:
             ssr_r, ssr_f = _conditional_per_target(S, t0, n, k, l_, d, xp, progress,
                                                    1.0 if zero_diagonal else 0.0)
+    if _combine is not None:  # scale-free; its diagonal is the caller's
+        out = _combine(ssr_r, ssr_f)
+        return (out[0, ...] if single else out), None, n, p_full
     if t2 is not None and _rescale:  # the SSRs of the target divided by its max |x|
         ssr_r, ssr_f = ssr_r * t2, ssr_f * t2
     if conditional and zero_diagonal:
@@ -417,11 +526,13 @@ def _gaussian_te(S, Tg, k, l_, d, conditional, zero_diag, progress=None, logb=1.
     check_memory(B * _te_bytes("gaussian", S.shape[-2], S.shape[-1], Tg.shape[-1], k, l_, d, 1,
                                conditional=conditional),
                  "the linear-regression cross-products", hint="use fewer regions")
-    ssr_r, ssr_f, n, _ = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
-                                               conditional=conditional, zero_diagonal=zero_diag,
-                                               progress=progress, _rescale=False)
+    def log_ratio(ssr_r, ssr_f):
+        return xp.log(ssr_r / ssr_f) * (0.5 / logb)
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        te = xp.log(ssr_r / ssr_f) * (0.5 / logb)
+        te = linear_regression_ssr(S, Tg, history=k, source_history=l_, delay=d,
+                                   conditional=conditional, zero_diagonal=zero_diag,
+                                   progress=progress, _combine=log_ratio)[0]
     if zero_diag:
         if isinstance(te, np.ndarray):  # a fresh array: in place
             idx = np.arange(min(te.shape[-2:]))
