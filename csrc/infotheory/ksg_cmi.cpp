@@ -190,13 +190,32 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
     // the row's largest eps are then collected once (sorted, from the Z tree):
     // n_z is a binary search there and n_xz checks d_x over its first n_z rows.
     // Same distances, same strict comparisons as brute force: identical counts.
+    // X of every estimate with the estimates innermost, (n, dx, Q): estimates
+    // q, q + 1, ... walk the same list rows, so they read the same cache lines.
+    std::vector<double> XT(n * dx * Q);
+    for (std::size_t q = 0; q < Q; ++q)
+      for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t c = 0; c < dx; ++c) XT[(j * dx + c) * Q + q] = Xp[(q * n + j) * dx + c];
+    std::vector<double>().swap(Xp);
+    // Rows are visited in an order that keeps neighbours together (sorted 1-D
+    // Y, the (Y, Z) tree's leaves): the rows their walks read stay in cache.
+    const std::vector<std::uint32_t>& visit_order = yz1 ? yorder : tyz.order();
     const std::size_t m0 = std::min<std::size_t>(n - 1, std::max<std::size_t>(64, 8 * static_cast<std::size_t>(k)));
     parallel_for(n, n_threads, 16, [&](std::size_t begin, std::size_t end, int) {
       std::vector<double> top(k), epsv(Q), ld;
       std::vector<std::uint32_t> li;
-      std::vector<std::pair<double, std::uint32_t>> zl;
-      for (std::size_t i = begin; i < end; ++i) {
+      std::vector<std::pair<double, std::uint32_t>> zl, full;
+      std::vector<double> xi(dx);
+      // max-norm X distance of estimate q between row i (xi) and row j
+      auto xdist = [&](std::size_t q, std::size_t j) {
+        const double* xj = &XT[j * dx * Q + q];
+        double d = std::fabs(xi[0] - xj[0]);
+        for (std::size_t c = 1; c < dx; ++c) d = std::max(d, std::fabs(xi[c] - xj[c * Q]));
+        return d;
+      };
+      for (std::size_t pos = begin; pos < end; ++pos) {
         check_interrupt();
+        const std::size_t i = visit_order[pos];
         const auto self = static_cast<std::uint32_t>(i);
         std::size_t lo = 0, hi = 0;  // 1-D (Y, Z): merge state, next rank below / above
         if (yz1) {
@@ -221,33 +240,44 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
                 li.push_back(yorder[hi++]);
               }
             }
-          } else {
+          } else if (want <= m0) {
             ld.resize(want);
             li.resize(want);
             tyz.nearest(&yzp[i * dyz], self, static_cast<int>(want), ld.data(), li.data());
+          } else {  // the `want` nearest of all other rows by selection, then sorted
+            full.clear();
+            for (std::size_t j = 0; j < n; ++j)
+              if (j != i) full.push_back({max_abs_diff(&yzp[i * dyz], &yzp[j * dyz], static_cast<int>(dyz)),
+                                          static_cast<std::uint32_t>(j)});
+            if (want < full.size()) std::nth_element(full.begin(), full.begin() + (want - 1), full.end());
+            std::sort(full.begin(), full.begin() + want);
+            ld.resize(want);
+            li.resize(want);
+            for (std::size_t t = 0; t < want; ++t) {
+              ld[t] = full[t].first;
+              li[t] = full[t].second;
+            }
           }
         };
         extend(m0);
         // every estimate's eps first
         double rmax = 0.0;
         for (std::size_t q = 0; q < Q; ++q) {
-          const double* xs = &Xp[q * n * dx];
-          const double* xi = xs + i * dx;
+          for (std::size_t c = 0; c < dx; ++c) xi[c] = XT[(i * dx + c) * Q + q];
           std::fill(top.begin(), top.end(), inf);
           for (std::size_t t = 0;; ++t) {
             if (t == ld.size()) {
               if (t == n - 1) break;
               // the longer list may order ties differently: walk it from the start
-              extend(2 * t);
+              extend(4 * t);
               std::fill(top.begin(), top.end(), inf);
               t = 0;
             }
             if (!(ld[t] < top[k - 1])) break;
-            const double d = std::max(ld[t], maxdiff(xi, xs + li[t] * dx, dx));
-            if (d < top[k - 1]) {
-              for (int u = k - 1; u > 0; --u) top[u] = std::max(top[u - 1], std::min(top[u], d));
-              top[0] = std::min(top[0], d);
-            }
+            // branch-free insertion (d >= top[k - 1] leaves top unchanged)
+            const double d = std::max(ld[t], xdist(q, li[t]));
+            for (int u = k - 1; u > 0; --u) top[u] = std::max(top[u - 1], std::min(top[u], d));
+            top[0] = std::min(top[0], d);
           }
           // unlisted rows have d_yz >= the last listed, >= top[k - 1]
           epsv[q] = top[k - 1];
@@ -256,24 +286,23 @@ void ksg_cmi_perms(MatrixView<const double> X, MatrixView<const double> Y,
         // Z space (multivariate): the rows with d_z below the largest eps, sorted
         if (cond && !zrun) tz.within(Z.row(i), self, rmax, zl);
         for (std::size_t q = 0; q < Q; ++q) {
-          const double* xs = &Xp[q * n * dx];
-          const double* xi = xs + i * dx;
+          for (std::size_t c = 0; c < dx; ++c) xi[c] = XT[(i * dx + c) * Q + q];
           const double eps = epsv[q];
           const auto nyz = static_cast<std::size_t>(std::lower_bound(ld.begin(), ld.end(), eps) - ld.begin());
           std::size_t nxz = 0, nz = 0;
           if (zrun) {
             const RunCount rc = strict_run_count(zsorted.data(), n, zrank[i], &xz_ord[q * n * dx],
-                                                 static_cast<int>(dx), xi, eps);
+                                                 static_cast<int>(dx), xi.data(), eps);
             nz = others(rc.last - rc.first);
             nxz = others(rc.inside);
           } else if (cond) {
             nz = static_cast<std::size_t>(
                 std::lower_bound(zl.begin(), zl.end(), std::make_pair(eps, std::uint32_t(0))) - zl.begin());
-            for (std::size_t t = 0; t < nz; ++t) nxz += maxdiff(xi, xs + zl[t].second * dx, dx) < eps;
+            for (std::size_t t = 0; t < nz; ++t) nxz += xdist(q, zl[t].second) < eps;
           } else {
             const std::size_t g = q / P;
             nxz = others(dx == 1 ? strict_count_sorted(xsorted[g].data(), n, xi[0], eps)
-                                 : tx[g].count_within(xi, eps));
+                                 : tx[g].count_within(xi.data(), eps));
           }
           local[q * n + i] = term(nxz, nyz, nz);
         }
