@@ -105,8 +105,9 @@ class _KsgCMI:
         n = self.E.shape[0]
         perms = np.empty((0, n), np.int64) if perms is None else perms
         q = max(perms.shape[0], groups)
-        # the kernel's permuted copies of X (twice) and its per-row terms
-        check_memory(8.0 * q * n * (2 * X.shape[1] // groups + 1), "the KSG surrogate estimates",
+        # the kernel's copies of each estimate's X (three at the peak), its per-row terms and
+        # the permutations
+        check_memory(8.0 * q * n * (3 * X.shape[1] // groups + 2), "the KSG surrogate estimates",
                      hint="use fewer permutations")
         return _core.infotheory.ksg_cmi_perms(np.ascontiguousarray(X), self.E[:, [y]],
                                               np.ascontiguousarray(self.E[:, list(cond)]),
