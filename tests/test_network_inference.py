@@ -444,6 +444,68 @@ def test_ksg_kernel_batches_permutations():
         _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 300, 1)
 
 
+def test_ksg_kernel_groups_of_candidates():
+    # candidates side by side in one call (shared Y / Z neighbour structures) equal the
+    # O(n^2) single estimate of each permuted candidate, bit for bit: continuous and tied
+    # data, MI with 1-d Y (sorted-Y walk) and 2-d Y, 1-3 Z columns, identity rows included,
+    # enough estimates for the neighbour lists to run out and be extended
+    from netneuro import _core
+    from netneuro.network_inference import _ksg_cmi
+
+    rng = np.random.default_rng(7)
+    n = 250
+    for ties in (False, True):
+        E = rng.standard_normal((n, 10))
+        if ties:
+            E = np.round(E * 2) / 2
+        E[:, 6] += E[:, 0] ** 2
+        for dx, groups in ((1, 3), (2, 2)):
+            X = np.ascontiguousarray(E[:, :dx * groups])
+            for dy, dz in ((1, 0), (2, 0), (1, 1), (1, 2), (2, 3)):
+                Y = np.ascontiguousarray(E[:, 6:6 + dy])
+                Z = np.ascontiguousarray(E[:, 8 - dz + 2:10] if dz else E[:, :0])
+                perms = np.vstack([np.concatenate([np.arange(n)[None],
+                                                   [rng.permutation(n) for _ in range(7)]])
+                                   for _ in range(groups)])
+                got = _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, 2, groups)
+                want = [_ksg_cmi(X[p][:, (r // 8) * dx:(r // 8 + 1) * dx], Y, Z, 4)
+                        for r, p in enumerate(perms)]
+                np.testing.assert_array_equal(got, want)
+    # groups not dividing x's columns or perms' rows
+    with pytest.raises(ValueError, match="groups"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, 1, 3)
+    with pytest.raises(ValueError, match="groups"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms[:-1], 4, 1, 2)
+    with pytest.raises(ValueError, match="groups"):
+        _core.infotheory.ksg_cmi_perms(X, Y, Z, perms, 4, 1, 0)
+
+
+def test_ksg_inclusion_step_in_one_call_is_each_then_test():
+    # the batched inclusion step (estimates + surrogates of all candidates in one kernel
+    # call) draws the same permutations and gives the same values and decision as the
+    # estimator's `each` followed by the surrogate test
+    from netneuro.network_inference._algorithm import _Surrogates
+    from netneuro.network_inference._estimators import _Embedding, _KsgCMI
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((300, 3))
+    X[1:, 1] += 0.6 * X[:-1, 0] ** 2
+    emb = _Embedding(X, 2)
+    est = _KsgCMI(emb, 4)
+    y, cands, cond = emb.col((1, 0)), [emb.col((0, 1)), emb.col((2, 1)), emb.col((0, 2))], \
+        [emb.col((1, 1))]
+    for kind in ("permutation", "block"):
+        a = _Surrogates(kind, emb, np.random.default_rng(0), 30, est)
+        te, i, sig = a.each_and_test(y, cands, cond, 40, 0.05)
+        b = _Surrogates(kind, emb, np.random.default_rng(0), 30, est)
+        want = est.each(y, cands, cond)
+        np.testing.assert_array_equal(te, want)
+        assert i == int(np.argmax(want))
+        assert sig == b.test(want[i], y, [[c] for c in cands], cond, 40, 0.05, "max")[0]
+        assert sig  # x0 -> x1 is strong
+        assert a.rng.random() == b.rng.random()  # same draws consumed
+
+
 def test_ksg_network_finds_quadratic_coupling():
     # x1 depends on x0^2 only (no linear correlation); x2 is independent
     rng = np.random.default_rng(3)

@@ -166,23 +166,27 @@ inline void register_infotheory(py::module_& m) {
   m.def(
       "ksg_cmi_perms",
       [](const carray<double>& x, const carray<double>& y, const carray<double>& z,
-         const carray<std::int64_t>& perms, int neighbours, int n_jobs) {
+         const carray<std::int64_t>& perms, int neighbours, int n_jobs, int groups) {
         auto a = matrix(x, "x");
         auto b = matrix(y, "y");
         auto c = matrix(z, "z");
         auto p = matrix(perms, "perms");
-        auto out = empty<double>({static_cast<py::ssize_t>(std::max<std::size_t>(p.rows, 1))});
+        if (groups < 1) throw std::invalid_argument("groups must be >= 1");
+        const auto g = static_cast<std::size_t>(groups);
+        auto out = empty<double>({static_cast<py::ssize_t>(std::max<std::size_t>(p.rows, g))});
         double* o = out.mutable_data();
         {
           py::gil_scoped_release release;
-          nn::info::ksg_cmi_perms(a, b, c, p, neighbours, o, n_jobs);
+          nn::info::ksg_cmi_perms(a, b, c, p, neighbours, o, n_jobs, g);
         }
         return out;
       },
       py::arg("x"), py::arg("y"), py::arg("z"), py::arg("perms"), py::arg("neighbours"),
-      py::arg("n_jobs"),
+      py::arg("n_jobs"), py::arg("groups") = 1,
       "KSG (algorithm 1, max-norm) I(x[perm]; y | z) (nats) for each row of perms -> (P,); "
-      "z may have 0 columns (MI), perms (0, n) means x as given -> (1,).");
+      "x: groups candidates of equal width side by side, row block g of perms permutes "
+      "candidate g; z may have 0 columns (MI), perms (0, n) means each candidate as given "
+      "-> (groups,).");
 }
 
 }  // namespace nnpy

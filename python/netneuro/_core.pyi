@@ -128,9 +128,15 @@ class infotheory:
         """Bytes of scratch memory te_discrete would allocate."""
     @staticmethod
     def ksg_cmi_perms(
-        x: _F64In, y: _F64In, z: _F64In, perms: _I64In, neighbours: _Int, n_jobs: _Int
+        x: _F64In,
+        y: _F64In,
+        z: _F64In,
+        perms: _I64In,
+        neighbours: _Int,
+        n_jobs: _Int,
+        groups: _Int = 1,
     ) -> _F64:
-        """KSG (algorithm 1, max-norm) I(x[perm]; y | z) (nats) for each row of perms -> (P,); z may have 0 columns (MI), perms (0, n) means x as given -> (1,)."""
+        """KSG (algorithm 1, max-norm) I(x[perm]; y | z) (nats) for each row of perms -> (P,); x: groups candidates of equal width side by side, row block g of perms permutes candidate g; z may have 0 columns (MI), perms (0, n) means each candidate as given -> (groups,)."""
     @staticmethod
     def mi_ksg(x: _F64In, y: _F64In, neighbours: _Int, symmetric: bool, n_jobs: _Int) -> _F64:
         """KSG (algorithm 1, max-norm) MI (nats) for all column pairs -> (Nx, Ny)."""

@@ -33,9 +33,11 @@ Estimators (nats):
 * ``"ksg"``: Kraskov-Stögbauer-Grassberger algorithm 1 (Frenzel & Pompe
   2007 for the conditional form), max-norm, conditioning sets of any size;
   equal to JIDT's ``...MultiVariateKraskov1`` with ``NOISE_LEVEL_TO_ADD=0``
-  (IDTxl's ``noise_level=0``).  A C++ kernel, all surrogates of a test in one
-  call: brute force over all pairs of realisations for single estimates
-  (``O(n^2)``), k-d tree neighbour lists shared by the surrogates otherwise;
+  (IDTxl's ``noise_level=0``).  A C++ kernel, one call per test: an
+  inclusion step's estimates and surrogates of all candidates together (they
+  share the target and conditioning spaces, whose k-d tree neighbour lists are
+  built once); brute force over all pairs of realisations for lone estimates
+  (``O(n^2)``, faster at these sizes);
 * ``"discrete"``: plug-in CMI of binned series, IDTxl's ``JidtDiscreteCMI``
   with its ``discretise_method`` ("equal" / "max_ent" binning of each
   embedded column, or integer symbols as given) and ``n_discrete_bins``.

@@ -40,9 +40,28 @@ class _Surrogates:
             u = self.rng.random((len(cands), n_perm))
             u = u.min(axis=0) if reduce == "max" else u.max(axis=0)
             return _pvalue_u(u, self._sf(stat, len(cands[0]), len(cond)), alpha)
-        table = self._data_table(y, cands, cond, n_perm)
-        dist = table.max(axis=0) if reduce == "max" else table.min(axis=0)
-        return _pvalue(stat, dist, alpha)
+        return _decide(stat, self._data_table(y, cands, cond, n_perm), alpha, reduce)
+
+    def each_and_test(self, y, cands, cond, n_perm, alpha):
+        """Inclusion step: CMI of each scalar column of ``cands`` given ``cond``, the best one's
+        maximum-statistic test -> (values, index of the best, significant).
+
+        KSG with data surrogates: the estimates and all surrogates in one kernel call
+        (each candidate's identity permutation first); the same draws and values as
+        ``each`` followed by ``test``.
+        """
+        if self.kind == "analytic" or not isinstance(self.est, _KsgCMI):
+            te = self.est.each(y, cands, cond)
+            i = int(np.argmax(te))
+            sig, _ = self.test(te[i], y, [[c] for c in cands], cond, n_perm, alpha, "max")
+            return te, i, sig
+        ident = np.arange(self.emb.n)[None]
+        perms = [np.concatenate([ident, self._perms(n_perm)]) for _ in cands]
+        out = self.est.surrogate_table([[c] for c in cands], perms, y, cond)
+        te = out[:, 0]
+        i = int(np.argmax(te))
+        sig, _ = _decide(te[i], out[:, 1:], alpha, "max")
+        return te, i, sig
 
     def sequential(self, stats, y, cols, full, n_perm, alpha):
         """IDTxl's sequential maximum statistic for scalar candidates ``cols``."""
@@ -74,7 +93,7 @@ class _Surrogates:
 
     def _data_table(self, y, cands, cond, n_perm):
         if not isinstance(self.est, _GaussianCMI):
-            return np.array([self.est.surrogates(g, self._perms(n_perm), y, cond) for g in cands])
+            return self.est.surrogate_table(cands, [self._perms(n_perm) for _ in cands], y, cond)
         E = self.emb.E
         yv = E[:, y]
         if cond:
@@ -96,6 +115,11 @@ class _Surrogates:
             quad = np.einsum("pd,pd->p", a, np.linalg.solve(M, a[..., None])[..., 0])
             out[i] = 0.5 * np.log(ryy / np.maximum(ryy - quad, 1e-300 * ryy))
         return out
+
+
+def _decide(stat, table, alpha, reduce):
+    """Test ``stat`` against the column maxima (minima) of a surrogate ``table`` (cands, P)."""
+    return _pvalue(stat, table.max(axis=0) if reduce == "max" else table.min(axis=0), alpha)
 
 
 def _pvalue(stat, dist, alpha):
@@ -157,12 +181,8 @@ def _analyse_target(emb, target, sources, s, rng, stop=None):
         gained = []
         while cands:
             check_stop()
-            cond = cols(base + gained)
-            ccols = cols(cands)
-            te = est.each(y, ccols, cond)
-            i = int(np.argmax(te))
-            sig, _ = surr.test(te[i], y, [[c] for c in ccols], cond, s["n_perm_max_stat"],
-                               s["alpha_max_stat"], "max")
+            te, i, sig = surr.each_and_test(y, cols(cands), cols(base + gained),
+                                            s["n_perm_max_stat"], s["alpha_max_stat"])
             if not sig:
                 return
             gained.append(cands.pop(i))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
+from .._validation import check_memory
 
 
 class _Embedding:
@@ -103,11 +104,17 @@ class _KsgCMI:
     def __init__(self, emb, k, n_jobs=1):
         self.E, self.k, self.n_jobs = emb.E, k, n_jobs
 
-    def _cmi(self, X, y, cond, perms=None):
-        perms = np.empty((0, X.shape[0]), np.int64) if perms is None else perms
+    def _cmi(self, X, y, cond, perms=None, groups=1):
+        n = self.E.shape[0]
+        perms = np.empty((0, n), np.int64) if perms is None else perms
+        q = max(perms.shape[0], groups)
+        # the kernel's copies of each estimate's X (three at the peak), its per-row terms and
+        # the permutations
+        check_memory(8.0 * q * n * (3 * X.shape[1] // groups + 2), "the KSG surrogate estimates",
+                     hint="use fewer permutations")
         return _core.infotheory.ksg_cmi_perms(np.ascontiguousarray(X), self.E[:, [y]],
-                                   np.ascontiguousarray(self.E[:, list(cond)]), perms, self.k,
-                                   self.n_jobs)
+                                              np.ascontiguousarray(self.E[:, list(cond)]),
+                                              perms, self.k, self.n_jobs, groups)
 
     def each(self, y, cands, cond):
         return np.array([self._cmi(self.E[:, [c]], y, cond)[0] for c in cands])
@@ -116,9 +123,16 @@ class _KsgCMI:
         rest = [c for c in full if c not in set(drop)]
         return float(self._cmi(self.E[:, list(drop)], y, rest)[0])
 
-    def surrogates(self, group, perms, y, cond):
-        """CMI of the columns ``group`` shuffled by each row of ``perms`` -> (n_perm,)."""
-        return self._cmi(self.E[:, list(group)], y, cond, np.ascontiguousarray(perms, np.int64))
+    def surrogate_table(self, groups, perms, y, cond):
+        """CMI of each column group shuffled by each row of its ``perms`` -> (len(groups), P).
+
+        One kernel call: the groups (all of one size) share ``y``, ``cond`` and
+        the neighbour structures of those spaces.
+        """
+        X = self.E[:, [c for g in groups for c in g]]
+        P = perms[0].shape[0]
+        return self._cmi(X, y, cond, np.ascontiguousarray(np.vstack(perms), np.int64),
+                         len(groups)).reshape(len(groups), P)
 
 
 def _ksg_cmi(X, Y, Z, k, n_jobs=1):
@@ -232,10 +246,13 @@ class _DiscreteCMI:
         rest = [c for c in full if c not in set(drop)]
         return self._cmi(self.D[:, list(drop)], y, rest)
 
-    def surrogates(self, group, perms, y, cond):
-        """CMI of the columns ``group`` shuffled by each row of ``perms`` -> (n_perm,)."""
-        x, kx = _joint(self.D, group)
+    def surrogate_table(self, groups, perms, y, cond):
+        """CMI of each column group shuffled by each row of its ``perms`` -> (len(groups), P)."""
         z, kz = _joint(self.D, cond)
         yv = self.D[:, y]
         ky = int(yv.max()) + 1
-        return np.array([_plugin_cmi(x[p], kx, yv, ky, z, kz, self.n) for p in perms])
+        out = []
+        for group, pg in zip(groups, perms):
+            x, kx = _joint(self.D, group)
+            out.append([_plugin_cmi(x[p], kx, yv, ky, z, kz, self.n) for p in pg])
+        return np.array(out)
