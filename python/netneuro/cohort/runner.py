@@ -27,6 +27,9 @@ from .store import Store
 from .subjects import _normalise_subjects
 from .worker import _process, _worker_init
 
+_COMMIT_INTERVAL = 1.0  # seconds between commits (fsync + rename) of finished subjects
+_BATCH = 64  # subjects per commit at most (temp files held open)
+
 
 @dataclass
 class RunResult:
@@ -178,25 +181,50 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       f"not written by this store and were moved to quarantine/: "
                       f"{', '.join(s + '.npz' for s in foreign[:20])}", stacklevel=3)
     bar = _Progress(len(items), len(result.skipped), progress)
-    # results are written by one thread of this process, so that writing (and
-    # fsync) overlaps with computing the next subjects
-    writer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
-    writes = deque()
+    # A finished subject's bytes are written to a temp file in the thread that computed
+    # it; batches (one per second, at most _BATCH subjects) are fsync-ed, renamed into
+    # place and their directory fsync-ed by one background thread (system calls, which
+    # release the GIL: that wait overlaps with computing the next subjects).  A subject
+    # counts as finished once its batch is committed.
+    committer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
+    commits = deque()  # (future, batch) in commit order
+    staged = []
+    last = [time.monotonic()]
+
+    def settle(block=False):
+        while commits and (block or commits[0][0].done() or len(commits) > 4):
+            fut, batch = commits.popleft()
+            fut.result()  # a failed commit (disk full...) stops the run
+            for s in batch:
+                finished_subject(s.enc, s.stamp)
+
+    def flush():
+        last[0] = time.monotonic()
+        if staged:
+            st._flush_checksums()  # checksum lines before the renames
+            batch = staged[:]
+            staged.clear()
+            commits.append((committer.submit(st._commit, batch), batch))
+
+    def finished_subject(enc, stamp):
+        st._cache[enc.name] = (stamp, enc.meta, enc.scalars)
+        result.completed.append(enc.name)
+        if enc.meta.get("step_errors"):
+            result.partial[enc.name] = {k: f"{v['error_type']}: {v['message']}"
+                                        for k, v in enc.meta["step_errors"].items()}
+        bar.update()
 
     def handle(out):
-        while writes and writes[0].done():
-            writes.popleft().result()  # a failed write (disk full...) stops the run
-        writes.append(writer.submit(write, out))
-
-    def write(out):
+        settle()
         if out[0] == "ok":  # the worker encoded (and hashed) the file: write its bytes
             _, name, enc = out
-            st._write_encoded(enc)
-            result.completed.append(name)
-            if enc.meta.get("step_errors"):
-                result.partial[name] = {k: f"{v['error_type']}: {v['message']}"
-                                        for k, v in enc.meta["step_errors"].items()}
-            bar.update()
+            if enc.blob is None:  # zip64-sized: streamed by np.savez, at once
+                st._write_encoded(enc)
+                finished_subject(enc, st._cache[name][0])
+            else:
+                staged.append(st._stage(enc))
+            if len(staged) >= _BATCH or time.monotonic() - last[0] >= _COMMIT_INTERVAL:
+                flush()
         else:
             _, name, etype, msg, tb, elapsed = out
             if name in stale and name in st:  # no result from the old input/settings stays
@@ -221,11 +249,16 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       max_crashes, max_in_flight, fingerprints)
         finished = True
     finally:
-        writer.shutdown(wait=True)
+        try:  # subjects already computed are committed even when the run stops early
+            flush()
+            settle(block=True)
+        except BaseException:
+            if finished:
+                raise
+        finally:
+            committer.shutdown(wait=True)  # batches after a failed one still commit
+            st._discard(staged)  # left staged only when writing their checksums failed
         st._sync_dirs()
-        if finished:
-            for w in writes:
-                w.result()
         bar.close()
         try:
             st.write_tables(order=list(items))

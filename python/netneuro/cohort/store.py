@@ -54,6 +54,9 @@ class Store:
         self.fsync = True
         self._dirs_synced = 0.0  # time of the last batched fsync of subjects/ (and failures/)
         self._dirs_dirty = False
+        self._pending_sums = []  # checksum lines of staged subjects, written before renames
+        self._sums_fh = None
+        self._failed_stems = None  # failure record stems (for staged subjects)
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -479,6 +482,87 @@ class Store:
         self._dirs_dirty = True
         self._sync_dirs(force=False)
 
+    # -- batched commits: stage in the computing thread, fsync + rename in the background --
+    def _stage(self, enc: "_EncodedSubject") -> "_Staged":
+        """Write an encoded subject's bytes to a temp file (left open, not yet fsync-ed) and
+        queue its checksum line (written by :meth:`_flush_checksums`, before any rename).
+        The subject counts as finished only after :meth:`_commit` of its batch."""
+        if self._failed_stems is None:  # listed once per run, not one stat per subject
+            self._failed_stems = {p.name[:-5] for p in self.failures_dir.glob("*.json")} \
+                if self.failures_dir.exists() else set()
+        path = self.file(enc.name)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+        try:
+            view = memoryview(enc.blob)
+            while view:
+                view = view[os.write(fd, view):]
+            st = os.fstat(fd)  # rename and fsync keep mtime, size and inode
+        except BaseException:
+            os.close(fd)
+            _unlink(tmp)
+            raise
+        self._pending_sums.append(f"{enc.digest}  subjects/{path.name[:-4]}.npz\n")
+        return _Staged(enc, fd, tmp, path, (st.st_mtime_ns, st.st_size, st.st_ino))
+
+    def _flush_checksums(self) -> None:
+        """Append the queued checksum lines (one write; see :meth:`_append_checksum`)."""
+        if not self._pending_sums:
+            return
+        lines, self._pending_sums = self._pending_sums, []
+        sums = self._checksums()
+        fh = self._sums_fh
+        if fh is None or fh.closed:
+            fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
+        fh.write("".join(lines))
+        fh.flush()
+        if sums is not None:
+            for line in lines:
+                sums.setdefault(line[75:-5], []).append(line[:64])
+            st = os.fstat(fh.fileno())
+            self._sums_stamp = (st.st_mtime_ns, st.st_size)
+
+    def _commit(self, batch: list) -> None:
+        """fsync the staged files, rename them into place, drop their old failure records,
+        fsync the directories once (runs in the store's background thread: system calls,
+        little Python).  Call :meth:`_flush_checksums` first.  On error the temp files
+        not yet renamed are removed."""
+        try:
+            for s in batch:
+                if self.fsync:
+                    os.fsync(s.fd)
+                os.close(s.fd)
+                s.fd = -1
+            for s in batch:
+                os.replace(s.tmp, s.path)
+                s.tmp = None
+            failures = False
+            for s in batch:
+                stem = s.path.name[:-4]
+                if stem in self._failed_stems:
+                    self._failed_stems.discard(stem)
+                    _unlink(self.failures_dir / (stem + ".json"))
+                    failures = True
+            if self.fsync:
+                _fsync_dir(self.subjects_dir)
+                if failures:
+                    _fsync_dir(self.failures_dir)
+        except BaseException:
+            self._discard(batch)
+            raise
+
+    @staticmethod
+    def _discard(batch: list) -> None:
+        """Close and remove staged temp files that will not be committed."""
+        for s in batch:
+            if s.fd >= 0:
+                os.close(s.fd)
+                s.fd = -1
+            if s.tmp is not None:
+                _unlink(s.tmp)
+                s.tmp = None
+
     def _sync_dirs(self, force: bool = True) -> None:
         """fsync subjects/ and failures/ if renames happened since the last time and (unless
         ``force``) a second has passed: one directory fsync per batch of subjects."""
@@ -495,7 +579,26 @@ class Store:
         rec = {"subject": name, "error_type": error_type, "message": message,
                "traceback": tb, "seconds": round(float(elapsed), 6), "attempts": attempts,
                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        _write_text(self.failures_dir / (_file_stem(name) + ".json"), json.dumps(rec, indent=1))
+        stem = _file_stem(name)
+        _write_text(self.failures_dir / (stem + ".json"), json.dumps(rec, indent=1))
+        if self._failed_stems is not None:
+            self._failed_stems.add(stem)
+
+
+class _Staged:
+    """A subject written to an open temp file, waiting for :meth:`Store._commit`."""
+
+    __slots__ = ("enc", "fd", "tmp", "path", "stamp")
+
+    def __init__(self, enc, fd, tmp, path, stamp):
+        self.enc, self.fd, self.tmp, self.path, self.stamp = enc, fd, tmp, path, stamp
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 class _EncodedSubject:
