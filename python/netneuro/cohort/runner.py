@@ -89,11 +89,11 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     max_in_flight : int or None
         Subjects submitted but not finished at any time (default 2 per worker).
     fsync : bool
-        ``fsync`` every subject file before it counts as finished (its directory
-        once a second and at the end of the run): durable across power failures.
-        ``False`` saves ~0.2 ms of CPU and a few ms of I/O wait per subject; writes
-        stay atomic (temp file + rename), so a killed run still leaves no
-        half-written subject.
+        ``fsync`` every subject file, then its directory, before it counts as
+        finished (in batches: once a second, at most 64 subjects, and at the end of
+        the run): durable across power failures.  ``False`` saves ~0.3 ms of CPU
+        per subject; writes stay atomic (temp file + rename), so a killed run
+        still leaves no half-written subject.
 
     Returns
     -------
