@@ -409,3 +409,25 @@ def test_a_retried_subject_drops_its_failure_record(tmp_path):
     res = cohort.run(fails_on_first, subs, tmp_path / "st", progress=False)
     st = cohort.open_store(tmp_path / "st")
     assert res.completed == ["sub-000"] and st.failures() == {} and st.verify() == {}
+
+
+def test_a_finished_subject_is_committed_while_the_next_one_computes(tmp_path, monkeypatch):
+    import time
+
+    from netneuro.cohort import runner
+
+    monkeypatch.setattr(runner, "_COMMIT_INTERVAL", 0.05)
+    subs = make_cohort(2)
+    target = tmp_path / "st" / "subjects" / "sub-000.npz"
+    seen = []
+
+    def slow_second(ts):
+        if ts is subs["sub-001"]:  # a long subject: the first one must not wait for it
+            t0 = time.monotonic()
+            while not target.exists() and time.monotonic() - t0 < 30:
+                time.sleep(0.01)
+            seen.append(target.exists())
+        return stats_pipeline(ts)
+
+    res = cohort.run(slow_second, subs, tmp_path / "st", progress=False)
+    assert seen == [True] and res.completed == list(subs)

@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -182,29 +183,14 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       f"{', '.join(s + '.npz' for s in foreign[:20])}", stacklevel=3)
     bar = _Progress(len(items), len(result.skipped), progress)
     # A finished subject's bytes are written to a temp file in the thread that computed
-    # it; batches (one per second, at most _BATCH subjects) are fsync-ed, renamed into
-    # place and their directory fsync-ed by one background thread (system calls, which
-    # release the GIL: that wait overlaps with computing the next subjects).  A subject
-    # counts as finished once its batch is committed.
-    committer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
-    commits = deque()  # (future, batch) in commit order
-    staged = []
-    last = [time.monotonic()]
+    # it; a background thread commits them in batches (fsync, rename, directory fsync):
+    # see _Committer.  A subject counts as finished once its batch is committed.
+    committer = _Committer(st)
 
-    def settle(block=False):
-        while commits and (block or commits[0][0].done() or len(commits) > 4):
-            fut, batch = commits.popleft()
-            fut.result()  # a failed commit (disk full...) stops the run
+    def settle():
+        for batch in committer.committed():
             for s in batch:
                 finished_subject(s.enc, s.stamp)
-
-    def flush():
-        last[0] = time.monotonic()
-        if staged:
-            st._flush_checksums()  # checksum lines before the renames
-            batch = staged[:]
-            staged.clear()
-            commits.append((committer.submit(st._commit, batch), batch))
 
     def finished_subject(enc, stamp):
         st._cache[enc.name] = (stamp, enc.meta, enc.scalars)
@@ -222,9 +208,7 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                 st._write_encoded(enc)
                 finished_subject(enc, st._cache[name][0])
             else:
-                staged.append(st._stage(enc))
-            if len(staged) >= _BATCH or time.monotonic() - last[0] >= _COMMIT_INTERVAL:
-                flush()
+                committer.add(st._stage(enc))
         else:
             _, name, etype, msg, tb, elapsed = out
             if name in stale and name in st:  # no result from the old input/settings stays
@@ -250,14 +234,12 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
         finished = True
     finally:
         try:  # subjects already computed are committed even when the run stops early
-            flush()
-            settle(block=True)
+            committer.close()
         except BaseException:
             if finished:
                 raise
         finally:
-            committer.shutdown(wait=True)  # batches after a failed one still commit
-            st._discard(staged)  # left staged only when writing their checksums failed
+            settle()
         st._sync_dirs()
         bar.close()
         try:
@@ -267,6 +249,72 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                 raise
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+class _Committer:
+    """One background thread committing staged subjects (:meth:`Store._commit`) in batches:
+    ``interval`` seconds after the first subject of a batch was staged, or at ``batch``
+    subjects, or at :meth:`close`.  Its work is system calls (fsync, rename), which
+    release the GIL: the computing thread goes on meanwhile."""
+
+    def __init__(self, st, interval=None, batch=None):
+        self.st = st
+        self.interval = _COMMIT_INTERVAL if interval is None else interval
+        self.batch = _BATCH if batch is None else batch
+        self.cv = threading.Condition()
+        self.staged, self.done = [], deque()
+        self.error, self.closing = None, False
+        self.thread = threading.Thread(target=self._loop, name="netneuro-store", daemon=True)
+        self.thread.start()
+
+    def add(self, staged) -> None:
+        with self.cv:
+            if self.error is not None:
+                self.st._discard([staged])
+                raise self.error  # a failed commit (disk full...) stops the run
+            self.staged.append(staged)
+            if len(self.staged) == 1 or len(self.staged) >= self.batch:
+                self.cv.notify()
+
+    def committed(self) -> list:
+        """Batches committed since the last call (oldest first)."""
+        out = []
+        while self.done:
+            out.append(self.done.popleft())
+        return out
+
+    def close(self) -> None:
+        """Commit what is staged, stop the thread; raise a commit's error."""
+        with self.cv:
+            self.closing = True
+            self.cv.notify()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _loop(self) -> None:
+        while True:
+            with self.cv:
+                while not self.staged and not self.closing:
+                    self.cv.wait()
+                if not self.staged:
+                    return
+                deadline = time.monotonic() + self.interval
+                while len(self.staged) < self.batch and not self.closing:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.cv.wait(left)
+                batch, self.staged = self.staged[:self.batch], self.staged[self.batch:]
+            try:
+                self.st._commit(batch)
+            except BaseException as exc:  # noqa: BLE001 - handed to the computing thread
+                with self.cv:
+                    self.error = exc
+                    rest, self.staged = self.staged, []
+                self.st._discard(rest)
+                return
+            self.done.append(batch)
 
 
 def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,

@@ -54,7 +54,6 @@ class Store:
         self.fsync = True
         self._dirs_synced = 0.0  # time of the last batched fsync of subjects/ (and failures/)
         self._dirs_dirty = False
-        self._pending_sums = []  # checksum lines of staged subjects, written before renames
         self._sums_fh = None
         self._failed_stems = None  # failure record stems (for staged subjects)
 
@@ -484,8 +483,7 @@ class Store:
 
     # -- batched commits: stage in the computing thread, fsync + rename in the background --
     def _stage(self, enc: "_EncodedSubject") -> "_Staged":
-        """Write an encoded subject's bytes to a temp file (left open, not yet fsync-ed) and
-        queue its checksum line (written by :meth:`_flush_checksums`, before any rename).
+        """Write an encoded subject's bytes to a temp file (left open, not yet fsync-ed).
         The subject counts as finished only after :meth:`_commit` of its batch."""
         if self._failed_stems is None:  # listed once per run, not one stat per subject
             self._failed_stems = {p.name[:-5] for p in self.failures_dir.glob("*.json")} \
@@ -503,32 +501,25 @@ class Store:
             os.close(fd)
             _unlink(tmp)
             raise
-        self._pending_sums.append(f"{enc.digest}  subjects/{path.name[:-4]}.npz\n")
         return _Staged(enc, fd, tmp, path, (st.st_mtime_ns, st.st_size, st.st_ino))
 
-    def _flush_checksums(self) -> None:
-        """Append the queued checksum lines (one write; see :meth:`_append_checksum`)."""
-        if not self._pending_sums:
-            return
-        lines, self._pending_sums = self._pending_sums, []
-        sums = self._checksums()
-        fh = self._sums_fh
-        if fh is None or fh.closed:
-            fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
-        fh.write("".join(lines))
-        fh.flush()
-        if sums is not None:
-            for line in lines:
-                sums.setdefault(line[75:-5], []).append(line[:64])
-            st = os.fstat(fh.fileno())
-            self._sums_stamp = (st.st_mtime_ns, st.st_size)
-
     def _commit(self, batch: list) -> None:
-        """fsync the staged files, rename them into place, drop their old failure records,
-        fsync the directories once (runs in the store's background thread: system calls,
-        little Python).  Call :meth:`_flush_checksums` first.  On error the temp files
-        not yet renamed are removed."""
+        """Append the batch's checksum lines (one write), fsync its files, rename them into
+        place, drop their old failure records, fsync the directories once (the store's
+        background thread: system calls, little Python).  On error the temp files not
+        yet renamed are removed."""
         try:
+            sums = self._checksums()
+            fh = self._sums_fh
+            if fh is None or fh.closed:
+                fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
+            fh.write("".join(f"{s.enc.digest}  subjects/{s.path.name}\n" for s in batch))
+            fh.flush()  # before the renames: never a file without its entry
+            if sums is not None:
+                for s in batch:
+                    sums.setdefault(s.path.name[:-4], []).append(s.enc.digest)
+                st = os.fstat(fh.fileno())
+                self._sums_stamp = (st.st_mtime_ns, st.st_size)
             for s in batch:
                 if self.fsync:
                     os.fsync(s.fd)
