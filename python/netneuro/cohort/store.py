@@ -9,6 +9,7 @@ import json
 import math
 import numbers
 import os
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -55,7 +56,17 @@ class Store:
         self._dirs_synced = 0.0  # time of the last batched fsync of subjects/ (and failures/)
         self._dirs_dirty = False
         self._sums_fh = None
+        # the checksum file and its entries are shared with the commit thread of a run
+        self._sums_lock = threading.RLock()
         self._failed_stems = None  # failure record stems (for staged subjects)
+
+    def __getstate__(self):  # picklable (e.g. in a RunResult): no lock or open file
+        state = dict(self.__dict__, _sums_lock=None, _sums_fh=None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._sums_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -121,36 +132,44 @@ class Store:
         so a kill between the two leaves an entry without (or ahead of) its file,
         never a file without an entry; a file is intact when it matches any entry.
         """
-        p = self.path / _CHECKSUMS
-        try:
-            st = p.stat()
-        except OSError:
-            self._sums = None
-            return None
-        stamp = (st.st_mtime_ns, st.st_size)
-        if getattr(self, "_sums", None) is None or self._sums_stamp != stamp:
-            sums = {}
-            with open(p, encoding="utf-8") as f:
-                for line in f:
-                    digest, _, rel = line.rstrip("\n").partition("  ")
-                    if len(digest) == 64 and rel.startswith("subjects/") and rel.endswith(".npz"):
-                        sums.setdefault(rel[len("subjects/"):-4], []).append(digest)
-            self._sums, self._sums_stamp = sums, stamp
-        return self._sums
+        with self._sums_lock:
+            p = self.path / _CHECKSUMS
+            try:
+                st = p.stat()
+            except OSError:
+                self._sums = None
+                return None
+            stamp = (st.st_mtime_ns, st.st_size)
+            if getattr(self, "_sums", None) is None or self._sums_stamp != stamp:
+                sums = {}
+                with open(p, encoding="utf-8") as f:
+                    for line in f:
+                        digest, _, rel = line.rstrip("\n").partition("  ")
+                        if len(digest) == 64 and rel.startswith("subjects/") \
+                                and rel.endswith(".npz"):
+                            sums.setdefault(rel[len("subjects/"):-4], []).append(digest)
+                self._sums, self._sums_stamp = sums, stamp
+            return self._sums
 
     def _append_checksum(self, stem: str, digest: str) -> None:
         """Append one checksum line (not fsync-ed: after a power failure a missing line
         makes its subject count as foreign, which is quarantined and recomputed)."""
-        sums = self._checksums()
-        fh = getattr(self, "_sums_fh", None)
-        if fh is None or fh.closed:
-            fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
-        fh.write(f"{digest}  subjects/{stem}.npz\n")
-        fh.flush()
-        if sums is not None:
-            sums.setdefault(stem, []).append(digest)
-            st = os.fstat(fh.fileno())
-            self._sums_stamp = (st.st_mtime_ns, st.st_size)
+        self._append_checksums([(stem, digest)])
+
+    def _append_checksums(self, entries) -> None:
+        """Append ``(stem, digest)`` lines in one write (the run's thread that commits)."""
+        with self._sums_lock:
+            sums = self._checksums()
+            fh = self._sums_fh
+            if fh is None or fh.closed:
+                fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
+            fh.write("".join(f"{digest}  subjects/{stem}.npz\n" for stem, digest in entries))
+            fh.flush()
+            if sums is not None:
+                for stem, digest in entries:
+                    sums.setdefault(stem, []).append(digest)
+                st = os.fstat(fh.fileno())
+                self._sums_stamp = (st.st_mtime_ns, st.st_size)
 
     def _close_checksums(self) -> None:
         fh = getattr(self, "_sums_fh", None)
@@ -160,8 +179,9 @@ class Store:
 
     def _compact_checksums(self) -> None:
         """Rewrite the checksum file with one line per subject file present."""
-        self._close_checksums()
-        sums = self._checksums()
+        with self._sums_lock:
+            self._close_checksums()
+            sums = self._checksums()
         if sums is None:
             return
         present = {p.name[:-4] for p in self.subjects_dir.glob("*.npz")} \
@@ -509,17 +529,8 @@ class Store:
         background thread: system calls, little Python).  On error the temp files not
         yet renamed are removed."""
         try:
-            sums = self._checksums()
-            fh = self._sums_fh
-            if fh is None or fh.closed:
-                fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
-            fh.write("".join(f"{s.enc.digest}  subjects/{s.path.name}\n" for s in batch))
-            fh.flush()  # before the renames: never a file without its entry
-            if sums is not None:
-                for s in batch:
-                    sums.setdefault(s.path.name[:-4], []).append(s.enc.digest)
-                st = os.fstat(fh.fileno())
-                self._sums_stamp = (st.st_mtime_ns, st.st_size)
+            # before the renames: never a file without its entry
+            self._append_checksums([(s.path.name[:-4], s.enc.digest) for s in batch])
             for s in batch:
                 if self.fsync:
                     os.fsync(s.fd)
