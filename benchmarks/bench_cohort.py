@@ -129,6 +129,38 @@ def store_overhead(n=300, repeat=5, n_regions=200, fsync=True, pool=True):
             for k, v in out.items()}
 
 
+def pool_startup(small=20, big=300, repeat=3, n_regions=200):
+    """A 2-worker pool's start-up (spawn, imports, first pipeline call per worker) apart from
+    its steady-state cost per subject, over the instant :class:`Replay` pipeline: runs of
+    ``small`` and ``big`` subjects alternate; marginal = (CPU(big) - CPU(small)) / (big -
+    small), start-up = CPU(small) - small * marginal; medians over ``repeat`` pairs."""
+    import statistics
+
+    from netneuro import cohort
+
+    pipe = __import__("bench_cohort").Replay(n_regions)
+
+    def cpu_of(n):
+        d = Path(tempfile.mkdtemp(prefix="bench-cohort-"))
+        try:
+            c0 = os.times()
+            res = cohort.run(pipe, {f"s{s:05d}": s for s in range(n)}, d / "store", n_jobs=2,
+                             progress=False)
+            c1 = os.times()
+            assert res.ok and len(res.completed) == n
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        return (c1.user - c0.user + c1.system - c0.system + c1.children_user
+                - c0.children_user + c1.children_system - c0.children_system)
+
+    marg, start = [], []
+    for _ in range(repeat):
+        cs, cb = cpu_of(small), cpu_of(big)
+        marg.append((cb - cs) / (big - small))
+        start.append(cs - small * marg[-1])
+    return statistics.median(marg), statistics.median(start)
+
+
 def _digest(results_list):
     """An order-independent fingerprint of every scalar result (to check executors agree)."""
     tot = {}
@@ -169,9 +201,17 @@ def run_cohort(pipe, seeds, *, n_jobs=1, executor=None, tmp=None):
         res = cohort.run(pipe, {f"s{s:05d}": s for s in seeds}, d / "store", n_jobs=n_jobs,
                          executor=executor, progress=False)
         assert res.ok and len(res.completed) == len(seeds), res
-        return _store_digest(d / "store")
-    finally:
+    except BaseException:
         shutil.rmtree(d, ignore_errors=True)
+        raise
+
+    def check():  # run by main() after the timing: re-reading the store is not the run's cost
+        try:
+            return _store_digest(d / "store")
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    return check
 
 
 def run_pool1(pipe, seeds):
@@ -179,7 +219,7 @@ def run_pool1(pipe, seeds):
     import multiprocessing
 
     with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
-        return run_cohort(pipe, seeds, executor=ex)
+        return run_cohort(pipe, seeds, executor=ex)()
 
 
 def run_dask(pipe, seeds, n_workers=2):
@@ -187,7 +227,7 @@ def run_dask(pipe, seeds, n_workers=2):
 
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        return run_cohort(pipe, seeds, executor=client)
+        return run_cohort(pipe, seeds, executor=client)()
 
 
 def check_same(a, b):
@@ -210,8 +250,8 @@ def cases(quick):
     return [Case(
         name=f"cohort {n} subjects x 200 regions (standard pipeline)",
         impls={
-            "netneuro cohort.run, 2 workers": lambda: run_cohort(pipe, seeds, n_jobs=2),
-            "netneuro cohort.run, in-process": lambda: run_cohort(pipe, seeds, n_jobs=1),
+            "netneuro cohort.run, 2 workers": lambda: run_cohort(pipe, seeds, n_jobs=2)(),
+            "netneuro cohort.run, in-process": lambda: run_cohort(pipe, seeds, n_jobs=1)(),
             "plain loop (no store)": lambda: run_plain(pipe, seeds),
         },
         check=check_same, repeat=1,
@@ -231,7 +271,17 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=2, help="runs per configuration (min kept)")
     ap.add_argument("--store-only", action="store_true",
                     help="the store's own cost per subject (instant pipeline), see store_overhead")
+    ap.add_argument("--pool-startup", action="store_true",
+                    help="a 2-worker pool's start-up apart from its steady state (instant "
+                         "pipeline), see pool_startup")
     args = ap.parse_args(argv)
+    if args.pool_startup:
+        big = args.subjects or 300
+        marg, start = pool_startup(20, big, max(args.repeat, 1), args.regions)
+        print(f"2-worker pool: steady state {marg * 1e3:.2f} ms CPU per subject, start-up "
+              f"{start:.2f} s CPU (both workers; 20 vs {big} subjects, median of "
+              f"{max(args.repeat, 1)} pairs)")
+        return 0
     if args.store_only:
         n = args.subjects or 300
         res = store_overhead(n, max(args.repeat, 1), args.regions)
@@ -262,6 +312,8 @@ def main(argv=None) -> int:
             dig = fn()
             t = time.perf_counter() - t0
             c1 = os.times()
+            if callable(dig):  # a cohort run's check: read back its store, outside the timing
+                dig = dig()
             # CPU seconds of this process and of its (finished) worker processes
             cpu = (c1.user - c0.user + c1.system - c0.system + c1.children_user
                    - c0.children_user + c1.children_system - c0.children_system)
@@ -275,6 +327,9 @@ def main(argv=None) -> int:
                   f"({n / t:.2f} subjects/s)", flush=True)
     import statistics
 
+    # paired: (configuration - plain loop) within each round, median over rounds
+    paired = {label: statistics.median(c - b for c, b in zip(cpus[label], cpus[configs[0][0]]))
+              for label, _ in configs}
     rows = [(label, min(times[label]), min(cpus[label])) for label, _ in configs]
     med = {label: statistics.median(cpus[label]) for label, _ in configs}
     base = rows[0][1]
@@ -287,8 +342,9 @@ def main(argv=None) -> int:
           f"pipeline '{args.pipeline}': {pipe.describe()}")
     print()
     print("| configuration | wall time | subjects / s (wall) | CPU time (all processes) | "
-          "CPU overhead / subject vs plain loop (best runs) | same, medians |")
-    print("|---|---|---|---|---|---|")
+          "CPU overhead / subject vs plain loop (best runs) | same, medians | "
+          "same, paired median of rounds |")
+    print("|---|---|---|---|---|---|---|")
     per_cpu = base_cpu / n
     base_med = med[rows[0][0]]
     for label, t, cpu in rows:
@@ -298,7 +354,10 @@ def main(argv=None) -> int:
             f"{over * 1e3:+.2f} ms ({over / per_cpu * 100:+.1f} %)"
         over_ms = "(baseline)" if label == rows[0][0] else \
             f"{over_m * 1e3:+.2f} ms ({over_m / (base_med / n) * 100:+.1f} %)"
-        print(f"| {label} | {t:.2f} s | {n / t:.2f} | {cpu:.2f} s | {over_s} | {over_ms} |")
+        over_p = "(baseline)" if label == rows[0][0] else \
+            f"{paired[label] / n * 1e3:+.2f} ms ({paired[label] / base_med * 100:+.1f} %)"
+        print(f"| {label} | {t:.2f} s | {n / t:.2f} | {cpu:.2f} s | {over_s} | {over_ms} | "
+              f"{over_p} |")
     print(f"\nCompute per subject (plain loop): {per * 1e3:.1f} ms wall, {per_cpu * 1e3:.1f} ms "
           "CPU. CPU time includes starting worker processes / the cluster. Times: best of "
           f"{max(1, args.repeat)} interleaved runs (and their medians). All configurations gave "

@@ -143,7 +143,9 @@ def test_sigkill_worker_and_parent_then_resume_identical(tmp_path):
     n = 40
     store, piddir = tmp_path / "killed", tmp_path / "pids"
     piddir.mkdir()
-    script = _KILL_SCRIPT.format(tests=str(HERE), delay=0.08, piddir=str(piddir), n=n,
+    # subjects land in batches about once a second: slow enough subjects that the run is
+    # still going after a kill and a few batches
+    script = _KILL_SCRIPT.format(tests=str(HERE), delay=0.25, piddir=str(piddir), n=n,
                                  store=str(store))
     proc = subprocess.Popen([sys.executable, "-c", script])
     subj = store / "subjects"

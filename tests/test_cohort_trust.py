@@ -329,3 +329,105 @@ def test_cli_reports_failed_steps_and_keeps_the_rest(tmp_path, capsys):
     st = cohort.open_store(tmp_path / "out" / "store")
     assert st.subjects() == ["s0", "s1"] and "connectome.matrix" in st.load("s0")
     assert list(st.step_errors()) == ["s0"]
+
+
+# -- batched commits (#21): a subject counts once its batch is fsync-ed and renamed --------
+
+
+def _no_temp_files(store):
+    return not [p for p in Path(store).rglob(".*.tmp-*")]
+
+
+def test_batches_commit_every_subject_and_its_checksum(tmp_path, monkeypatch):
+    from netneuro.cohort import runner
+
+    monkeypatch.setattr(runner, "_BATCH", 2)  # 7 subjects: batches of 2, 2, 2, 1
+    subs = make_cohort(7)
+    res = cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    assert res.completed == list(subs)
+    st = cohort.open_store(tmp_path / "st")
+    assert st.verify() == {} and st.subjects() == sorted(subs)
+    assert _no_temp_files(tmp_path / "st")
+    for name, ts in subs.items():  # against the pipeline run directly
+        assert st.load(name)["mean"] == stats_pipeline(ts)["mean"]
+
+
+def test_an_interrupted_run_commits_the_subjects_already_computed(tmp_path):
+    subs = make_cohort(4)
+    calls = []
+
+    def stops_at_third(ts):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return stats_pipeline(ts)
+
+    with pytest.raises(KeyboardInterrupt):
+        cohort.run(stops_at_third, subs, tmp_path / "st", progress=False)
+    st = cohort.open_store(tmp_path / "st")
+    assert st.subjects() == ["sub-000", "sub-001"] and st.verify() == {}
+    assert _no_temp_files(tmp_path / "st")
+    res = cohort.run(stops_at_third, subs, tmp_path / "st", progress=False)  # resume
+    assert res.skipped == ["sub-000", "sub-001"] and res.completed == ["sub-002", "sub-003"]
+
+
+def test_a_failed_commit_stops_the_run_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    import os
+
+    real_replace = os.replace
+
+    def full_disk(src, dst):
+        if str(dst).endswith(".npz"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    subs = make_cohort(3)
+    with pytest.raises(OSError, match="No space left"):
+        cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    monkeypatch.undo()
+    assert _no_temp_files(tmp_path / "st")
+    assert cohort.open_store(tmp_path / "st").subjects() == []  # nothing counted as done
+    res = cohort.run(stats_pipeline, subs, tmp_path / "st", progress=False)
+    assert res.completed == list(subs) and cohort.open_store(tmp_path / "st").verify() == {}
+
+
+def test_a_retried_subject_drops_its_failure_record(tmp_path):
+    subs = make_cohort(2)
+
+    broken = [True]
+
+    def fails_on_first(ts):
+        if broken[0] and ts is subs["sub-000"]:
+            raise ValueError("bad scan")
+        return stats_pipeline(ts)
+
+    res = cohort.run(fails_on_first, subs, tmp_path / "st", progress=False)
+    assert list(res.failed) == ["sub-000"]
+    assert list(cohort.open_store(tmp_path / "st").failures()) == ["sub-000"]
+    broken[0] = False
+    res = cohort.run(fails_on_first, subs, tmp_path / "st", progress=False)
+    st = cohort.open_store(tmp_path / "st")
+    assert res.completed == ["sub-000"] and st.failures() == {} and st.verify() == {}
+
+
+def test_a_finished_subject_is_committed_while_the_next_one_computes(tmp_path, monkeypatch):
+    import time
+
+    from netneuro.cohort import runner
+
+    monkeypatch.setattr(runner, "_COMMIT_INTERVAL", 0.05)
+    subs = make_cohort(2)
+    target = tmp_path / "st" / "subjects" / "sub-000.npz"
+    seen = []
+
+    def slow_second(ts):
+        if ts is subs["sub-001"]:  # a long subject: the first one must not wait for it
+            t0 = time.monotonic()
+            while not target.exists() and time.monotonic() - t0 < 30:
+                time.sleep(0.01)
+            seen.append(target.exists())
+        return stats_pipeline(ts)
+
+    res = cohort.run(slow_second, subs, tmp_path / "st", progress=False)
+    assert seen == [True] and res.completed == list(subs)

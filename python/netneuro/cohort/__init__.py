@@ -34,11 +34,12 @@ loader, netneuro version, pipeline) and ``step_errors`` (steps that failed)).
 ``<name>`` is the subject name percent-encoded (``urllib.parse.quote``) so any
 name is a safe file name.  The file's bytes and their SHA-256 are made where the
 subject ran (the worker), and the parent process writes them to a temporary name
-in the same directory, ``fsync``-s and renames it with ``os.replace``: it either
-exists complete or not at all (the directory itself is ``fsync``-ed once a second
-and at the end of the run: a rename lost in a power failure only means that
-subject is computed again).  The SHA-256 is appended to ``checksums.sha256`` just
-before the rename; :meth:`Store.load`, :meth:`Store.summary` and resume verify
+in the same directory; in batches (once a second, at most 64 subjects, and at the
+end of the run) a background thread ``fsync``-s the batch's files, renames each
+with ``os.replace`` and ``fsync``-s the directory: a file either exists complete or
+not at all, and a subject counts as finished only once its batch is durable (a
+killed run recomputes at most the last second's subjects).  The SHA-256s of a
+batch are appended to ``checksums.sha256`` before its renames; :meth:`Store.load`, :meth:`Store.summary` and resume verify
 it: a damaged file raises :class:`CorruptSubjectError` naming the subject on
 reading, and is quarantined and recomputed on resume, as is a foreign ``.npz``
 (no checksum entry), which is never read as a subject.  :meth:`Store.verify`

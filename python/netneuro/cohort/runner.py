@@ -6,6 +6,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -26,6 +27,9 @@ from .progress import _Progress
 from .store import Store
 from .subjects import _normalise_subjects
 from .worker import _process, _worker_init
+
+_COMMIT_INTERVAL = 1.0  # seconds between commits (fsync + rename) of finished subjects
+_BATCH = 64  # subjects per commit at most (temp files held open)
 
 
 @dataclass
@@ -86,11 +90,11 @@ def run(pipeline, subjects, store, *, executor=None, n_jobs=None, resume: bool =
     max_in_flight : int or None
         Subjects submitted but not finished at any time (default 2 per worker).
     fsync : bool
-        ``fsync`` every subject file before it counts as finished (its directory
-        once a second and at the end of the run): durable across power failures.
-        ``False`` saves ~0.2 ms of CPU and a few ms of I/O wait per subject; writes
-        stay atomic (temp file + rename), so a killed run still leaves no
-        half-written subject.
+        ``fsync`` every subject file, then its directory, before it counts as
+        finished (in batches: once a second, at most 64 subjects, and at the end of
+        the run): durable across power failures.  ``False`` saves ~0.3 ms of CPU
+        per subject; writes stay atomic (temp file + rename), so a killed run
+        still leaves no half-written subject.
 
     Returns
     -------
@@ -178,25 +182,33 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       f"not written by this store and were moved to quarantine/: "
                       f"{', '.join(s + '.npz' for s in foreign[:20])}", stacklevel=3)
     bar = _Progress(len(items), len(result.skipped), progress)
-    # results are written by one thread of this process, so that writing (and
-    # fsync) overlaps with computing the next subjects
-    writer = cf.ThreadPoolExecutor(1, thread_name_prefix="netneuro-store")
-    writes = deque()
+    # A finished subject's bytes are written to a temp file in the thread that computed
+    # it; a background thread commits them in batches (fsync, rename, directory fsync):
+    # see _Committer.  A subject counts as finished once its batch is committed.
+    committer = _Committer(st)
+
+    def settle():
+        for batch in committer.committed():
+            for s in batch:
+                finished_subject(s.enc, s.stamp)
+
+    def finished_subject(enc, stamp):
+        st._cache[enc.name] = (stamp, enc.meta, enc.scalars)
+        result.completed.append(enc.name)
+        if enc.meta.get("step_errors"):
+            result.partial[enc.name] = {k: f"{v['error_type']}: {v['message']}"
+                                        for k, v in enc.meta["step_errors"].items()}
+        bar.update()
 
     def handle(out):
-        while writes and writes[0].done():
-            writes.popleft().result()  # a failed write (disk full...) stops the run
-        writes.append(writer.submit(write, out))
-
-    def write(out):
+        settle()
         if out[0] == "ok":  # the worker encoded (and hashed) the file: write its bytes
             _, name, enc = out
-            st._write_encoded(enc)
-            result.completed.append(name)
-            if enc.meta.get("step_errors"):
-                result.partial[name] = {k: f"{v['error_type']}: {v['message']}"
-                                        for k, v in enc.meta["step_errors"].items()}
-            bar.update()
+            if enc.blob is None:  # zip64-sized: streamed by np.savez, at once
+                st._write_encoded(enc)
+                finished_subject(enc, st._cache[name][0])
+            else:
+                committer.add(st._stage(enc))
         else:
             _, name, etype, msg, tb, elapsed = out
             if name in stale and name in st:  # no result from the old input/settings stays
@@ -221,11 +233,14 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                       max_crashes, max_in_flight, fingerprints)
         finished = True
     finally:
-        writer.shutdown(wait=True)
+        try:  # subjects already computed are committed even when the run stops early
+            committer.close()
+        except BaseException:
+            if finished:
+                raise
+        finally:
+            settle()
         st._sync_dirs()
-        if finished:
-            for w in writes:
-                w.result()
         bar.close()
         try:
             st.write_tables(order=list(items))
@@ -234,6 +249,72 @@ def _run_locked(pipeline, items, st, executor, dask, workers, resume, progress, 
                 raise
     result.elapsed_s = time.perf_counter() - t_start
     return result
+
+
+class _Committer:
+    """One background thread committing staged subjects (:meth:`Store._commit`) in batches:
+    ``interval`` seconds after the first subject of a batch was staged, or at ``batch``
+    subjects, or at :meth:`close`.  Its work is system calls (fsync, rename), which
+    release the GIL: the computing thread goes on meanwhile."""
+
+    def __init__(self, st, interval=None, batch=None):
+        self.st = st
+        self.interval = _COMMIT_INTERVAL if interval is None else interval
+        self.batch = _BATCH if batch is None else batch
+        self.cv = threading.Condition()
+        self.staged, self.done = [], deque()
+        self.error, self.closing = None, False
+        self.thread = threading.Thread(target=self._loop, name="netneuro-store", daemon=True)
+        self.thread.start()
+
+    def add(self, staged) -> None:
+        with self.cv:
+            if self.error is not None:
+                self.st._discard([staged])
+                raise self.error  # a failed commit (disk full...) stops the run
+            self.staged.append(staged)
+            if len(self.staged) == 1 or len(self.staged) >= self.batch:
+                self.cv.notify()
+
+    def committed(self) -> list:
+        """Batches committed since the last call (oldest first)."""
+        out = []
+        while self.done:
+            out.append(self.done.popleft())
+        return out
+
+    def close(self) -> None:
+        """Commit what is staged, stop the thread; raise a commit's error."""
+        with self.cv:
+            self.closing = True
+            self.cv.notify()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _loop(self) -> None:
+        while True:
+            with self.cv:
+                while not self.staged and not self.closing:
+                    self.cv.wait()
+                if not self.staged:
+                    return
+                deadline = time.monotonic() + self.interval
+                while len(self.staged) < self.batch and not self.closing:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.cv.wait(left)
+                batch, self.staged = self.staged[:self.batch], self.staged[self.batch:]
+            try:
+                self.st._commit(batch)
+            except BaseException as exc:  # noqa: BLE001 - handed to the computing thread
+                with self.cv:
+                    self.error = exc
+                    rest, self.staged = self.staged, []
+                self.st._discard(rest)
+                return
+            self.done.append(batch)
 
 
 def _run_pool(executor, workers, pipeline, items, todo, loader, handle, st, result, bar,

@@ -9,6 +9,7 @@ import json
 import math
 import numbers
 import os
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -54,6 +55,18 @@ class Store:
         self.fsync = True
         self._dirs_synced = 0.0  # time of the last batched fsync of subjects/ (and failures/)
         self._dirs_dirty = False
+        self._sums_fh = None
+        # the checksum file and its entries are shared with the commit thread of a run
+        self._sums_lock = threading.RLock()
+        self._failed_stems = None  # failure record stems (for staged subjects)
+
+    def __getstate__(self):  # picklable (e.g. in a RunResult): no lock or open file
+        state = dict(self.__dict__, _sums_lock=None, _sums_fh=None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._sums_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r}, finished={len(self.subjects())}, " \
@@ -119,36 +132,44 @@ class Store:
         so a kill between the two leaves an entry without (or ahead of) its file,
         never a file without an entry; a file is intact when it matches any entry.
         """
-        p = self.path / _CHECKSUMS
-        try:
-            st = p.stat()
-        except OSError:
-            self._sums = None
-            return None
-        stamp = (st.st_mtime_ns, st.st_size)
-        if getattr(self, "_sums", None) is None or self._sums_stamp != stamp:
-            sums = {}
-            with open(p, encoding="utf-8") as f:
-                for line in f:
-                    digest, _, rel = line.rstrip("\n").partition("  ")
-                    if len(digest) == 64 and rel.startswith("subjects/") and rel.endswith(".npz"):
-                        sums.setdefault(rel[len("subjects/"):-4], []).append(digest)
-            self._sums, self._sums_stamp = sums, stamp
-        return self._sums
+        with self._sums_lock:
+            p = self.path / _CHECKSUMS
+            try:
+                st = p.stat()
+            except OSError:
+                self._sums = None
+                return None
+            stamp = (st.st_mtime_ns, st.st_size)
+            if getattr(self, "_sums", None) is None or self._sums_stamp != stamp:
+                sums = {}
+                with open(p, encoding="utf-8") as f:
+                    for line in f:
+                        digest, _, rel = line.rstrip("\n").partition("  ")
+                        if len(digest) == 64 and rel.startswith("subjects/") \
+                                and rel.endswith(".npz"):
+                            sums.setdefault(rel[len("subjects/"):-4], []).append(digest)
+                self._sums, self._sums_stamp = sums, stamp
+            return self._sums
 
     def _append_checksum(self, stem: str, digest: str) -> None:
         """Append one checksum line (not fsync-ed: after a power failure a missing line
         makes its subject count as foreign, which is quarantined and recomputed)."""
-        sums = self._checksums()
-        fh = getattr(self, "_sums_fh", None)
-        if fh is None or fh.closed:
-            fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
-        fh.write(f"{digest}  subjects/{stem}.npz\n")
-        fh.flush()
-        if sums is not None:
-            sums.setdefault(stem, []).append(digest)
-            st = os.fstat(fh.fileno())
-            self._sums_stamp = (st.st_mtime_ns, st.st_size)
+        self._append_checksums([(stem, digest)])
+
+    def _append_checksums(self, entries) -> None:
+        """Append ``(stem, digest)`` lines in one write (the run's thread that commits)."""
+        with self._sums_lock:
+            sums = self._checksums()
+            fh = self._sums_fh
+            if fh is None or fh.closed:
+                fh = self._sums_fh = open(self.path / _CHECKSUMS, "a", encoding="utf-8")
+            fh.write("".join(f"{digest}  subjects/{stem}.npz\n" for stem, digest in entries))
+            fh.flush()
+            if sums is not None:
+                for stem, digest in entries:
+                    sums.setdefault(stem, []).append(digest)
+                st = os.fstat(fh.fileno())
+                self._sums_stamp = (st.st_mtime_ns, st.st_size)
 
     def _close_checksums(self) -> None:
         fh = getattr(self, "_sums_fh", None)
@@ -158,8 +179,9 @@ class Store:
 
     def _compact_checksums(self) -> None:
         """Rewrite the checksum file with one line per subject file present."""
-        self._close_checksums()
-        sums = self._checksums()
+        with self._sums_lock:
+            self._close_checksums()
+            sums = self._checksums()
         if sums is None:
             return
         present = {p.name[:-4] for p in self.subjects_dir.glob("*.npz")} \
@@ -479,6 +501,70 @@ class Store:
         self._dirs_dirty = True
         self._sync_dirs(force=False)
 
+    # -- batched commits: stage in the computing thread, fsync + rename in the background --
+    def _stage(self, enc: "_EncodedSubject") -> "_Staged":
+        """Write an encoded subject's bytes to a temp file (left open, not yet fsync-ed).
+        The subject counts as finished only after :meth:`_commit` of its batch."""
+        if self._failed_stems is None:  # listed once per run, not one stat per subject
+            self._failed_stems = {p.name[:-5] for p in self.failures_dir.glob("*.json")} \
+                if self.failures_dir.exists() else set()
+        path = self.file(enc.name)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o666)
+        try:
+            view = memoryview(enc.blob)
+            while view:
+                view = view[os.write(fd, view):]
+            st = os.fstat(fd)  # rename and fsync keep mtime, size and inode
+        except BaseException:
+            os.close(fd)
+            _unlink(tmp)
+            raise
+        return _Staged(enc, fd, tmp, path, (st.st_mtime_ns, st.st_size, st.st_ino))
+
+    def _commit(self, batch: list) -> None:
+        """Append the batch's checksum lines (one write), fsync its files, rename them into
+        place, drop their old failure records, fsync the directories once (the store's
+        background thread: system calls, little Python).  On error the temp files not
+        yet renamed are removed."""
+        try:
+            # before the renames: never a file without its entry
+            self._append_checksums([(s.path.name[:-4], s.enc.digest) for s in batch])
+            for s in batch:
+                if self.fsync:
+                    os.fsync(s.fd)
+                os.close(s.fd)
+                s.fd = -1
+            for s in batch:
+                os.replace(s.tmp, s.path)
+                s.tmp = None
+            failures = False
+            for s in batch:
+                stem = s.path.name[:-4]
+                if stem in self._failed_stems:
+                    self._failed_stems.discard(stem)
+                    _unlink(self.failures_dir / (stem + ".json"))
+                    failures = True
+            if self.fsync:
+                _fsync_dir(self.subjects_dir)
+                if failures:
+                    _fsync_dir(self.failures_dir)
+        except BaseException:
+            self._discard(batch)
+            raise
+
+    @staticmethod
+    def _discard(batch: list) -> None:
+        """Close and remove staged temp files that will not be committed."""
+        for s in batch:
+            if s.fd >= 0:
+                os.close(s.fd)
+                s.fd = -1
+            if s.tmp is not None:
+                _unlink(s.tmp)
+                s.tmp = None
+
     def _sync_dirs(self, force: bool = True) -> None:
         """fsync subjects/ and failures/ if renames happened since the last time and (unless
         ``force``) a second has passed: one directory fsync per batch of subjects."""
@@ -495,7 +581,26 @@ class Store:
         rec = {"subject": name, "error_type": error_type, "message": message,
                "traceback": tb, "seconds": round(float(elapsed), 6), "attempts": attempts,
                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        _write_text(self.failures_dir / (_file_stem(name) + ".json"), json.dumps(rec, indent=1))
+        stem = _file_stem(name)
+        _write_text(self.failures_dir / (stem + ".json"), json.dumps(rec, indent=1))
+        if self._failed_stems is not None:
+            self._failed_stems.add(stem)
+
+
+class _Staged:
+    """A subject written to an open temp file, waiting for :meth:`Store._commit`."""
+
+    __slots__ = ("enc", "fd", "tmp", "path", "stamp")
+
+    def __init__(self, enc, fd, tmp, path, stamp):
+        self.enc, self.fd, self.tmp, self.path, self.stamp = enc, fd, tmp, path, stamp
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 class _EncodedSubject:
