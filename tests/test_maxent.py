@@ -118,17 +118,23 @@ def test_01_convention_is_the_same_distribution():
 # fitting
 
 
-@pytest.mark.parametrize("n,scale", [(13, 0.3), (15, 0.3), (14, 60.0)])
-def test_energies_beyond_one_block(n, scale):
-    # N > 12: states are enumerated in blocks of 2^12 (low bits) per value of the high bits.
-    # Reference: NumPy from the definition; tolerance 1e-12 N relative to the largest energy.
+def _states_and_energies(n, scale):
+    """A random model, all 2^N states (rows, bit i of the index = unit i up) and their energies
+    from the definition."""
     rng = np.random.default_rng(n)
     h = rng.normal(0, scale, n)
     J = np.triu(rng.normal(0, scale, (n, n)), 1)
     J = J + J.T
     k = np.arange(2 ** n)
     S = (2 * ((k[:, None] >> np.arange(n)) & 1) - 1).astype(float)
-    E = -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
+    return rng, h, J, S, -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
+
+
+@pytest.mark.parametrize("n,scale", [(13, 0.3), (15, 0.3), (14, 60.0)])
+def test_energies_beyond_one_block(n, scale):
+    # N > 12: states are enumerated in blocks of 2^12 (low bits) per value of the high bits.
+    # Reference: NumPy from the definition; tolerance 1e-12 N relative to the largest energy.
+    rng, h, J, S, E = _states_and_energies(n, scale)
     np.testing.assert_allclose(core.all_energies(h, J, 1), E, rtol=0,
                                atol=1e-12 * np.max(np.abs(E)) * n)
     assert np.array_equal(core.all_energies(h, J, 1), core.all_energies(h, J, 2))
@@ -142,13 +148,7 @@ def test_low_order_moments(n, scale):
     # log Z, <E> and orders <= 2, and for orders 3 and 4 (up to 40 random masks a call); every
     # mask with <= order bits exactly once.  Tolerances 1e-12 (moments), 1e-12 relative
     # (log Z), 1e-9 relative (<E>).
-    rng = np.random.default_rng(n)
-    h = rng.normal(0, scale, n)
-    J = np.triu(rng.normal(0, scale, (n, n)), 1)
-    J = J + J.T
-    k = np.arange(2 ** n)
-    S = (2 * ((k[:, None] >> np.arange(n)) & 1) - 1).astype(float)
-    E = -(S @ h) - 0.5 * np.einsum("ki,ij,kj->k", S, J, S)
+    rng, h, J, S, E = _states_and_energies(n, scale)
     lw = -E - np.max(-E)
     p = np.exp(lw) / np.exp(lw).sum()
     lz_ref = np.max(-E) + np.log(np.exp(lw).sum())

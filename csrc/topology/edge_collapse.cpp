@@ -108,6 +108,23 @@ std::size_t common_neighbours(const DenseTau<T>& tau, idx u, idx v, const idx* l
   return m;
 }
 
+// Bookkeeping after each edge of a collapse (edges are processed from the last): once the
+// first `probe` of them are done, give up (and say so) if more than half were kept, since the
+// collapse would then not pay; poll Ctrl-C every ~2^20 units of work.
+inline bool end_of_edge(bool* gave_up, std::size_t done, std::size_t n_edges, std::size_t kept,
+                        std::size_t& work) {
+  const std::size_t probe = std::max<std::size_t>(1000, n_edges / 8);
+  if (gave_up && done == probe && probe < n_edges && 2 * kept > probe) {
+    *gave_up = true;
+    return true;
+  }
+  if (work > (1u << 20)) {
+    work = 0;
+    check_interrupt();
+  }
+  return false;
+}
+
 // The collapse on the value matrix (small or dense graphs, where the matrix
 // stays in cache or most entries are edges), on edges sorted by (f, u, v),
 // with nb_start/nb the neighbour lists of the input graph.
@@ -115,7 +132,6 @@ template <class T, class Tau>
 std::vector<FilteredEdge<T>> collapse_matrix(std::size_t n, const std::vector<FilteredEdge<T>>& edges,
                                            Tau& tau, const std::vector<std::size_t>& nb_start,
                                            const std::vector<idx>& nb, bool* gave_up) {
-  const std::size_t probe = std::max<std::size_t>(1000, edges.size() / 8);
   const T inf = std::numeric_limits<T>::infinity();
   std::vector<FilteredEdge<T>> out;
   std::vector<std::pair<T, idx>> cn(n);  // common neighbours (appearance time, vertex), cn[0..m)
@@ -188,14 +204,7 @@ std::vector<FilteredEdge<T>> collapse_matrix(std::size_t n, const std::vector<Fi
     }
     tau.set(u, v, s);
     if (s != inf) out.push_back({u, v, s});
-    if (gave_up && edges.size() - i == probe && probe < edges.size() && 2 * out.size() > probe) {
-      *gave_up = true;
-      return {};
-    }
-    if (work > (1u << 20)) {
-      work = 0;
-      check_interrupt();
-    }
+    if (end_of_edge(gave_up, edges.size() - i, edges.size(), out.size(), work)) return {};
   }
   return out;
 }
@@ -206,7 +215,6 @@ template <class T>
 std::vector<FilteredEdge<T>> collapse_lists(std::size_t n, const std::vector<FilteredEdge<T>>& edges,
                                             NbLists<T>& g, bool* gave_up) {
   using Nb = typename NbLists<T>::Nb;
-  const std::size_t probe = std::max<std::size_t>(1000, edges.size() / 8);
   const T inf = std::numeric_limits<T>::infinity();
   std::vector<FilteredEdge<T>> out;
   // Common neighbours of the current edge: present at the current value r
@@ -313,14 +321,7 @@ std::vector<FilteredEdge<T>> collapse_lists(std::size_t n, const std::vector<Fil
       if (s != t) g.set(u, v, s);
       out.push_back({u, v, s});
     }
-    if (gave_up && edges.size() - i == probe && probe < edges.size() && 2 * out.size() > probe) {
-      *gave_up = true;
-      return {};
-    }
-    if (work > (1u << 20)) {
-      work = 0;
-      check_interrupt();
-    }
+    if (end_of_edge(gave_up, edges.size() - i, edges.size(), out.size(), work)) return {};
   }
   return out;
 }
