@@ -19,8 +19,11 @@ SUBMODULES = ("connectivity", "infotheory", "control", "maxent", "graph", "topol
 
 
 def _run(code):
+    # the netneuro under test (a source tree with its compiled core, or an installed package)
+    import netneuro
+
     env = dict(os.environ)
-    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
+    src = os.path.dirname(os.path.dirname(os.path.abspath(netneuro.__file__)))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120)
