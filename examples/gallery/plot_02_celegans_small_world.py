@@ -33,7 +33,7 @@ structural connectomes (Schaefer-200) and the group functional connectome of
 ``null="degree"`` (Maslov–Sneppen rewiring, degrees kept).
 """
 
-import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -48,11 +48,10 @@ NULLS = ("erdos_renyi", "degree")
 
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 root = next(p for p in [here, *here.parents] if (p / "tests" / "data").is_dir())
-if "NETNEURO_SHARED_DATA" in os.environ:
-    SHARED = Path(os.environ["NETNEURO_SHARED_DATA"])
-else:  # ../shared/data beside the checkout (or beside a parent, for a git worktree)
-    SHARED = next((p / "shared" / "data" for p in root.parents
-                   if (p / "shared" / "data").is_dir()), root.parent / "shared" / "data")
+sys.path.insert(0, str(root / "examples"))
+from shared_data import shared_data_dir  # noqa: E402  ($NETNEURO_SHARED_DATA or ../shared/data)
+
+SHARED = shared_data_dir(root)
 
 
 def binary_sigma(W, null, density=DENSITY, giant_component=True, n_null=N_NULL):

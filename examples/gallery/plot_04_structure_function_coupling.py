@@ -28,7 +28,7 @@ predict each subject's function (individual SC would be needed to test
 subject-specific coupling).
 """
 
-import os
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -39,11 +39,10 @@ from netneuro import connectivity, graph
 
 here = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 root = next(p for p in [here, *here.parents] if (p / "tests" / "data").is_dir())
-if "NETNEURO_SHARED_DATA" in os.environ:
-    SHARED = Path(os.environ["NETNEURO_SHARED_DATA"])
-else:  # ../shared/data beside the checkout (or beside a parent, for a git worktree)
-    SHARED = next((p / "shared" / "data" for p in root.parents
-                   if (p / "shared" / "data").is_dir()), root.parent / "shared" / "data")
+sys.path.insert(0, str(root / "examples"))
+from shared_data import shared_data_dir  # noqa: E402  ($NETNEURO_SHARED_DATA or ../shared/data)
+
+SHARED = shared_data_dir(root)
 DATA = root / "tests" / "data" / "graph"
 
 
